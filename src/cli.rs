@@ -1,0 +1,231 @@
+//! Command-line flags (clap) and their translation into a [`Config`] run.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::build::{self, Mode};
+use crate::config::{Config, Only, Overrides, Verbosity};
+use crate::content::date::rfc3339;
+use crate::diagnostics::Severity;
+use crate::model::{self, FeedSpec};
+use crate::render::feed_path;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "feedgen",
+    version,
+    about = "Publish RSS 2.0 and Atom 1.0 feeds for a Jekyll-style post collection"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the feeds (the default).
+    Build(BuildArgs),
+    /// Read every post and report problems; write nothing.
+    Check(SourceArgs),
+    /// List categories or tags: name, posts, newest date, feed paths.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// Folder holding the posts.
+    #[arg(long, value_name = "DIR")]
+    pub content: Option<PathBuf>,
+    /// Site configuration (default: feedgen.yaml, else _config.yml, in the content folder).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// "Now" for excluding future posts (default: SOURCE_DATE_EPOCH, else the clock).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Include posts under _drafts/.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Treat warnings as errors: posts with any warning are rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print only errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print notes too.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Folder the feeds are written to.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Build only this category's feeds (repeatable).
+    #[arg(long = "category", value_name = "NAME")]
+    pub categories: Vec<String>,
+    /// Build only this tag's feeds (repeatable).
+    #[arg(long = "tag", value_name = "NAME")]
+    pub tags: Vec<String>,
+    /// Items per feed (default 20, or `feedgen.limit`).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Write nothing; exit 1 if any feed on disk differs from what a build would write.
+    #[arg(long)]
+    pub check: bool,
+    /// Also print the summary as JSON on stdout.
+    #[arg(long, value_name = "FORMAT")]
+    pub summary: Option<SummaryFormat>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SummaryFormat {
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    pub what: ListWhat,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListWhat {
+    Categories,
+    Tags,
+}
+
+fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
+    Overrides {
+        content_dir: source.content.clone(),
+        output_dir: output,
+        config_file: source.config.clone(),
+        limit: None,
+        now: source.now.clone(),
+        drafts: source.drafts,
+        strict: source.strict,
+        only: Only::default(),
+        verbosity: Some(if source.quiet {
+            Verbosity::Quiet
+        } else if source.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }),
+    }
+}
+
+fn load_config(flags: Overrides) -> Result<Config> {
+    Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())
+}
+
+/// Run the command; the result is the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        None => build_command(cli.build),
+        Some(Command::Build(args)) => build_command(args),
+        Some(Command::Check(source)) => {
+            let config = load_config(overrides(&source, None))?;
+            let report = build::run(&config, Mode::CheckPosts)?;
+            print_report(&config, &report, Mode::CheckPosts);
+            Ok(report.exit_code())
+        }
+        Some(Command::List(args)) => list(args),
+    }
+}
+
+fn build_command(args: BuildArgs) -> Result<u8> {
+    let mut flags = overrides(&args.source, args.output.clone());
+    flags.limit = args.limit;
+    flags.only = Only {
+        categories: args.categories.clone(),
+        tags: args.tags.clone(),
+    };
+    let config = load_config(flags)?;
+    let mode = if args.check {
+        Mode::CheckFeeds
+    } else {
+        Mode::Build
+    };
+    let report = build::run(&config, mode)?;
+    print_report(&config, &report, mode);
+    if let Some(SummaryFormat::Json) = args.summary {
+        println!("{}", report.summary_json());
+    }
+    Ok(report.exit_code())
+}
+
+fn print_report(config: &Config, report: &build::Report, mode: Mode) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in &report.diagnostics {
+        let shown = match config.verbosity {
+            Verbosity::Quiet => d.severity == Severity::Error,
+            Verbosity::Normal => d.severity >= Severity::Warning || d.severity == Severity::Note,
+            Verbosity::Verbose => true,
+        };
+        if shown {
+            let _ = writeln!(err, "{d}");
+        }
+    }
+    for stale in &report.stale {
+        let _ = writeln!(
+            err,
+            "{}: stale: differs from what a build would write",
+            config.output_dir.join(stale).display()
+        );
+    }
+    if config.verbosity > Verbosity::Quiet {
+        let _ = writeln!(err, "{}", report.summary_line(mode));
+    }
+}
+
+fn list(args: ListArgs) -> Result<u8> {
+    let config = load_config(overrides(&args.source, args.output.clone()))?;
+    let collection = build::load(&config);
+    let feeds = model::select(&collection.posts, 1, |p| p.to_string());
+    let specs: &[FeedSpec] = match args.what {
+        ListWhat::Categories => &feeds.categories,
+        ListWhat::Tags => &feeds.tags,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "name\tposts\tnewest\tfeeds")?;
+    for spec in specs {
+        let newest = spec
+            .newest(&collection.posts)
+            .map(|d| rfc3339(&d))
+            .unwrap_or_default();
+        let paths: Vec<String> = config
+            .formats
+            .iter()
+            .map(|f| {
+                config
+                    .output_dir
+                    .join(feed_path(&config.layout, spec, *f))
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            spec.name,
+            spec.total,
+            newest,
+            paths.join(" ")
+        )?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,407 @@
+//! The site configuration (`feedgen.yaml` or Jekyll's `_config.yml`) merged
+//! with command-line flags into one validated [`Config`] before any work.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, FixedOffset, TimeZone};
+use serde_yaml::{Mapping, Value};
+
+use crate::content::date::{parse_date, SiteZone};
+use crate::permalink::site_root;
+
+/// Feed formats feedgen writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Rss,
+    Atom,
+}
+
+impl Format {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Rss => "rss.xml",
+            Format::Atom => "atom.xml",
+        }
+    }
+}
+
+/// Who wrote the site's posts, when a post does not say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Author {
+    pub name: String,
+    pub email: Option<String>,
+    pub uri: Option<String>,
+}
+
+/// Site-wide facts every feed shares.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    /// `url` + `baseurl`, no trailing slash: `https://finews.example.com`.
+    pub root: String,
+    /// BCP 47 language tag (`zh-CN`), if the site has a usable one.
+    pub lang: Option<String>,
+    pub zone: SiteZone,
+    pub author: Author,
+    /// Jekyll permalink style or pattern.
+    pub permalink: String,
+    /// WebSub hub advertised in every feed.
+    pub hub: Option<String>,
+}
+
+/// Where per-category and per-tag feeds go, relative to the output folder.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub category_dir: String,
+    pub tag_dir: String,
+}
+
+/// Which feeds a run builds.
+#[derive(Debug, Clone, Default)]
+pub struct Only {
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl Only {
+    pub fn is_everything(&self) -> bool {
+        self.categories.is_empty() && self.tags.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub site: Site,
+    pub content_dir: PathBuf,
+    pub output_dir: PathBuf,
+    pub layout: Layout,
+    pub formats: Vec<Format>,
+    pub limit: usize,
+    /// Posts dated after this are not published (unless `future: true`).
+    pub now: DateTime<FixedOffset>,
+    pub drafts: bool,
+    pub strict: bool,
+    pub max_file_size: u64,
+    pub only: Only,
+    pub verbosity: Verbosity,
+    /// Where the configuration came from, for messages.
+    pub config_file: Option<PathBuf>,
+}
+
+/// Flags that override the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub content_dir: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub limit: Option<usize>,
+    pub now: Option<String>,
+    pub drafts: bool,
+    pub strict: bool,
+    pub only: Only,
+    pub verbosity: Option<Verbosity>,
+}
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+impl Config {
+    /// Read the site configuration and apply the flags. `epoch_env` is the
+    /// value of `SOURCE_DATE_EPOCH`, passed in so tests need not set it.
+    pub fn load(flags: Overrides, epoch_env: Option<String>) -> Result<Config> {
+        let content_dir = flags
+            .content_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("content"));
+        let output_dir = flags
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output"));
+        if !content_dir.is_dir() {
+            bail!(
+                "content folder {} does not exist or is not a folder",
+                content_dir.display()
+            );
+        }
+        let config_file = match &flags.config_file {
+            Some(file) => Some(file.clone()),
+            None => ["feedgen.yaml", "_config.yml"]
+                .iter()
+                .map(|name| content_dir.join(name))
+                .find(|p| p.is_file()),
+        };
+        let map = match &config_file {
+            Some(file) => read_mapping(file)?,
+            None => Mapping::new(),
+        };
+        let ours = map
+            .get("feedgen")
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default();
+        let at = |what: &str| match &config_file {
+            Some(f) => format!("{}: {what}", f.display()),
+            None => what.to_string(),
+        };
+
+        let zone = match string(&map, "timezone") {
+            Some(name) => SiteZone::parse(&name)
+                .with_context(|| at(&format!("unknown timezone `{name}` (use an IANA name such as Asia/Shanghai, or an offset such as +08:00)")))?,
+            None => SiteZone::Fixed(FixedOffset::east_opt(0).context("UTC offset")?),
+        };
+        let Some(url) = string(&map, "url").filter(|u| !u.trim().is_empty()) else {
+            bail!(at("the site has no `url`; feeds need absolute links (set `url: https://your.site` in _config.yml)"));
+        };
+        let parsed = url::Url::parse(url.trim())
+            .with_context(|| at(&format!("`url: {url}` is not an absolute URL")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!(at(&format!("`url: {url}` must be an http or https URL")));
+        }
+        let root = site_root(&url, &string(&map, "baseurl").unwrap_or_default());
+        let title = string(&map, "title")
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| root.clone());
+        let description = string(&map, "description").unwrap_or_else(|| title.clone());
+        let author = author(map.get("author")).unwrap_or_else(|| Author {
+            name: title.clone(),
+            ..Author::default()
+        });
+
+        let limit = match flags.limit {
+            Some(n) => n,
+            None => match ours.get("limit") {
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .with_context(|| at("`feedgen.limit` must be a whole number"))?,
+                None => DEFAULT_LIMIT,
+            },
+        };
+        if limit == 0 {
+            bail!("the item limit must be at least 1");
+        }
+        let formats = match ours.get("formats") {
+            None => vec![Format::Rss, Format::Atom],
+            Some(v) => {
+                let mut out = Vec::new();
+                for item in v
+                    .as_sequence()
+                    .with_context(|| at("`feedgen.formats` must be a list"))?
+                {
+                    match item.as_str() {
+                        Some("rss") => out.push(Format::Rss),
+                        Some("atom") => out.push(Format::Atom),
+                        _ => bail!(at("`feedgen.formats` may hold `rss` and `atom`")),
+                    }
+                }
+                out.sort();
+                out.dedup();
+                if out.is_empty() {
+                    bail!(at("`feedgen.formats` is empty"));
+                }
+                out
+            }
+        };
+        let layout = Layout {
+            category_dir: layout_dir(&ours, "category_dir", "category")
+                .map_err(|e| anyhow::anyhow!(at(&e)))?,
+            tag_dir: layout_dir(&ours, "tag_dir", "tag").map_err(|e| anyhow::anyhow!(at(&e)))?,
+        };
+        let max_file_size = match ours.get("max_file_size") {
+            Some(v) => v
+                .as_u64()
+                .with_context(|| at("`feedgen.max_file_size` must be a number of bytes"))?,
+            None => DEFAULT_MAX_FILE_SIZE,
+        };
+        let now = match (&flags.now, epoch_env.filter(|e| !e.trim().is_empty())) {
+            (Some(text), _) => {
+                parse_now(text, zone).with_context(|| format!("--now `{text}` is not a date"))?
+            }
+            (None, Some(epoch)) => parse_epoch(&epoch).with_context(|| {
+                format!("SOURCE_DATE_EPOCH `{epoch}` is not a number of seconds")
+            })?,
+            (None, None) => chrono::Utc::now().fixed_offset(),
+        };
+
+        Ok(Config {
+            site: Site {
+                title,
+                description,
+                root,
+                lang: string(&map, "lang").and_then(|l| language_tag(&l)),
+                zone,
+                author,
+                permalink: string(&map, "permalink").unwrap_or_else(|| "date".to_string()),
+                hub: string(&ours, "hub"),
+            },
+            content_dir,
+            output_dir,
+            layout,
+            formats,
+            limit,
+            now,
+            drafts: flags.drafts,
+            strict: flags.strict,
+            max_file_size,
+            only: flags.only,
+            verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
+            config_file,
+        })
+    }
+}
+
+fn read_mapping(file: &Path) -> Result<Mapping> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if text.trim().is_empty() {
+        return Ok(Mapping::new());
+    }
+    match serde_yaml::from_str::<Value>(&text)
+        .with_context(|| format!("{} is not valid YAML", file.display()))?
+    {
+        Value::Mapping(map) => Ok(map),
+        Value::Null => Ok(Mapping::new()),
+        _ => bail!("{} is not a YAML mapping", file.display()),
+    }
+}
+
+fn string(map: &Mapping, key: &str) -> Option<String> {
+    match map.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `author: Name` or `author: {name, email, uri}` (Jekyll and jekyll-feed).
+pub fn author(value: Option<&Value>) -> Option<Author> {
+    match value? {
+        Value::String(name) if !name.trim().is_empty() => Some(Author {
+            name: name.trim().to_string(),
+            ..Author::default()
+        }),
+        Value::Mapping(map) => {
+            let name = string(map, "name").filter(|n| !n.trim().is_empty())?;
+            Some(Author {
+                name: name.trim().to_string(),
+                email: string(map, "email"),
+                uri: string(map, "uri").or_else(|| string(map, "url")),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {
+    let dir = string(ours, key).unwrap_or_else(|| default.to_string());
+    let ok = !dir.is_empty()
+        && dir.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.contains(['\\', '\0'])
+        });
+    if ok && !dir.starts_with('/') {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "`feedgen.{key}: {dir}` must be a relative folder inside the output folder"
+        ))
+    }
+}
+
+/// `zh_CN` → `zh-CN`; anything that is not shaped like a language tag is
+/// dropped (a bad `language` makes validators reject the feed).
+pub fn language_tag(raw: &str) -> Option<String> {
+    let tag = raw.trim().replace('_', "-");
+    let mut parts = tag.split('-');
+    let primary = parts.next()?;
+    if !(2..=8).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut out = primary.to_ascii_lowercase();
+    for part in parts {
+        if part.is_empty() || part.len() > 8 || !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        out.push('-');
+        if part.len() == 2 {
+            out.push_str(&part.to_ascii_uppercase());
+        } else {
+            out.push_str(part);
+        }
+    }
+    Some(out)
+}
+
+fn parse_now(text: &str, zone: SiteZone) -> Option<DateTime<FixedOffset>> {
+    parse_date(text, zone)
+        .or_else(|| DateTime::parse_from_rfc3339(text.trim()).ok())
+        .or_else(|| parse_epoch(text).ok())
+}
+
+fn parse_epoch(text: &str) -> Result<DateTime<FixedOffset>> {
+    let secs: i64 = text.trim().parse()?;
+    let utc = FixedOffset::east_opt(0).context("UTC")?;
+    utc.timestamp_opt(secs, 0).single().context("out of range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        assert_eq!(language_tag("zh_CN").as_deref(), Some("zh-CN"));
+        assert_eq!(language_tag("zh-cn").as_deref(), Some("zh-CN"));
+        assert_eq!(language_tag("en").as_deref(), Some("en"));
+        assert_eq!(language_tag("zh-Hans-CN").as_deref(), Some("zh-Hans-CN"));
+        assert_eq!(language_tag("中文"), None);
+        assert_eq!(language_tag(""), None);
+    }
+
+    #[test]
+    fn authors() {
+        let v: Value = serde_yaml::from_str("{name: ZNing, email: z@example.com}").expect("yaml");
+        let a = author(Some(&v)).expect("author");
+        assert_eq!(a.name, "ZNing");
+        assert_eq!(a.email.as_deref(), Some("z@example.com"));
+        assert_eq!(author(Some(&Value::String(" ".into()))), None);
+    }
+
+    #[test]
+    fn layout_dirs_stay_inside() {
+        let mut m = Mapping::new();
+        for bad in ["../x", "/abs", "a/../b", "", "a\\b"] {
+            m.insert("category_dir".into(), bad.into());
+            assert!(layout_dir(&m, "category_dir", "category").is_err(), "{bad}");
+        }
+        m.insert("category_dir".into(), "feeds/category".into());
+        assert_eq!(
+            layout_dir(&m, "category_dir", "category").as_deref(),
+            Ok("feeds/category")
+        );
+    }
+
+    #[test]
+    fn now_forms() {
+        let z = SiteZone::parse("Asia/Shanghai").expect("zone");
+        assert_eq!(
+            parse_now("2030-01-01", z).map(|d| d.timestamp()),
+            Some(1893427200)
+        );
+        assert_eq!(
+            parse_now("1893427200", z).map(|d| d.timestamp()),
+            Some(1893427200)
+        );
+        assert!(parse_now("tomorrow", z).is_none());
+    }
+}

@@ -1,0 +1,344 @@
+//! Splitting a post file into its YAML front matter and body, and parsing
+//! that YAML with the one recovery the real data needs (unescaped quotes).
+
+use serde_yaml::{Mapping, Value};
+
+/// A file cut at its front-matter fences. Line numbers are 1-based.
+#[derive(Debug, PartialEq)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    /// Line of the first YAML line (the one after the opening `---`).
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// Blank lines or a BOM stood before the opening fence.
+    pub leading_junk: bool,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum SplitError {
+    /// The file does not start with a `---` line: not a post.
+    NoFrontMatter,
+    /// An opening fence with no closing one; carries the opening line.
+    Unclosed { line: usize },
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end() == "---"
+}
+
+/// Cut `text` into front matter and body. A UTF-8 BOM and blank lines
+/// before the opening fence are tolerated (they occur in real data).
+pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+    let (text, bom) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, true),
+        None => (text, false),
+    };
+    let mut pos = 0;
+    let mut line_no = 1;
+    // Skip blank lines before the opening fence.
+    loop {
+        let rest = &text[pos..];
+        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = &rest[..end];
+        if line.trim().is_empty() && end > 0 && end < rest.len() {
+            pos += end;
+            line_no += 1;
+            continue;
+        }
+        if !is_fence(line) {
+            return Err(SplitError::NoFrontMatter);
+        }
+        pos += end;
+        break;
+    }
+    let open_line = line_no;
+    let yaml_start = pos;
+    let mut cursor = pos;
+    let mut current = line_no + 1;
+    while cursor < text.len() {
+        let rest = &text[cursor..];
+        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = &rest[..end];
+        if is_fence(line) || line.trim_end() == "..." {
+            return Ok(Split {
+                yaml: &text[yaml_start..cursor],
+                yaml_line: open_line + 1,
+                body: &text[cursor + end..],
+                leading_junk: bom || open_line > 1,
+            });
+        }
+        cursor += end;
+        current += 1;
+    }
+    let _ = current;
+    Err(SplitError::Unclosed { line: open_line })
+}
+
+/// What parsing the YAML block gave.
+#[derive(Debug)]
+pub struct Parsed {
+    pub map: Mapping,
+    /// 1-based lines (within the YAML block) whose double-quoted value was
+    /// re-quoted to make the block parse.
+    pub requoted: Vec<usize>,
+}
+
+/// Why the YAML block could not be used; `line` is within the block.
+#[derive(Debug, PartialEq)]
+pub struct YamlError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Parse the YAML block into a mapping. When it does not parse, lines of
+/// the form `key: "…"` whose value holds unescaped `"` or `\` (written by
+/// scripts that do not escape) are re-quoted verbatim and parsing is tried
+/// once more.
+pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
+    // YAML refuses control characters; they are reported (and left out of
+    // the feeds) by the caller, so read the block without them.
+    let cleaned: String;
+    let yaml = if yaml.chars().all(crate::content::post::is_xml_char) {
+        yaml
+    } else {
+        cleaned = yaml
+            .chars()
+            .filter(|c| crate::content::post::is_xml_char(*c))
+            .collect();
+        &cleaned
+    };
+    match parse_mapping(yaml) {
+        Ok(map) => Ok(Parsed {
+            map,
+            requoted: Vec::new(),
+        }),
+        Err(first) => {
+            let (fixed, requoted) = requote_broken_lines(yaml);
+            if requoted.is_empty() {
+                return Err(first);
+            }
+            match parse_mapping(&fixed) {
+                Ok(map) => Ok(Parsed { map, requoted }),
+                Err(_) => Err(first),
+            }
+        }
+    }
+}
+
+fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
+    if yaml.trim().is_empty() {
+        return Ok(Mapping::new());
+    }
+    match serde_yaml::from_str::<Value>(yaml) {
+        Ok(Value::Mapping(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Mapping::new()),
+        Ok(other) => Err(YamlError {
+            line: Some(1),
+            message: format!(
+                "front matter is a YAML {}, not a mapping of keys to values",
+                value_kind(&other)
+            ),
+        }),
+        Err(err) => Err(YamlError {
+            line: err.location().map(|l| l.line()),
+            message: format!("front matter is not valid YAML: {}", yaml_message(&err)),
+        }),
+    }
+}
+
+/// serde_yaml appends " at line N column M"; we print the line ourselves.
+fn yaml_message(err: &serde_yaml::Error) -> String {
+    let text = err.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn value_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Sequence(_) => "list",
+        Value::Mapping(_) => "mapping",
+        Value::Tagged(_) => "tagged value",
+    }
+}
+
+/// Re-quote `key: "value"` lines whose value is not a valid YAML
+/// double-quoted scalar, keeping the text between the first and last quote
+/// verbatim as a single-quoted scalar.
+fn requote_broken_lines(yaml: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(yaml.len() + 16);
+    let mut requoted = Vec::new();
+    for (i, line) in yaml.split_inclusive('\n').enumerate() {
+        match requote_line(line) {
+            Some(fixed) => {
+                out.push_str(&fixed);
+                requoted.push(i + 1);
+            }
+            None => out.push_str(line),
+        }
+    }
+    (out, requoted)
+}
+
+fn requote_line(line: &str) -> Option<String> {
+    let content = line.trim_end_matches(['\n', '\r']);
+    let ending = &line[content.len()..];
+    let colon = content.find(':')?;
+    let key = &content[..colon];
+    if key.is_empty()
+        || !key
+            .trim_start()
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let value = content[colon + 1..].trim();
+    if value.len() < 2 || !value.starts_with('"') || !value.ends_with('"') {
+        return None;
+    }
+    let inner = &value[1..value.len() - 1];
+    if is_valid_double_quoted(inner) {
+        return None;
+    }
+    Some(format!("{key}: '{}'{ending}", inner.replace('\'', "''")))
+}
+
+/// Whether `inner` is a well-formed body of a YAML double-quoted scalar:
+/// no bare `"`, and every `\` starts a known escape.
+fn is_valid_double_quoted(inner: &str) -> bool {
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return false,
+            '\\' => match chars.next() {
+                Some(
+                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '/'
+                    | '\\' | 'N' | '_' | 'L' | 'P',
+                ) => {}
+                Some('x') => {
+                    if !take_hex(&mut chars, 2) {
+                        return false;
+                    }
+                }
+                Some('u') => {
+                    if !take_hex(&mut chars, 4) {
+                        return false;
+                    }
+                }
+                Some('U') => {
+                    if !take_hex(&mut chars, 8) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            },
+            _ => {}
+        }
+    }
+    true
+}
+
+fn take_hex(chars: &mut std::str::Chars<'_>, n: usize) -> bool {
+    (0..n).all(|_| chars.next().is_some_and(|c| c.is_ascii_hexdigit()))
+}
+
+/// The 1-based line (within the block) where top-level `key:` stands.
+pub fn key_line(yaml: &str, key: &str) -> Option<usize> {
+    yaml.lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_plain_front_matter() {
+        let s = split("---\ntitle: a\n---\nbody\n").expect("split");
+        assert_eq!(s.yaml, "title: a\n");
+        assert_eq!(s.yaml_line, 2);
+        assert_eq!(s.body, "body\n");
+        assert!(!s.leading_junk);
+    }
+
+    #[test]
+    fn tolerates_blank_lines_bom_and_crlf() {
+        let s = split("\u{feff}\n\r\n---\r\ntitle: a\r\n---\r\nbody").expect("split");
+        assert_eq!(s.yaml, "title: a\r\n");
+        assert_eq!(s.yaml_line, 4);
+        assert_eq!(s.body, "body");
+        assert!(s.leading_junk);
+    }
+
+    #[test]
+    fn empty_front_matter_and_no_body() {
+        let s = split("---\n---").expect("split");
+        assert_eq!(s.yaml, "");
+        assert_eq!(s.body, "");
+    }
+
+    #[test]
+    fn rejects_files_without_or_with_unclosed_front_matter() {
+        assert_eq!(split("# hello\n"), Err(SplitError::NoFrontMatter));
+        assert_eq!(split(""), Err(SplitError::NoFrontMatter));
+        assert_eq!(split("\n\n"), Err(SplitError::NoFrontMatter));
+        assert_eq!(
+            split("\n---\ntitle: x\nbody\n"),
+            Err(SplitError::Unclosed { line: 2 })
+        );
+    }
+
+    #[test]
+    fn parses_mapping_and_rejects_other_shapes() {
+        let p = parse("title: \"a\"\ndate: 2021-12-08\n").expect("parse");
+        assert_eq!(p.map.len(), 2);
+        assert!(p.requoted.is_empty());
+        let err = parse("- a\n- b\n").expect_err("list");
+        assert!(err.message.contains("not a mapping"), "{}", err.message);
+        assert!(parse("").expect("empty").map.is_empty());
+    }
+
+    #[test]
+    fn recovers_unescaped_quotes_and_backslashes() {
+        let p = parse("layout: post\ntitle: \"他说\"涨了\" C:\\x \"\ndate: 2021-12-08\n")
+            .expect("recovered");
+        assert_eq!(p.requoted, vec![2]);
+        assert_eq!(
+            p.map.get("title").and_then(Value::as_str),
+            Some("他说\"涨了\" C:\\x ")
+        );
+    }
+
+    #[test]
+    fn valid_escapes_are_left_alone() {
+        let p = parse("title: \"a \\\"b\\\" \\u4e2d\"\n").expect("parse");
+        assert!(p.requoted.is_empty());
+        assert_eq!(
+            p.map.get("title").and_then(Value::as_str),
+            Some("a \"b\" 中")
+        );
+    }
+
+    #[test]
+    fn unrecoverable_yaml_reports_its_line() {
+        let err = parse("title: a\ncategories: [x\n").expect_err("broken");
+        assert!(err.line.is_some());
+        assert!(err.message.starts_with("front matter is not valid YAML"));
+    }
+
+    #[test]
+    fn finds_key_lines() {
+        assert_eq!(key_line("layout: post\ntitle : x\n", "title"), Some(2));
+        assert_eq!(key_line("titles: x\n", "title"), None);
+    }
+}

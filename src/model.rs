@@ -1,0 +1,253 @@
+//! The collection as feeds see it: published posts' metadata, their
+//! categories and tags folded into feed names, and each feed's newest items
+//! chosen with a bounded selection.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::content::post::PostMeta;
+use crate::diagnostics::{Diagnostic, Severity};
+
+/// Which collection of posts a feed covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FeedKind {
+    Site,
+    Category,
+    Tag,
+}
+
+/// One feed to publish (in every configured format).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSpec {
+    pub kind: FeedKind,
+    /// The folder name: lower-cased and path-safe; empty for the site feed.
+    pub key: String,
+    /// The name as written in the posts (the first spelling met).
+    pub name: String,
+    /// Indices into [`Collection::posts`], newest first.
+    pub items: Vec<usize>,
+    /// Every published post in this feed, not only the newest ones.
+    pub total: usize,
+}
+
+impl FeedSpec {
+    pub fn newest(&self, posts: &[PostMeta]) -> Option<DateTime<FixedOffset>> {
+        self.items.first().map(|&i| posts[i].date)
+    }
+}
+
+/// Longest folder name a category or tag gets, in bytes (file systems allow 255).
+pub const MAX_KEY_BYTES: usize = 120;
+
+/// The folder name for a category or tag: lower-cased as Jekyll does in
+/// URLs; `/`, `\`, control characters and a leading `.` replaced by `_`;
+/// cut to [`MAX_KEY_BYTES`].
+pub fn feed_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in name.trim().to_lowercase().chars() {
+        let safe =
+            if c == '/' || c == '\\' || c.is_control() || !crate::content::post::is_xml_char(c) {
+                '_'
+            } else {
+                c
+            };
+        if key.len() + safe.len_utf8() > MAX_KEY_BYTES {
+            break;
+        }
+        key.push(safe);
+    }
+    if key.starts_with('.') {
+        key.replace_range(..1, "_");
+    }
+    if key.is_empty() {
+        key.push('_');
+    }
+    key
+}
+
+/// Sort key: newer first, then path order (posts are kept sorted by path).
+type Rank = (Reverse<i64>, usize);
+
+/// Keeps the `limit` best-ranked posts seen so far.
+struct Newest {
+    heap: BinaryHeap<Rank>,
+    total: usize,
+}
+
+impl Newest {
+    fn new() -> Self {
+        Newest {
+            heap: BinaryHeap::new(),
+            total: 0,
+        }
+    }
+
+    fn offer(&mut self, rank: Rank, limit: usize) {
+        self.total += 1;
+        if self.heap.len() < limit {
+            self.heap.push(rank);
+        } else if self.heap.peek().is_some_and(|worst| rank < *worst) {
+            self.heap.pop();
+            self.heap.push(rank);
+        }
+    }
+
+    fn into_items(self) -> Vec<usize> {
+        let mut ranks = self.heap.into_vec();
+        ranks.sort_unstable();
+        ranks.into_iter().map(|(_, i)| i).collect()
+    }
+}
+
+struct Term {
+    name: String,
+    newest: Newest,
+}
+
+/// All feeds of a collection, with their newest items chosen.
+#[derive(Debug)]
+pub struct Feeds {
+    pub site: FeedSpec,
+    pub categories: Vec<FeedSpec>,
+    pub tags: Vec<FeedSpec>,
+    /// Notices about names that share a feed.
+    pub notices: Vec<Diagnostic>,
+}
+
+impl Feeds {
+    pub fn all(&self) -> impl Iterator<Item = &FeedSpec> {
+        std::iter::once(&self.site)
+            .chain(&self.categories)
+            .chain(&self.tags)
+    }
+}
+
+/// Choose every feed's newest `limit` posts. `posts` must be sorted by path;
+/// `shown` gives a post's path as diagnostics show it.
+pub fn select(posts: &[PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
+    let mut site = Newest::new();
+    let mut categories: BTreeMap<String, Term> = BTreeMap::new();
+    let mut tags: BTreeMap<String, Term> = BTreeMap::new();
+    let mut notices = Vec::new();
+    let mut offer = |terms: &mut BTreeMap<String, Term>,
+                     kind: &str,
+                     name: &str,
+                     rank: Rank,
+                     path: &str| {
+        let key = feed_key(name);
+        let term = terms.entry(key).or_insert_with_key(|key| {
+            let _ = key;
+            Term {
+                name: name.to_string(),
+                newest: Newest::new(),
+            }
+        });
+        if term.name != name
+            && !notices
+                .iter()
+                .any(|d: &Diagnostic| d.message.contains(&format!("`{name}`")))
+        {
+            notices.push(Diagnostic::new(
+                &shown(path),
+                None,
+                Severity::Note,
+                format!("{kind} `{name}` shares the feed of `{}` (same folder name once lower-cased and made path-safe)", term.name),
+            ));
+        }
+        term.newest.offer(rank, limit);
+    };
+    for (i, post) in posts.iter().enumerate() {
+        let rank = (Reverse(post.date.timestamp()), i);
+        site.offer(rank, limit);
+        for name in &post.categories {
+            offer(&mut categories, "category", name, rank, &post.path);
+        }
+        for name in &post.tags {
+            offer(&mut tags, "tag", name, rank, &post.path);
+        }
+    }
+    let specs = |kind: FeedKind, terms: BTreeMap<String, Term>| {
+        terms
+            .into_iter()
+            .map(|(key, term)| FeedSpec {
+                kind,
+                key,
+                name: term.name,
+                total: term.newest.total,
+                items: term.newest.into_items(),
+            })
+            .collect::<Vec<_>>()
+    };
+    Feeds {
+        site: FeedSpec {
+            kind: FeedKind::Site,
+            key: String::new(),
+            name: String::new(),
+            total: site.total,
+            items: site.into_items(),
+        },
+        categories: specs(FeedKind::Category, categories),
+        tags: specs(FeedKind::Tag, tags),
+        notices,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn post(path: &str, hour: u32, cats: &[&str]) -> PostMeta {
+        PostMeta {
+            path: path.into(),
+            date: FixedOffset::east_opt(8 * 3600)
+                .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, hour, 0, 0).single())
+                .expect("date"),
+            categories: cats.iter().map(|c| Box::from(*c)).collect(),
+            tags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_path_safe() {
+        assert_eq!(feed_key("21caijingAPP"), "21caijingapp");
+        assert_eq!(
+            feed_key("上海证券报·中国证券网新闻"),
+            "上海证券报·中国证券网新闻"
+        );
+        assert_eq!(feed_key("../etc/passwd"), "_._etc_passwd");
+        assert_eq!(feed_key(".hidden"), "_hidden");
+        assert_eq!(feed_key("a\\b\0c\u{7}"), "a_b_c_");
+        assert_eq!(feed_key(""), "_");
+        assert_eq!(feed_key(&"长".repeat(100)).len(), 120);
+    }
+
+    #[test]
+    fn newest_first_ties_by_path_and_bounded() {
+        let posts = vec![
+            post("a", 9, &["x"]),
+            post("b", 10, &["x"]),
+            post("c", 10, &["x"]),
+            post("d", 8, &["y"]),
+        ];
+        let feeds = select(&posts, 2, str::to_string);
+        assert_eq!(feeds.site.items, vec![1, 2]);
+        assert_eq!(feeds.site.total, 4);
+        assert_eq!(feeds.categories[0].items, vec![1, 2]);
+        assert_eq!(feeds.categories[0].total, 3);
+        assert_eq!(feeds.categories[1].items, vec![3]);
+    }
+
+    #[test]
+    fn case_variants_share_a_feed_with_a_notice() {
+        let posts = vec![post("a", 9, &["TechWeb"]), post("b", 10, &["Techweb"])];
+        let feeds = select(&posts, 20, str::to_string);
+        assert_eq!(feeds.categories.len(), 1);
+        assert_eq!(feeds.categories[0].name, "TechWeb");
+        assert_eq!(feeds.categories[0].items, vec![1, 0]);
+        assert_eq!(feeds.notices.len(), 1);
+        assert_eq!(feeds.notices[0].to_string(), "b: note: category `Techweb` shares the feed of `TechWeb` (same folder name once lower-cased and made path-safe)");
+    }
+}

@@ -1,0 +1,214 @@
+//! Where a post lives on the site: Jekyll permalink styles expanded for a
+//! post, joined with the site `url` and `baseurl`, percent-encoded to ASCII.
+
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+
+/// The pieces of a post its permalink is made from.
+pub struct PermalinkParts<'a> {
+    pub categories: &'a [Box<str>],
+    /// The post date, in the site's zone (as Jekyll builds URLs).
+    pub date: DateTime<FixedOffset>,
+    /// `:title`: the file name without date prefix and extension, or the
+    /// front-matter `slug`.
+    pub slug: &'a str,
+}
+
+/// Expand a Jekyll permalink style or pattern for a post. The result is a
+/// site-relative path starting with `/`, not yet encoded.
+pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
+    let pattern = match style {
+        "date" | "" => "/:categories/:year/:month/:day/:title:output_ext",
+        "pretty" => "/:categories/:year/:month/:day/:title/",
+        "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
+        "weekdate" => "/:categories/:year/W:week/:short_day/:title:output_ext",
+        "none" => "/:categories/:title:output_ext",
+        custom => custom,
+    };
+    let d = parts.date;
+    let categories = parts
+        .categories
+        .iter()
+        .map(|c| c.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut out = String::with_capacity(pattern.len() + 64);
+    let mut rest = pattern;
+    while let Some(i) = rest.find(':') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        let value = match name {
+            "year" => format!("{:04}", d.year()),
+            "short_year" => format!("{:02}", d.year() % 100),
+            "month" => format!("{:02}", d.month()),
+            "i_month" => d.month().to_string(),
+            "short_month" => d.format("%b").to_string(),
+            "long_month" => d.format("%B").to_string(),
+            "day" => format!("{:02}", d.day()),
+            "i_day" => d.day().to_string(),
+            "y_day" => format!("{:03}", d.ordinal()),
+            "week" => format!("{:02}", d.iso_week().week()),
+            "short_day" => d.format("%a").to_string(),
+            "long_day" => d.format("%A").to_string(),
+            "hour" => format!("{:02}", d.hour()),
+            "minute" => format!("{:02}", d.minute()),
+            "second" => format!("{:02}", d.second()),
+            "title" | "slug" | "name" => parts.slug.to_string(),
+            "categories" => categories.clone(),
+            "output_ext" => ".html".to_string(),
+            _ => {
+                out.push(':');
+                out.push_str(name);
+                rest = &after[name_len..];
+                continue;
+            }
+        };
+        out.push_str(&value);
+        rest = &after[name_len..];
+    }
+    out.push_str(rest);
+    collapse_slashes(&out)
+}
+
+fn collapse_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    let mut last_slash = false;
+    for c in path.chars() {
+        if c == '/' && last_slash {
+            continue;
+        }
+        last_slash = c == '/';
+        out.push(c);
+    }
+    out
+}
+
+/// Percent-encode a URL path: unreserved characters, `/` and RFC 3986
+/// sub-delimiters stay, everything else (non-ASCII, spaces, `%`, `?`, `#`)
+/// becomes `%XX` with upper-case hex.
+pub fn encode_path(path: &str) -> String {
+    encode(path, |b| {
+        b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b)
+    })
+}
+
+/// Percent-encode one path segment (like [`encode_path`], but `/` too).
+pub fn encode_segment(segment: &str) -> String {
+    encode(segment, |b| {
+        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
+    })
+}
+
+fn encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if keep(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+    out
+}
+
+/// Encode any non-ASCII or unsafe characters in a URL someone wrote (a
+/// source link), leaving existing `%XX` escapes and URL syntax alone.
+pub fn encode_url(url: &str) -> String {
+    encode(url, |b| {
+        b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b)
+    })
+}
+
+/// Site root: `url` + `baseurl`, without a trailing slash.
+pub fn site_root(url: &str, baseurl: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    let base = baseurl.trim().trim_matches('/');
+    if base.is_empty() {
+        url.to_string()
+    } else {
+        format!("{url}/{}", encode_path(base))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn parts<'a>(categories: &'a [Box<str>], slug: &'a str) -> PermalinkParts<'a> {
+        let date = FixedOffset::east_opt(8 * 3600)
+            .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
+            .expect("date");
+        PermalinkParts {
+            categories,
+            date,
+            slug,
+        }
+    }
+
+    #[test]
+    fn jekyll_styles() {
+        let cats: Vec<Box<str>> = vec!["emnews".into(), "21caijingAPP".into()];
+        let p = parts(&cats, "202112082206672930");
+        assert_eq!(
+            expand("date", &p),
+            "/emnews/21caijingapp/2021/12/08/202112082206672930.html"
+        );
+        assert_eq!(
+            expand("pretty", &p),
+            "/emnews/21caijingapp/2021/12/08/202112082206672930/"
+        );
+        assert_eq!(
+            expand("ordinal", &p),
+            "/emnews/21caijingapp/2021/342/202112082206672930.html"
+        );
+        assert_eq!(
+            expand("none", &p),
+            "/emnews/21caijingapp/202112082206672930.html"
+        );
+        assert_eq!(
+            expand("/news/:year-:month/:title:output_ext", &p),
+            "/news/2021-12/202112082206672930.html"
+        );
+        assert_eq!(expand("/:hour:minute/:unknown/", &p), "/1046/:unknown/");
+    }
+
+    #[test]
+    fn no_categories_does_not_leave_double_slashes() {
+        let p = parts(&[], "x");
+        assert_eq!(expand("date", &p), "/2021/12/08/x.html");
+    }
+
+    #[test]
+    fn encodes_non_ascii_with_upper_case_hex() {
+        assert_eq!(
+            encode_path("/上海·证券/a b.html"),
+            "/%E4%B8%8A%E6%B5%B7%C2%B7%E8%AF%81%E5%88%B8/a%20b.html"
+        );
+        assert_eq!(encode_segment("a/b"), "a%2Fb");
+        assert_eq!(encode_path("/(x)/"), "/(x)/");
+        assert_eq!(
+            encode_url("http://x.example/a?b=1&c=中"),
+            "http://x.example/a?b=1&c=%E4%B8%AD"
+        );
+        assert_eq!(encode_url("http://x.example/%E4"), "http://x.example/%E4");
+    }
+
+    #[test]
+    fn site_roots() {
+        assert_eq!(site_root("https://a.example/", ""), "https://a.example");
+        assert_eq!(
+            site_root("https://a.example", "/blog/"),
+            "https://a.example/blog"
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! Atom 1.0 (RFC 4287), built with the `atom_syndication` crate.
+
+use atom_syndication::{
+    CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, GeneratorBuilder, LinkBuilder,
+    PersonBuilder, Text, WriteConfig,
+};
+
+use super::{Entry, FeedHead};
+use crate::config::{Author, Config};
+
+pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
+    let mut links = vec![
+        LinkBuilder::default()
+            .href(head.self_link.clone())
+            .rel("self")
+            .mime_type(Some("application/atom+xml".into()))
+            .build(),
+        LinkBuilder::default()
+            .href(head.site_link.clone())
+            .rel("alternate")
+            .mime_type(Some("text/html".into()))
+            .build(),
+    ];
+    if let Some(hub) = &config.site.hub {
+        links.push(LinkBuilder::default().href(hub.clone()).rel("hub").build());
+    }
+    let feed = FeedBuilder::default()
+        .id(head.self_link.clone())
+        .title(Text::plain(head.title.clone()))
+        .subtitle(Some(Text::plain(head.description.clone())))
+        .updated(head.updated)
+        .links(links)
+        .authors(vec![person(&config.site.author)])
+        .generator(Some(
+            GeneratorBuilder::default()
+                .value("feedgen")
+                .version(Some(env!("CARGO_PKG_VERSION").to_string()))
+                .build(),
+        ))
+        .lang(config.site.lang.clone())
+        .entries(entries.iter().map(|e| entry(config, e)).collect::<Vec<_>>())
+        .build();
+    let write = WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    let mut out = feed
+        .write_with_config(Vec::new(), write)
+        .unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn person(author: &Author) -> atom_syndication::Person {
+    PersonBuilder::default()
+        .name(author.name.clone())
+        .email(author.email.clone())
+        .uri(author.uri.clone())
+        .build()
+}
+
+fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
+    let root = &config.site.root;
+    let mut links = vec![LinkBuilder::default()
+        .href(e.link.clone())
+        .rel("alternate")
+        .mime_type(Some("text/html".into()))
+        .build()];
+    if let Some(source) = &e.source {
+        links.push(
+            LinkBuilder::default()
+                .href(source.clone())
+                .rel("via")
+                .build(),
+        );
+    }
+    let category = |dir: &str, name: &String| {
+        CategoryBuilder::default()
+            .term(name.clone())
+            .scheme(Some(format!("{root}/{dir}/")))
+            .label(Some(name.clone()))
+            .build()
+    };
+    let categories = e
+        .categories
+        .iter()
+        .map(|c| category(&config.layout.category_dir, c))
+        .chain(e.tags.iter().map(|t| category(&config.layout.tag_dir, t)))
+        .collect::<Vec<_>>();
+    EntryBuilder::default()
+        .id(e.id.clone())
+        .title(Text::plain(e.title.clone()))
+        .published(Some(e.date))
+        .updated(e.date)
+        .authors(vec![person(&e.author)])
+        .links(links)
+        .categories(categories)
+        .summary(Some(Text::plain(e.summary.clone())))
+        .content(Some(
+            ContentBuilder::default()
+                .value(Some(e.content.clone()))
+                .content_type(Some("html".into()))
+                .build(),
+        ))
+        .build()
+}

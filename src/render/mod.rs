@@ -1,0 +1,207 @@
+//! Turning posts and feed specs into feed bytes. Everything here is pure:
+//! configuration and post data in, strings out.
+
+pub mod atom;
+pub mod html;
+pub mod rss;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::{Author, Config, Format, Layout, Site};
+use crate::content::post::{Post, PostMeta, SourceLink};
+use crate::model::{FeedKind, FeedSpec};
+use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
+
+/// A post ready to be an item in any feed: rendered once, shared by all
+/// the feeds it appears in.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub title: String,
+    /// The post's page on the site.
+    pub link: String,
+    /// Stable id: the permalink, or the front-matter `guid`/`id`.
+    pub id: String,
+    pub id_is_link: bool,
+    pub date: DateTime<FixedOffset>,
+    pub author: Author,
+    pub summary: String,
+    pub content: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub source: Option<String>,
+}
+
+/// Longest summary, in characters.
+const SUMMARY_CHARS: usize = 280;
+
+/// The post's absolute URL on the site.
+pub fn post_link(site: &Site, meta: &PostMeta, post: &Post) -> String {
+    let path = match &post.permalink {
+        Some(p) => permalink::expand(p, &parts(site, meta, post)),
+        None => permalink::expand(&site.permalink, &parts(site, meta, post)),
+    };
+    format!("{}{}", site.root, permalink::encode_path(&path))
+}
+
+fn parts<'a>(site: &Site, meta: &'a PostMeta, post: &'a Post) -> PermalinkParts<'a> {
+    PermalinkParts {
+        categories: &meta.categories,
+        date: site.zone.at(meta.date),
+        slug: &post.slug,
+    }
+}
+
+/// Render one post into an [`Entry`].
+pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
+    let link = post_link(site, meta, post);
+    let base = url::Url::parse(&link).or_else(|_| url::Url::parse(&site.root));
+    let raw_html = if post.markdown {
+        html::markdown_to_html(&post.body)
+    } else {
+        post.body.clone()
+    };
+    let content = match &base {
+        Ok(base) => html::sanitize(&raw_html, base),
+        Err(_) => html::strip_invalid_xml(&ammonia::clean(&raw_html)),
+    };
+    let clean = |s: &str| html::strip_invalid_xml(s.trim());
+    let title = match clean(&post.title) {
+        t if !t.is_empty() => t,
+        _ => match html::derive_title(&html::text_of(&content)) {
+            t if !t.is_empty() => t,
+            _ => post.slug.clone(),
+        },
+    };
+    let summary = match &post.excerpt {
+        Some(e) => html::truncate(&clean(&html::text_of(e)), SUMMARY_CHARS),
+        None => html::truncate(&html::first_paragraph(&content), SUMMARY_CHARS),
+    };
+    let (id, id_is_link) = match &post.guid {
+        Some(g) => (guid(site, meta, g), false),
+        None => (link.clone(), true),
+    };
+    let author = match &post.author {
+        Some(a) => Author {
+            name: clean(&a.name),
+            email: a.email.as_deref().map(clean),
+            uri: a.uri.as_deref().map(clean),
+        },
+        None => site.author.clone(),
+    };
+    Entry {
+        title,
+        link,
+        id,
+        id_is_link,
+        date: meta.date,
+        author,
+        summary,
+        content,
+        categories: meta.categories.iter().map(|c| clean(c)).collect(),
+        tags: meta.tags.iter().map(|t| clean(t)).collect(),
+        source: match &post.source {
+            SourceLink::Url(u) => {
+                Some(encode_url(&clean(u))).filter(|u| url::Url::parse(u).is_ok())
+            }
+            _ => None,
+        },
+    }
+}
+
+/// A front-matter `guid`/`id` as an ASCII IRI: kept if it already is an
+/// absolute URI, else made a `tag:` URI under the site's host.
+fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
+    let raw = html::strip_invalid_xml(raw.trim());
+    if url::Url::parse(&raw)
+        .is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn" || u.scheme() == "tag")
+    {
+        return encode_url(&raw);
+    }
+    let host = url::Url::parse(&site.root)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    format!(
+        "tag:{host},{}:{}",
+        site.zone.at(meta.date).format("%Y"),
+        encode_segment(&raw)
+    )
+}
+
+/// What a feed says about itself.
+#[derive(Debug, Clone)]
+pub struct FeedHead {
+    pub title: String,
+    pub description: String,
+    /// The site (or the site root) as the feed's alternate page.
+    pub site_link: String,
+    /// Where this feed is published, per format.
+    pub self_link: String,
+    pub updated: DateTime<FixedOffset>,
+}
+
+/// A feed's file path relative to the output folder.
+pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
+    match spec.kind {
+        FeedKind::Site => format.file_name().to_string(),
+        FeedKind::Category => format!(
+            "{}/{}/{}",
+            layout.category_dir,
+            spec.key,
+            format.file_name()
+        ),
+        FeedKind::Tag => format!("{}/{}/{}", layout.tag_dir, spec.key, format.file_name()),
+    }
+}
+
+/// A feed's public URL.
+pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
+    let path = feed_path(&config.layout, spec, format);
+    let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
+    format!("{}/{}", config.site.root, encoded.join("/"))
+}
+
+pub fn head(
+    config: &Config,
+    spec: &FeedSpec,
+    format: Format,
+    updated: Option<DateTime<FixedOffset>>,
+) -> FeedHead {
+    let site = &config.site;
+    let title = match spec.kind {
+        FeedKind::Site => site.title.clone(),
+        FeedKind::Category | FeedKind::Tag => {
+            format!("{} · {}", site.title, html::strip_invalid_xml(&spec.name))
+        }
+    };
+    let description = match spec.kind {
+        FeedKind::Site => site.description.clone(),
+        FeedKind::Category => format!(
+            "{}: category {}",
+            site.title,
+            html::strip_invalid_xml(&spec.name)
+        ),
+        FeedKind::Tag => format!(
+            "{}: tag {}",
+            site.title,
+            html::strip_invalid_xml(&spec.name)
+        ),
+    };
+    FeedHead {
+        title,
+        description,
+        site_link: format!("{}/", site.root),
+        self_link: feed_url(config, spec, format),
+        // An empty feed has no newest item; the epoch keeps output stable.
+        updated: updated.unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset()),
+    }
+}
+
+/// Render one feed in one format.
+pub fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
+    let head = head(config, spec, format, entries.first().map(|e| e.date));
+    match format {
+        Format::Rss => rss::render(config, &head, entries),
+        Format::Atom => atom::render(config, &head, entries),
+    }
+}
