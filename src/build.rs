@@ -58,11 +58,7 @@ impl Report {
                 "; {} feeds written, {} unchanged, {} removed",
                 self.written, self.unchanged, self.removed
             ),
-            Mode::CheckFeeds => format!(
-                "; {} feeds stale, {} current",
-                self.stale.len(),
-                self.unchanged
-            ),
+            Mode::CheckFeeds => format!("; {} feeds stale, {} current", self.stale.len(), self.unchanged),
             Mode::CheckPosts => String::new(),
         };
         format!("feedgen: {posts}{feeds} in {:.2} s", self.seconds)
@@ -99,10 +95,7 @@ pub fn load(config: &Config) -> Collection {
     };
     let mut posts = Vec::with_capacity(scanned.len());
     for mut s in scanned {
-        let warned = s
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Warning);
+        let warned = s.diagnostics.iter().any(|d| d.severity == Severity::Warning);
         if config.strict && warned && !matches!(s.outcome, Outcome::NotAPost | Outcome::Rejected) {
             for d in &mut s.diagnostics {
                 if d.severity == Severity::Warning {
@@ -174,12 +167,13 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     }
     let (specs, missing) = wanted(config, feeds);
     for (kind, key) in &missing {
-        let what = if *kind == FeedKind::Category {
-            "category"
-        } else {
-            "tag"
-        };
-        report.diagnostics.push(Diagnostic::new(&root.display().to_string(), None, Severity::Warning, format!("no published post has the {what} `{key}`; its feeds are removed if feedgen wrote them")));
+        let what = if *kind == FeedKind::Category { "category" } else { "tag" };
+        report.diagnostics.push(Diagnostic::new(
+            &root.display().to_string(),
+            None,
+            Severity::Warning,
+            format!("no published post has the {what} `{key}`; its feeds are removed if feedgen wrote them"),
+        ));
     }
 
     // Render each post that appears in some feed exactly once.
@@ -215,11 +209,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let files: Vec<(String, Vec<u8>)> = jobs
         .par_iter()
         .map(|(spec, format)| {
-            let items: Vec<&Entry> = spec
-                .items
-                .iter()
-                .filter_map(|&i| entries[i].as_ref())
-                .collect();
+            let items: Vec<&Entry> = spec.items.iter().filter_map(|&i| entries[i].as_ref()).collect();
             (
                 render::feed_path(&config.layout, spec, *format),
                 render::feed(config, spec, *format, &items),
@@ -268,11 +258,9 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
                     report.stale.push(rel.clone());
                 }
             }
-            report.stale.extend(
-                gone.iter()
-                    .filter(|f| output.dir().join(f).exists())
-                    .cloned(),
-            );
+            report
+                .stale
+                .extend(gone.iter().filter(|f| output.dir().join(f).exists()).cloned());
         }
         Mode::Build => {
             for (rel, bytes) in &files {

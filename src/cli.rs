@@ -153,11 +153,7 @@ fn build_command(args: BuildArgs) -> Result<u8> {
         tags: args.tags.clone(),
     };
     let config = load_config(flags)?;
-    let mode = if args.check {
-        Mode::CheckFeeds
-    } else {
-        Mode::Build
-    };
+    let mode = if args.check { Mode::CheckFeeds } else { Mode::Build };
     let report = build::run(&config, mode)?;
     print_report(&config, &report, mode);
     if let Some(SummaryFormat::Json) = args.summary {
@@ -203,10 +199,7 @@ fn list(args: ListArgs) -> Result<u8> {
     let mut out = stdout.lock();
     writeln!(out, "name\tposts\tnewest\tfeeds")?;
     for spec in specs {
-        let newest = spec
-            .newest(&collection.posts)
-            .map(|d| rfc3339(&d))
-            .unwrap_or_default();
+        let newest = spec.newest(&collection.posts).map(|d| rfc3339(&d)).unwrap_or_default();
         let paths: Vec<String> = config
             .formats
             .iter()
@@ -218,14 +211,7 @@ fn list(args: ListArgs) -> Result<u8> {
                     .to_string()
             })
             .collect();
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}",
-            spec.name,
-            spec.total,
-            newest,
-            paths.join(" ")
-        )?;
+        writeln!(out, "{}\t{}\t{}\t{}", spec.name, spec.total, newest, paths.join(" "))?;
     }
     Ok(0)
 }

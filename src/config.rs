@@ -119,14 +119,8 @@ impl Config {
     /// Read the site configuration and apply the flags. `epoch_env` is the
     /// value of `SOURCE_DATE_EPOCH`, passed in so tests need not set it.
     pub fn load(flags: Overrides, epoch_env: Option<String>) -> Result<Config> {
-        let content_dir = flags
-            .content_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("content"));
-        let output_dir = flags
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("output"));
+        let content_dir = flags.content_dir.clone().unwrap_or_else(|| PathBuf::from("content"));
+        let output_dir = flags.output_dir.clone().unwrap_or_else(|| PathBuf::from("output"));
         if !content_dir.is_dir() {
             bail!(
                 "content folder {} does not exist or is not a folder",
@@ -155,15 +149,20 @@ impl Config {
         };
 
         let zone = match string(&map, "timezone") {
-            Some(name) => SiteZone::parse(&name)
-                .with_context(|| at(&format!("unknown timezone `{name}` (use an IANA name such as Asia/Shanghai, or an offset such as +08:00)")))?,
+            Some(name) => SiteZone::parse(&name).with_context(|| {
+                at(&format!(
+                    "unknown timezone `{name}` (use an IANA name such as Asia/Shanghai, or an offset such as +08:00)"
+                ))
+            })?,
             None => SiteZone::Fixed(FixedOffset::east_opt(0).context("UTC offset")?),
         };
         let Some(url) = string(&map, "url").filter(|u| !u.trim().is_empty()) else {
-            bail!(at("the site has no `url`; feeds need absolute links (set `url: https://your.site` in _config.yml)"));
+            bail!(at(
+                "the site has no `url`; feeds need absolute links (set `url: https://your.site` in _config.yml)"
+            ));
         };
-        let parsed = url::Url::parse(url.trim())
-            .with_context(|| at(&format!("`url: {url}` is not an absolute URL")))?;
+        let parsed =
+            url::Url::parse(url.trim()).with_context(|| at(&format!("`url: {url}` is not an absolute URL")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!(at(&format!("`url: {url}` must be an http or https URL")));
         }
@@ -213,8 +212,7 @@ impl Config {
             }
         };
         let layout = Layout {
-            category_dir: layout_dir(&ours, "category_dir", "category")
-                .map_err(|e| anyhow::anyhow!(at(&e)))?,
+            category_dir: layout_dir(&ours, "category_dir", "category").map_err(|e| anyhow::anyhow!(at(&e)))?,
             tag_dir: layout_dir(&ours, "tag_dir", "tag").map_err(|e| anyhow::anyhow!(at(&e)))?,
         };
         let max_file_size = match ours.get("max_file_size") {
@@ -224,12 +222,9 @@ impl Config {
             None => DEFAULT_MAX_FILE_SIZE,
         };
         let now = match (&flags.now, epoch_env.filter(|e| !e.trim().is_empty())) {
-            (Some(text), _) => {
-                parse_now(text, zone).with_context(|| format!("--now `{text}` is not a date"))?
-            }
-            (None, Some(epoch)) => parse_epoch(&epoch).with_context(|| {
-                format!("SOURCE_DATE_EPOCH `{epoch}` is not a number of seconds")
-            })?,
+            (Some(text), _) => parse_now(text, zone).with_context(|| format!("--now `{text}` is not a date"))?,
+            (None, Some(epoch)) => parse_epoch(&epoch)
+                .with_context(|| format!("SOURCE_DATE_EPOCH `{epoch}` is not a number of seconds"))?,
             (None, None) => chrono::Utc::now().fixed_offset(),
         };
 
@@ -261,14 +256,11 @@ impl Config {
 }
 
 fn read_mapping(file: &Path) -> Result<Mapping> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     if text.trim().is_empty() {
         return Ok(Mapping::new());
     }
-    match serde_yaml::from_str::<Value>(&text)
-        .with_context(|| format!("{} is not valid YAML", file.display()))?
-    {
+    match serde_yaml::from_str::<Value>(&text).with_context(|| format!("{} is not valid YAML", file.display()))? {
         Value::Mapping(map) => Ok(map),
         Value::Null => Ok(Mapping::new()),
         _ => bail!("{} is not a YAML mapping", file.display()),
@@ -306,9 +298,9 @@ pub fn author(value: Option<&Value>) -> Option<Author> {
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {
     let dir = string(ours, key).unwrap_or_else(|| default.to_string());
     let ok = !dir.is_empty()
-        && dir.split('/').all(|part| {
-            !part.is_empty() && part != "." && part != ".." && !part.contains(['\\', '\0'])
-        });
+        && dir
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains(['\\', '\0']));
     if ok && !dir.starts_with('/') {
         Ok(dir)
     } else {
@@ -394,14 +386,8 @@ mod tests {
     #[test]
     fn now_forms() {
         let z = SiteZone::parse("Asia/Shanghai").expect("zone");
-        assert_eq!(
-            parse_now("2030-01-01", z).map(|d| d.timestamp()),
-            Some(1893427200)
-        );
-        assert_eq!(
-            parse_now("1893427200", z).map(|d| d.timestamp()),
-            Some(1893427200)
-        );
+        assert_eq!(parse_now("2030-01-01", z).map(|d| d.timestamp()), Some(1893427200));
+        assert_eq!(parse_now("1893427200", z).map(|d| d.timestamp()), Some(1893427200));
         assert!(parse_now("tomorrow", z).is_none());
     }
 }

@@ -23,12 +23,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        path: &str,
-        line: Option<usize>,
-        severity: Severity,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(path: &str, line: Option<usize>, severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.to_string(),
             line,
@@ -58,16 +53,8 @@ mod tests {
 
     #[test]
     fn prints_path_line_severity_message() {
-        let d = Diagnostic::new(
-            "content/_posts/a.md",
-            Some(3),
-            Severity::Warning,
-            "title recovered",
-        );
-        assert_eq!(
-            d.to_string(),
-            "content/_posts/a.md:3: warning: title recovered"
-        );
+        let d = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
+        assert_eq!(d.to_string(), "content/_posts/a.md:3: warning: title recovered");
         let d = Diagnostic::new("content/_posts/a.md", None, Severity::Error, "not UTF-8");
         assert_eq!(d.to_string(), "content/_posts/a.md: error: not UTF-8");
     }

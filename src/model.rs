@@ -47,12 +47,11 @@ pub const MAX_KEY_BYTES: usize = 120;
 pub fn feed_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len());
     for c in name.trim().to_lowercase().chars() {
-        let safe =
-            if c == '/' || c == '\\' || c.is_control() || !crate::content::post::is_xml_char(c) {
-                '_'
-            } else {
-                c
-            };
+        let safe = if c == '/' || c == '\\' || c.is_control() || !crate::content::post::is_xml_char(c) {
+            '_'
+        } else {
+            c
+        };
         if key.len() + safe.len_utf8() > MAX_KEY_BYTES {
             break;
         }
@@ -118,9 +117,7 @@ pub struct Feeds {
 
 impl Feeds {
     pub fn all(&self) -> impl Iterator<Item = &FeedSpec> {
-        std::iter::once(&self.site)
-            .chain(&self.categories)
-            .chain(&self.tags)
+        std::iter::once(&self.site).chain(&self.categories).chain(&self.tags)
     }
 }
 
@@ -131,11 +128,7 @@ pub fn select(posts: &[PostMeta], limit: usize, shown: impl Fn(&str) -> String) 
     let mut categories: BTreeMap<String, Term> = BTreeMap::new();
     let mut tags: BTreeMap<String, Term> = BTreeMap::new();
     let mut notices = Vec::new();
-    let mut offer = |terms: &mut BTreeMap<String, Term>,
-                     kind: &str,
-                     name: &str,
-                     rank: Rank,
-                     path: &str| {
+    let mut offer = |terms: &mut BTreeMap<String, Term>, kind: &str, name: &str, rank: Rank, path: &str| {
         let key = feed_key(name);
         let term = terms.entry(key).or_insert_with_key(|key| {
             let _ = key;
@@ -153,7 +146,10 @@ pub fn select(posts: &[PostMeta], limit: usize, shown: impl Fn(&str) -> String) 
                 &shown(path),
                 None,
                 Severity::Note,
-                format!("{kind} `{name}` shares the feed of `{}` (same folder name once lower-cased and made path-safe)", term.name),
+                format!(
+                    "{kind} `{name}` shares the feed of `{}` (same folder name once lower-cased and made path-safe)",
+                    term.name
+                ),
             ));
         }
         term.newest.offer(rank, limit);
@@ -213,10 +209,7 @@ mod tests {
     #[test]
     fn keys_are_lower_case_and_path_safe() {
         assert_eq!(feed_key("21caijingAPP"), "21caijingapp");
-        assert_eq!(
-            feed_key("上海证券报·中国证券网新闻"),
-            "上海证券报·中国证券网新闻"
-        );
+        assert_eq!(feed_key("上海证券报·中国证券网新闻"), "上海证券报·中国证券网新闻");
         assert_eq!(feed_key("../etc/passwd"), "_._etc_passwd");
         assert_eq!(feed_key(".hidden"), "_hidden");
         assert_eq!(feed_key("a\\b\0c\u{7}"), "a_b_c_");

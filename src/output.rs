@@ -31,17 +31,14 @@ pub struct Output {
 pub fn is_inside(rel: &str) -> bool {
     !rel.is_empty()
         && !rel.contains(['\\', '\0'])
-        && Path::new(rel)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
+        && Path::new(rel).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 impl Output {
     /// Create (if needed) and lock the output folder. A second run waits
     /// for the first to finish.
     pub fn open(dir: &Path, on_wait: impl FnOnce()) -> Result<Output> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+        fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
         let lock_path = dir.join(LOCK);
         let lock = File::options()
             .create(true)
@@ -89,8 +86,7 @@ impl Output {
             Err(_) => false,
         };
         let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("feed");
         let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
         let result = File::create(&tmp)
@@ -100,11 +96,7 @@ impl Output {
             let _ = fs::remove_file(&tmp);
             return Err(e).with_context(|| format!("cannot write {}", path.display()));
         }
-        Ok(if existed {
-            Written::Changed
-        } else {
-            Written::New
-        })
+        Ok(if existed { Written::Changed } else { Written::New })
     }
 
     /// Whether `rel` on disk holds exactly `bytes`.
@@ -115,11 +107,7 @@ impl Output {
     /// The files an earlier run recorded as its own.
     pub fn manifest(&self) -> BTreeSet<String> {
         match fs::read_to_string(self.dir.join(MANIFEST)) {
-            Ok(text) => text
-                .lines()
-                .filter(|l| is_inside(l))
-                .map(str::to_string)
-                .collect(),
+            Ok(text) => text.lines().filter(|l| is_inside(l)).map(str::to_string).collect(),
             Err(_) => BTreeSet::new(),
         }
     }
@@ -163,15 +151,7 @@ mod tests {
     fn inside_paths() {
         assert!(is_inside("category/emnews/rss.xml"));
         assert!(is_inside("category/上海·证券/atom.xml"));
-        for bad in [
-            "",
-            "../x",
-            "/etc/passwd",
-            "a/../../b",
-            "a\\b",
-            "a\0b",
-            "./a",
-        ] {
+        for bad in ["", "../x", "/etc/passwd", "a/../../b", "a\\b", "a\0b", "./a"] {
             assert!(!is_inside(bad), "{bad:?}");
         }
     }
@@ -180,18 +160,9 @@ mod tests {
     fn writes_only_changes_and_removes_empty_folders() {
         let tmp = tempfile::tempdir().expect("tmp");
         let out = Output::open(tmp.path(), || {}).expect("open");
-        assert_eq!(
-            out.write("category/a/rss.xml", b"one").expect("w"),
-            Written::New
-        );
-        assert_eq!(
-            out.write("category/a/rss.xml", b"one").expect("w"),
-            Written::Unchanged
-        );
-        assert_eq!(
-            out.write("category/a/rss.xml", b"two").expect("w"),
-            Written::Changed
-        );
+        assert_eq!(out.write("category/a/rss.xml", b"one").expect("w"), Written::New);
+        assert_eq!(out.write("category/a/rss.xml", b"one").expect("w"), Written::Unchanged);
+        assert_eq!(out.write("category/a/rss.xml", b"two").expect("w"), Written::Changed);
         assert!(out.is_current("category/a/rss.xml", b"two"));
         assert!(out.write("../escape.xml", b"x").is_err());
         assert!(out.remove("category/a/rss.xml").expect("rm"));

@@ -123,9 +123,7 @@ fn encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
 /// Encode any non-ASCII or unsafe characters in a URL someone wrote (a
 /// source link), leaving existing `%XX` escapes and URL syntax alone.
 pub fn encode_url(url: &str) -> String {
-    encode(url, |b| {
-        b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b)
-    })
+    encode(url, |b| b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b))
 }
 
 /// Site root: `url` + `baseurl`, without a trailing slash.
@@ -148,11 +146,7 @@ mod tests {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        PermalinkParts {
-            categories,
-            date,
-            slug,
-        }
+        PermalinkParts { categories, date, slug }
     }
 
     #[test]
@@ -171,10 +165,7 @@ mod tests {
             expand("ordinal", &p),
             "/emnews/21caijingapp/2021/342/202112082206672930.html"
         );
-        assert_eq!(
-            expand("none", &p),
-            "/emnews/21caijingapp/202112082206672930.html"
-        );
+        assert_eq!(expand("none", &p), "/emnews/21caijingapp/202112082206672930.html");
         assert_eq!(
             expand("/news/:year-:month/:title:output_ext", &p),
             "/news/2021-12/202112082206672930.html"
@@ -206,9 +197,6 @@ mod tests {
     #[test]
     fn site_roots() {
         assert_eq!(site_root("https://a.example/", ""), "https://a.example");
-        assert_eq!(
-            site_root("https://a.example", "/blog/"),
-            "https://a.example/blog"
-        );
+        assert_eq!(site_root("https://a.example", "/blog/"), "https://a.example/blog");
     }
 }

@@ -70,10 +70,7 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     }
     let (h, m) = match digits.len() {
         2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
+        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
         _ => return None,
     };
     if h > 23 || m > 59 {
@@ -161,14 +158,8 @@ mod tests {
         assert_eq!(atom("2021-12-15 18:58:11"), want);
         assert_eq!(atom("2021-12-15T18:58:11+08:00"), want);
         assert_eq!(atom("2021-12-15 18:58:11.250 +08:00"), want);
-        assert_eq!(
-            atom("2021-12-15 18:58").as_deref(),
-            Some("2021-12-15T18:58:00+08:00")
-        );
-        assert_eq!(
-            atom("2021-12-15").as_deref(),
-            Some("2021-12-15T00:00:00+08:00")
-        );
+        assert_eq!(atom("2021-12-15 18:58").as_deref(), Some("2021-12-15T18:58:00+08:00"));
+        assert_eq!(atom("2021-12-15").as_deref(), Some("2021-12-15T00:00:00+08:00"));
     }
 
     #[test]
@@ -214,9 +205,7 @@ mod tests {
         assert_eq!(rfc3339(&gap), "2022-03-13T03:30:00-04:00");
         let fixed = SiteZone::parse("+05:30").expect("zone");
         assert_eq!(
-            parse_date("2022-01-01", fixed)
-                .map(|d| rfc3339(&d))
-                .as_deref(),
+            parse_date("2022-01-01", fixed).map(|d| rfc3339(&d)).as_deref(),
             Some("2022-01-01T00:00:00+05:30")
         );
     }
@@ -233,10 +222,7 @@ mod tests {
             file_name_date("2021-12-08-202112082206672930"),
             NaiveDate::from_ymd_opt(2021, 12, 8)
         );
-        assert_eq!(
-            file_name_date("2021-12-08"),
-            NaiveDate::from_ymd_opt(2021, 12, 8)
-        );
+        assert_eq!(file_name_date("2021-12-08"), NaiveDate::from_ymd_opt(2021, 12, 8));
         assert_eq!(file_name_date("-202205262391921712"), None);
         assert_eq!(file_name_date("2021-12-0812"), None);
         assert_eq!(file_name_date("2021-02-30-x"), None);

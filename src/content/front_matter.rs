@@ -101,10 +101,7 @@ pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
     let yaml = if yaml.chars().all(crate::content::post::is_xml_char) {
         yaml
     } else {
-        cleaned = yaml
-            .chars()
-            .filter(|c| crate::content::post::is_xml_char(*c))
-            .collect();
+        cleaned = yaml.chars().filter(|c| crate::content::post::is_xml_char(*c)).collect();
         &cleaned
     };
     match parse_mapping(yaml) {
@@ -218,8 +215,8 @@ fn is_valid_double_quoted(inner: &str) -> bool {
             '"' => return false,
             '\\' => match chars.next() {
                 Some(
-                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '/'
-                    | '\\' | 'N' | '_' | 'L' | 'P',
+                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '/' | '\\' | 'N' | '_'
+                    | 'L' | 'P',
                 ) => {}
                 Some('x') => {
                     if !take_hex(&mut chars, 2) {
@@ -292,10 +289,7 @@ mod tests {
         assert_eq!(split("# hello\n"), Err(SplitError::NoFrontMatter));
         assert_eq!(split(""), Err(SplitError::NoFrontMatter));
         assert_eq!(split("\n\n"), Err(SplitError::NoFrontMatter));
-        assert_eq!(
-            split("\n---\ntitle: x\nbody\n"),
-            Err(SplitError::Unclosed { line: 2 })
-        );
+        assert_eq!(split("\n---\ntitle: x\nbody\n"), Err(SplitError::Unclosed { line: 2 }));
     }
 
     #[test]
@@ -310,23 +304,16 @@ mod tests {
 
     #[test]
     fn recovers_unescaped_quotes_and_backslashes() {
-        let p = parse("layout: post\ntitle: \"他说\"涨了\" C:\\x \"\ndate: 2021-12-08\n")
-            .expect("recovered");
+        let p = parse("layout: post\ntitle: \"他说\"涨了\" C:\\x \"\ndate: 2021-12-08\n").expect("recovered");
         assert_eq!(p.requoted, vec![2]);
-        assert_eq!(
-            p.map.get("title").and_then(Value::as_str),
-            Some("他说\"涨了\" C:\\x ")
-        );
+        assert_eq!(p.map.get("title").and_then(Value::as_str), Some("他说\"涨了\" C:\\x "));
     }
 
     #[test]
     fn valid_escapes_are_left_alone() {
         let p = parse("title: \"a \\\"b\\\" \\u4e2d\"\n").expect("parse");
         assert!(p.requoted.is_empty());
-        assert_eq!(
-            p.map.get("title").and_then(Value::as_str),
-            Some("a \"b\" 中")
-        );
+        assert_eq!(p.map.get("title").and_then(Value::as_str), Some("a \"b\" 中"));
     }
 
     #[test]

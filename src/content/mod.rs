@@ -61,16 +61,13 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err
-                    .path()
-                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                let path = err.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
                 let message = if err.loop_ancestor().is_some() {
                     "symlink loop; not followed".to_string()
                 } else {
                     format!(
                         "cannot read: {}",
-                        err.io_error()
-                            .map_or_else(|| err.to_string(), ToString::to_string)
+                        err.io_error().map_or_else(|| err.to_string(), ToString::to_string)
                     )
                 };
                 found.diagnostics.push(Diagnostic::new(
@@ -89,17 +86,12 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
             continue;
         };
-        if !matches!(
-            ext.to_ascii_lowercase().as_str(),
-            "md" | "markdown" | "html"
-        ) {
+        if !matches!(ext.to_ascii_lowercase().as_str(), "md" | "markdown" | "html") {
             continue;
         }
         let shown = path.display().to_string();
         if entry.path_is_symlink() {
-            let inside = path
-                .canonicalize()
-                .is_ok_and(|real| real.starts_with(&canonical_root));
+            let inside = path.canonicalize().is_ok_and(|real| real.starts_with(&canonical_root));
             if !inside {
                 found.diagnostics.push(Diagnostic::new(
                     &shown,
@@ -185,18 +177,12 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64) 
             Outcome::Rejected
         }
     };
-    Scanned {
-        outcome,
-        diagnostics,
-    }
+    Scanned { outcome, diagnostics }
 }
 
 /// Read every file in parallel; results keep the order of `files`.
 pub fn scan_all(root: &Path, files: &[PostFile], rules: ReadRules, max_size: u64) -> Vec<Scanned> {
-    files
-        .par_iter()
-        .map(|f| scan_file(root, f, rules, max_size))
-        .collect()
+    files.par_iter().map(|f| scan_file(root, f, rules, max_size)).collect()
 }
 
 /// Read a published post again for rendering.
@@ -220,9 +206,7 @@ fn read_text(path: &PathBuf, max_size: u64) -> Result<String, ReadError> {
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     // Read at most one byte past the limit, in case the file grows meanwhile.
-    file.take(max_size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
+    file.take(max_size + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
     if bytes.len() as u64 > max_size {
         return Err(ReadError::TooLarge {
             size: bytes.len() as u64,
@@ -230,11 +214,7 @@ fn read_text(path: &PathBuf, max_size: u64) -> Result<String, ReadError> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
         ReadError::NotUtf8 { offset, line }
     })
 }

@@ -80,13 +80,7 @@ struct Parsed<'a> {
 
 /// Read a post's text for selection, collecting every problem on the way.
 /// `shown` is the path used in diagnostics, `rel` the content-relative one.
-pub fn scan(
-    text: &str,
-    rel: &str,
-    shown: &str,
-    rules: ReadRules,
-    diags: &mut Vec<Diagnostic>,
-) -> Outcome {
+pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Vec<Diagnostic>) -> Outcome {
     let warn = |diags: &mut Vec<Diagnostic>, line, message: String| {
         diags.push(Diagnostic::new(shown, line, Severity::Warning, message));
     };
@@ -125,24 +119,12 @@ pub fn scan(
     let line_of = |key: &str| key_line(yaml, key).map(|l| yaml_line + l - 1);
 
     if text.starts_with('\u{feff}') {
-        warn(
-            diags,
-            Some(1),
-            "file starts with a byte-order mark; ignored".into(),
-        );
+        warn(diags, Some(1), "file starts with a byte-order mark; ignored".into());
     } else if !text.starts_with("---") {
-        warn(
-            diags,
-            Some(1),
-            "blank lines before the opening `---`; ignored".into(),
-        );
+        warn(diags, Some(1), "blank lines before the opening `---`; ignored".into());
     }
     if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
-        warn(
-            diags,
-            Some(line),
-            "Windows line endings (CRLF); read as LF".into(),
-        );
+        warn(diags, Some(line), "Windows line endings (CRLF); read as LF".into());
     }
     if let Some((i, c)) = text.char_indices().find(|(_, c)| !is_xml_char(*c)) {
         warn(
@@ -158,7 +140,8 @@ pub fn scan(
         warn(
             diags,
             Some(yaml_line + line - 1),
-            "value has unescaped `\"` or `\\` inside double quotes; kept the text between the first and last quote".into(),
+            "value has unescaped `\"` or `\\` inside double quotes; kept the text between the first and last quote"
+                .into(),
         );
     }
 
@@ -173,15 +156,11 @@ pub fn scan(
     }
 
     let written_date = map.get("date").map(|v| scalar(Some(v)).unwrap_or_default());
-    let date = match written_date
-        .as_deref()
-        .and_then(|d| parse_date(d, rules.zone))
-    {
+    let date = match written_date.as_deref().and_then(|d| parse_date(d, rules.zone)) {
         Some(d) => d,
         None => {
             let line = line_of("date").or(Some(*yaml_line));
-            let fallback =
-                file_name_date(stem).map(|day| rules.zone.localize(day.and_time(NaiveTime::MIN)));
+            let fallback = file_name_date(stem).map(|day| rules.zone.localize(day.and_time(NaiveTime::MIN)));
             match (fallback, written_date) {
                 (Some(d), Some(w)) => {
                     warn(
@@ -197,18 +176,22 @@ pub fn scan(
                 }
                 (Some(d), None) if rules.in_posts_dir => d,
                 (Some(d), None) => d,
-                (None, _) if !rules.in_posts_dir && !map.contains_key("date") => {
-                    return Outcome::NotAPost
-                }
+                (None, _) if !rules.in_posts_dir && !map.contains_key("date") => return Outcome::NotAPost,
                 (None, Some(w)) => {
-                    return reject(diags, line, format!("date `{}` is not a usable date and the file name has no YYYY-MM-DD- prefix", w.trim()));
+                    return reject(
+                        diags,
+                        line,
+                        format!(
+                            "date `{}` is not a usable date and the file name has no YYYY-MM-DD- prefix",
+                            w.trim()
+                        ),
+                    );
                 }
                 (None, None) => {
                     return reject(
                         diags,
                         line,
-                        "no date in the front matter and no YYYY-MM-DD- prefix in the file name"
-                            .into(),
+                        "no date in the front matter and no YYYY-MM-DD- prefix in the file name".into(),
                     );
                 }
             }
@@ -330,13 +313,9 @@ pub fn source_link(body: &str, body_line: usize) -> SourceLink {
     for (i, line) in body.lines().enumerate() {
         let line = line.trim();
         if line == "<>" {
-            found = SourceLink::Empty {
-                line: body_line + i,
-            };
+            found = SourceLink::Empty { line: body_line + i };
         } else if let Some(url) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) {
-            if (url.starts_with("http://") || url.starts_with("https://"))
-                && !url.contains([' ', '<', '>', '"'])
-            {
+            if (url.starts_with("http://") || url.starts_with("https://")) && !url.contains([' ', '<', '>', '"']) {
                 found = SourceLink::Url(url.to_string());
             }
         }
@@ -437,13 +416,8 @@ mod tests {
             m.categories,
             vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Box<str>>
         );
-        assert_eq!(
-            m.tags,
-            vec!["东财滚动新闻".into(), "2021".into()] as Vec<Box<str>>
-        );
-        let m = meta(
-            "---\ndate: 2021-12-08\ncategory: two words\ncategories: ignored\ntag: one\n---\n",
-        );
+        assert_eq!(m.tags, vec!["东财滚动新闻".into(), "2021".into()] as Vec<Box<str>>);
+        let m = meta("---\ndate: 2021-12-08\ncategory: two words\ncategories: ignored\ntag: one\n---\n");
         assert_eq!(m.categories, vec!["two words".into()] as Vec<Box<str>>);
         assert_eq!(m.tags, vec!["one".into()] as Vec<Box<str>>);
     }
@@ -459,13 +433,8 @@ mod tests {
 
     #[test]
     fn date_falls_back_to_the_file_name_with_a_warning() {
-        let (out, diags) = scan_text(
-            "---\ntitle: a\ndate:  +0800\n---\nx",
-            "_posts/2022-05-26-1.md",
-        );
-        let Outcome::Published(m) = out else {
-            panic!("rejected")
-        };
+        let (out, diags) = scan_text("---\ntitle: a\ndate:  +0800\n---\nx", "_posts/2022-05-26-1.md");
+        let Outcome::Published(m) = out else { panic!("rejected") };
         assert_eq!(m.date.to_rfc3339(), "2022-05-26T00:00:00+08:00");
         assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: warning: date `+0800` is not a usable date; using 2022-05-26 from the file name"]);
     }
@@ -479,10 +448,7 @@ mod tests {
 
     #[test]
     fn unpublished_and_future_posts_are_excluded() {
-        let (out, _) = scan_text(
-            "---\ndate: 2021-12-08\npublished: false\n---\n",
-            "_posts/a.md",
-        );
+        let (out, _) = scan_text("---\ndate: 2021-12-08\npublished: false\n---\n", "_posts/a.md");
         assert!(matches!(out, Outcome::Excluded));
         let (out, _) = scan_text("---\ndate: 2031-12-08\n---\n", "_posts/a.md");
         assert!(matches!(out, Outcome::Excluded));
@@ -498,13 +464,7 @@ mod tests {
             ..rules()
         };
         assert!(matches!(
-            scan(
-                "---\ntitle: About\n---\n",
-                "about.md",
-                "about.md",
-                r,
-                &mut diags
-            ),
+            scan("---\ntitle: About\n---\n", "about.md", "about.md", r, &mut diags),
             Outcome::NotAPost
         ));
         assert!(matches!(
@@ -517,10 +477,7 @@ mod tests {
     #[test]
     fn source_links() {
         assert_eq!(
-            source_link(
-                "text\n<http://a.example/1>\nfoot <http://b.example/2> x\n",
-                5
-            ),
+            source_link("text\n<http://a.example/1>\nfoot <http://b.example/2> x\n", 5),
             SourceLink::Url("http://a.example/1".into())
         );
         assert_eq!(source_link("a\n<>\n", 5), SourceLink::Empty { line: 6 });
@@ -536,10 +493,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_reported() {
-        let (_, diags) = scan_text(
-            "---\ndate: 2021-12-08\ntitle: a\u{7}b\n---\n",
-            "_posts/a.md",
+        let (_, diags) = scan_text("---\ndate: 2021-12-08\ntitle: a\u{7}b\n---\n", "_posts/a.md");
+        assert_eq!(
+            diags,
+            vec!["_posts/a.md:3: warning: character U+0007 is not allowed in XML; it is left out of the feeds"]
         );
-        assert_eq!(diags, vec!["_posts/a.md:3: warning: character U+0007 is not allowed in XML; it is left out of the feeds"]);
     }
 }

@@ -1,8 +1,8 @@
 //! Atom 1.0 (RFC 4287), built with the `atom_syndication` crate.
 
 use atom_syndication::{
-    CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, GeneratorBuilder, LinkBuilder,
-    PersonBuilder, Text, WriteConfig,
+    CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, GeneratorBuilder, LinkBuilder, PersonBuilder, Text,
+    WriteConfig,
 };
 
 use super::{Entry, FeedHead};
@@ -44,9 +44,7 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    let mut out = feed
-        .write_with_config(Vec::new(), write)
-        .unwrap_or_default();
+    let mut out = feed.write_with_config(Vec::new(), write).unwrap_or_default();
     out.push(b'\n');
     out
 }
@@ -67,12 +65,7 @@ fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
         .mime_type(Some("text/html".into()))
         .build()];
     if let Some(source) = &e.source {
-        links.push(
-            LinkBuilder::default()
-                .href(source.clone())
-                .rel("via")
-                .build(),
-        );
+        links.push(LinkBuilder::default().href(source.clone()).rel("via").build());
     }
     let category = |dir: &str, name: &String| {
         CategoryBuilder::default()

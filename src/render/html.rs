@@ -11,8 +11,7 @@ use crate::content::post::is_xml_char;
 
 /// Markdown to HTML; raw HTML passes through (sanitized afterwards).
 pub fn markdown_to_html(body: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() + body.len() / 4);
     html::push_html(&mut out, Parser::new_ext(body, options));
     out
@@ -84,9 +83,7 @@ pub fn text_of(html: &str) -> String {
 
 fn is_block_tag(tag: &str) -> bool {
     let name = tag.trim_start_matches(['<', '/']);
-    let name = &name[..name
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(name.len())];
+    let name = &name[..name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len())];
     matches!(
         name,
         "p" | "br"
@@ -162,9 +159,7 @@ pub fn derive_title(text: &str) -> String {
     let end = text
         .char_indices()
         .find(|(_, c)| matches!(c, '。' | '！' | '？' | '!' | '?' | '\n'))
-        .map_or(text.len(), |(i, c)| {
-            i + if c == '\n' { 0 } else { c.len_utf8() }
-        });
+        .map_or(text.len(), |(i, c)| i + if c == '\n' { 0 } else { c.len_utf8() });
     let sentence = text[..end].trim().trim_start_matches(['>', ' ']);
     truncate(sentence, 60)
 }
@@ -181,9 +176,7 @@ mod tests {
     fn removes_scripts_handlers_and_styles() {
         let html = markdown_to_html("<p style=\"color:red\" onclick=\"x()\">hi<script>alert(1)</script></p>\n\n<iframe src=\"//e.example\"></iframe><object></object><embed src=x>");
         let clean = sanitize(&html, &base());
-        for bad in [
-            "script", "onclick", "style", "iframe", "object", "embed", "alert",
-        ] {
+        for bad in ["script", "onclick", "style", "iframe", "object", "embed", "alert"] {
             assert!(!clean.contains(bad), "{bad} in {clean}");
         }
         assert!(clean.contains("<p>hi</p>"), "{clean}");
@@ -191,9 +184,7 @@ mod tests {
 
     #[test]
     fn makes_links_absolute() {
-        let html = markdown_to_html(
-            "[a](//finews.example.com/category/emnews.html) [b](../x.html) ![c](/img/c.png)",
-        );
+        let html = markdown_to_html("[a](//finews.example.com/category/emnews.html) [b](../x.html) ![c](/img/c.png)");
         let clean = sanitize(&html, &base());
         assert!(
             clean.contains("href=\"https://finews.example.com/category/emnews.html\""),
@@ -222,10 +213,7 @@ mod tests {
 
     #[test]
     fn text_and_summaries() {
-        assert_eq!(
-            text_of("<p>a &amp; b</p><p>c&lt;d &#20013;</p>"),
-            "a & b c<d 中"
-        );
+        assert_eq!(text_of("<p>a &amp; b</p><p>c&lt;d &#20013;</p>"), "a & b c<d 中");
         assert_eq!(
             first_paragraph("<blockquote>\n<p>摘要：利好。</p>\n</blockquote>\n<p>正文</p>"),
             "摘要：利好。"

@@ -100,9 +100,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         categories: meta.categories.iter().map(|c| clean(c)).collect(),
         tags: meta.tags.iter().map(|t| clean(t)).collect(),
         source: match &post.source {
-            SourceLink::Url(u) => {
-                Some(encode_url(&clean(u))).filter(|u| url::Url::parse(u).is_ok())
-            }
+            SourceLink::Url(u) => Some(encode_url(&clean(u))).filter(|u| url::Url::parse(u).is_ok()),
             _ => None,
         },
     }
@@ -112,9 +110,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
 /// absolute URI, else made a `tag:` URI under the site's host.
 fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
     let raw = html::strip_invalid_xml(raw.trim());
-    if url::Url::parse(&raw)
-        .is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn" || u.scheme() == "tag")
-    {
+    if url::Url::parse(&raw).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn" || u.scheme() == "tag") {
         return encode_url(&raw);
     }
     let host = url::Url::parse(&site.root)
@@ -144,12 +140,7 @@ pub struct FeedHead {
 pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
     match spec.kind {
         FeedKind::Site => format.file_name().to_string(),
-        FeedKind::Category => format!(
-            "{}/{}/{}",
-            layout.category_dir,
-            spec.key,
-            format.file_name()
-        ),
+        FeedKind::Category => format!("{}/{}/{}", layout.category_dir, spec.key, format.file_name()),
         FeedKind::Tag => format!("{}/{}/{}", layout.tag_dir, spec.key, format.file_name()),
     }
 }
@@ -161,12 +152,7 @@ pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
     format!("{}/{}", config.site.root, encoded.join("/"))
 }
 
-pub fn head(
-    config: &Config,
-    spec: &FeedSpec,
-    format: Format,
-    updated: Option<DateTime<FixedOffset>>,
-) -> FeedHead {
+pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<DateTime<FixedOffset>>) -> FeedHead {
     let site = &config.site;
     let title = match spec.kind {
         FeedKind::Site => site.title.clone(),
@@ -176,16 +162,8 @@ pub fn head(
     };
     let description = match spec.kind {
         FeedKind::Site => site.description.clone(),
-        FeedKind::Category => format!(
-            "{}: category {}",
-            site.title,
-            html::strip_invalid_xml(&spec.name)
-        ),
-        FeedKind::Tag => format!(
-            "{}: tag {}",
-            site.title,
-            html::strip_invalid_xml(&spec.name)
-        ),
+        FeedKind::Category => format!("{}: category {}", site.title, html::strip_invalid_xml(&spec.name)),
+        FeedKind::Tag => format!("{}: tag {}", site.title, html::strip_invalid_xml(&spec.name)),
     };
     FeedHead {
         title,

@@ -25,10 +25,7 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
         });
     }
     let mut namespaces = BTreeMap::new();
-    namespaces.insert(
-        "atom".to_string(),
-        "http://www.w3.org/2005/Atom".to_string(),
-    );
+    namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
     let channel = ChannelBuilder::default()
         .title(head.title.clone())
         .link(head.site_link.clone())
@@ -40,9 +37,7 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
         .atom_ext(Some(AtomExtension { links }))
         .items(items)
         .build();
-    let mut out = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
-        .unwrap_or_default();
+    let mut out = channel.pretty_write_to(Vec::new(), b' ', 2).unwrap_or_default();
     out.push(b'\n');
     out
 }
@@ -63,10 +58,7 @@ fn item(_config: &Config, e: &Entry) -> rss::Item {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| url.clone());
-        SourceBuilder::default()
-            .url(url.clone())
-            .title(Some(host))
-            .build()
+        SourceBuilder::default().url(url.clone()).title(Some(host)).build()
     });
     ItemBuilder::default()
         .title(Some(e.title.clone()))
@@ -78,12 +70,7 @@ fn item(_config: &Config, e: &Entry) -> rss::Item {
                 .build(),
         ))
         .pub_date(Some(rfc822(&e.date)))
-        .author(
-            e.author
-                .email
-                .as_ref()
-                .map(|m| format!("{m} ({})", e.author.name)),
-        )
+        .author(e.author.email.as_ref().map(|m| format!("{m} ({})", e.author.name)))
         .description(Some(e.summary.clone()))
         .content(Some(e.content.clone()))
         .categories(categories)
