@@ -9,8 +9,9 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Format, Verbosity};
 use crate::content::post::{Outcome, PostMeta, ReadRules};
-use crate::content::{self, shown_path};
+use crate::content::{self, shown_path, Record};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::index::{self, Fingerprint, Index};
 use crate::model::{self, feed_key, FeedKind, FeedSpec, Feeds};
 use crate::output::{Output, Written};
 use crate::render::{self, Entry};
@@ -54,10 +55,12 @@ impl Report {
             self.read, self.published, self.recovered, self.rejected, self.excluded
         );
         let feeds = match mode {
-            Mode::Build => format!(
-                "; {} feeds written, {} unchanged, {} removed",
-                self.written, self.unchanged, self.removed
-            ),
+            Mode::Build => {
+                format!(
+                    "; {} feeds written, {} unchanged, {} removed",
+                    self.written, self.unchanged, self.removed
+                )
+            }
             Mode::CheckFeeds => format!("; {} feeds stale, {} current", self.stale.len(), self.unchanged),
             Mode::CheckPosts => String::new(),
         };
@@ -67,64 +70,100 @@ impl Report {
     pub fn summary_json(&self) -> String {
         format!(
             "{{\"read\":{},\"published\":{},\"recovered\":{},\"rejected\":{},\"not_published\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"stale\":{},\"seconds\":{:.3}}}",
-            self.read, self.published, self.recovered, self.rejected, self.excluded, self.written, self.unchanged, self.removed, self.stale.len(), self.seconds
+            self.read,
+            self.published,
+            self.recovered,
+            self.rejected,
+            self.excluded,
+            self.written,
+            self.unchanged,
+            self.removed,
+            self.stale.len(),
+            self.seconds
         )
     }
 }
 
-/// The collection read from disk.
+/// The collection as read from disk, one record per post file.
 pub struct Collection {
-    /// Published posts, sorted by path.
-    pub posts: Vec<PostMeta>,
+    /// Sorted by path.
+    pub records: Vec<Record>,
     pub report: Report,
 }
 
-/// Read every post (in parallel) into metadata and diagnostics.
-pub fn load(config: &Config) -> Collection {
+impl Collection {
+    /// Published posts (sorted by path) and their content hashes.
+    pub fn published(&self, config: &Config) -> (Vec<&PostMeta>, Vec<u64>) {
+        self.records
+            .iter()
+            .filter_map(|r| match &r.scanned.outcome {
+                Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(config.now) => Some((meta, r.hash)),
+                _ => None,
+            })
+            .unzip()
+    }
+}
+
+/// A post with warnings under `--strict` is rejected.
+fn is_rejected(config: &Config, record: &Record) -> bool {
+    config.strict
+        && record
+            .scanned
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning)
+}
+
+/// Fingerprint of everything that changes how a file reads.
+fn read_settings(config: &Config) -> u64 {
+    Fingerprint::new()
+        .add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(config.content_dir.display().to_string().as_bytes())
+        .add(format!("{:?}", config.site.zone).as_bytes())
+        .add_u64(config.max_file_size)
+        .finish()
+}
+
+/// Read every post (in parallel) into records, reusing `previous` ones for
+/// unchanged files.
+pub fn load(config: &Config, previous: Vec<Record>) -> Collection {
     let root = &config.content_dir;
     let found = content::find_posts(root, config.drafts, &config.output_dir);
     let rules = ReadRules {
         zone: config.site.zone,
-        now: config.now,
         in_posts_dir: true,
     };
-    let scanned = content::scan_all(root, &found.files, rules, config.max_file_size);
+    let records = content::scan_all(root, &found.files, rules, config.max_file_size, previous);
     let mut report = Report {
         diagnostics: found.diagnostics,
         ..Report::default()
     };
-    let mut posts = Vec::with_capacity(scanned.len());
-    for mut s in scanned {
-        let warned = s.diagnostics.iter().any(|d| d.severity == Severity::Warning);
-        if config.strict && warned && !matches!(s.outcome, Outcome::NotAPost | Outcome::Rejected) {
-            for d in &mut s.diagnostics {
-                if d.severity == Severity::Warning {
-                    d.severity = Severity::Error;
-                    d.message.push_str(" (rejected: --strict)");
-                }
-            }
-            s.outcome = Outcome::Rejected;
-        }
-        match s.outcome {
+    for r in &records {
+        let warned = r.scanned.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+        let strict = is_rejected(config, r);
+        match &r.scanned.outcome {
             Outcome::NotAPost => {}
-            Outcome::Excluded => {
-                report.read += 1;
-                report.excluded += 1;
-            }
-            Outcome::Rejected => {
-                report.read += 1;
-                report.rejected += 1;
-            }
-            Outcome::Published(meta) => {
-                report.read += 1;
+            Outcome::Rejected => report.rejected += 1,
+            Outcome::Post(_) if strict => report.rejected += 1,
+            Outcome::Post(meta) if !meta.is_visible(config.now) => report.excluded += 1,
+            Outcome::Post(_) => {
                 report.published += 1;
                 report.recovered += usize::from(warned);
-                posts.push(meta);
             }
         }
-        report.diagnostics.extend(s.diagnostics);
+        if !matches!(r.scanned.outcome, Outcome::NotAPost) {
+            report.read += 1;
+        }
+        for d in &r.scanned.diagnostics {
+            let mut d = d.clone();
+            if strict && d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+                d.message.push_str(" (rejected: --strict)");
+            }
+            report.diagnostics.push(d);
+        }
     }
-    Collection { posts, report }
+    Collection { records, report }
 }
 
 /// Keep only the feeds `--category`/`--tag` asked for (all when none).
@@ -155,68 +194,24 @@ fn wanted(config: &Config, feeds: Feeds) -> (Vec<FeedSpec>, Vec<(FeedKind, Strin
     (specs, missing)
 }
 
+/// Fingerprint of everything a feed's bytes depend on: the version, site
+/// settings, the feed itself, and each item's path and content hash.
+fn feed_fingerprint(config: &Config, spec: &FeedSpec, format: Format, posts: &[&PostMeta], hashes: &[u64]) -> u64 {
+    let mut fp = Fingerprint::new();
+    fp.add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(format!("{:?}{:?}{:?}", config.site, config.layout, format).as_bytes())
+        .add(format!("{:?}", spec.kind).as_bytes())
+        .add(spec.key.as_bytes())
+        .add(spec.name.as_bytes());
+    for &i in &spec.items {
+        fp.add(posts[i].path.as_bytes()).add_u64(hashes[i]);
+    }
+    fp.finish()
+}
+
 /// Run a build (or check) and return its report.
 pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let started = Instant::now();
-    let Collection { posts, mut report } = load(config);
-    let root = &config.content_dir;
-    let feeds = model::select(&posts, config.limit, |p| shown_path(root, p));
-    report.diagnostics.extend(feeds.notices.iter().cloned());
-    if mode == Mode::CheckPosts {
-        return Ok(finish(report, started));
-    }
-    let (specs, missing) = wanted(config, feeds);
-    for (kind, key) in &missing {
-        let what = if *kind == FeedKind::Category { "category" } else { "tag" };
-        report.diagnostics.push(Diagnostic::new(
-            &root.display().to_string(),
-            None,
-            Severity::Warning,
-            format!("no published post has the {what} `{key}`; its feeds are removed if feedgen wrote them"),
-        ));
-    }
-
-    // Render each post that appears in some feed exactly once.
-    let mut needed: Vec<usize> = specs.iter().flat_map(|s| s.items.iter().copied()).collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let rendered: Vec<(usize, Option<Entry>)> = needed
-        .par_iter()
-        .map(|&i| {
-            let meta = &posts[i];
-            let entry = content::load_post(root, meta, config.max_file_size)
-                .map(|post| render::entry(&config.site, meta, &post));
-            (i, entry)
-        })
-        .collect();
-    let mut entries: Vec<Option<Entry>> = vec![None; posts.len()];
-    for (i, entry) in rendered {
-        if entry.is_none() {
-            report.diagnostics.push(Diagnostic::new(
-                &shown_path(root, &posts[i].path),
-                None,
-                Severity::Error,
-                "changed or vanished while feedgen ran; left out of this build",
-            ));
-        }
-        entries[i] = entry;
-    }
-
-    let jobs: Vec<(&FeedSpec, Format)> = specs
-        .iter()
-        .flat_map(|s| config.formats.iter().map(move |f| (s, *f)))
-        .collect();
-    let files: Vec<(String, Vec<u8>)> = jobs
-        .par_iter()
-        .map(|(spec, format)| {
-            let items: Vec<&Entry> = spec.items.iter().filter_map(|&i| entries[i].as_ref()).collect();
-            (
-                render::feed_path(&config.layout, spec, *format),
-                render::feed(config, spec, *format, &items),
-            )
-        })
-        .collect();
-
     let wait_note = || {
         if config.verbosity > Verbosity::Quiet {
             eprintln!(
@@ -225,10 +220,94 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             );
         }
     };
-    let output = Output::open(&config.output_dir, wait_note)?;
+    let output = match mode {
+        Mode::Build => Some(Output::open(&config.output_dir, wait_note)?),
+        Mode::CheckFeeds => Some(Output::read_only(&config.output_dir)),
+        Mode::CheckPosts => None,
+    };
+    let settings = read_settings(config);
+    let previous = match (&output, mode) {
+        (Some(out), Mode::Build) => out
+            .read(index::FILE)
+            .and_then(|bytes| Index::decode(&bytes, settings))
+            .unwrap_or_default(),
+        _ => Index::default(),
+    };
+    let collection = load(config, previous.records);
+    let mut report = collection.report.clone();
+    let (posts, hashes) = collection.published(config);
+    let root = &config.content_dir;
+    let feeds = model::select(&posts, config.limit, |p| shown_path(root, p));
+    report.diagnostics.extend(feeds.notices.iter().cloned());
+    let Some(output) = output else {
+        return Ok(finish(report, started));
+    };
+    let (specs, missing) = wanted(config, feeds);
+    for (kind, key) in &missing {
+        let what = if *kind == FeedKind::Category { "category" } else { "tag" };
+        let message = format!("no published post has the {what} `{key}`; its feeds are removed if feedgen wrote them");
+        report.diagnostics.push(Diagnostic::new(
+            &root.display().to_string(),
+            None,
+            Severity::Warning,
+            message,
+        ));
+    }
+
+    // Which feed files to render: all when checking; when building, those
+    // whose inputs changed since the index was written (or are missing).
+    let jobs: Vec<(&FeedSpec, Format, String, u64)> = specs
+        .iter()
+        .flat_map(|s| config.formats.iter().map(move |f| (s, *f)))
+        .map(|(spec, format)| {
+            let rel = render::feed_path(&config.layout, spec, format);
+            let fp = feed_fingerprint(config, spec, format, &posts, &hashes);
+            (spec, format, rel, fp)
+        })
+        .collect();
+    let up_to_date =
+        |rel: &str, fp: u64| mode == Mode::Build && previous.feeds.get(rel) == Some(&fp) && output.read(rel).is_some();
+    let to_render: Vec<&(&FeedSpec, Format, String, u64)> =
+        jobs.iter().filter(|(_, _, rel, fp)| !up_to_date(rel, *fp)).collect();
+    report.unchanged += jobs.len() - to_render.len();
+
+    // Render each post that appears in some feed to render exactly once.
+    let mut needed: Vec<usize> = to_render.iter().flat_map(|(s, ..)| s.items.iter().copied()).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let rendered: Vec<(usize, Option<Entry>)> = needed
+        .par_iter()
+        .map(|&i| {
+            let meta = posts[i];
+            let entry = content::load_post(root, meta, config.max_file_size)
+                .map(|post| render::entry(&config.site, meta, &post));
+            (i, entry)
+        })
+        .collect();
+    let mut entries: Vec<Option<Entry>> = vec![None; posts.len()];
+    for (i, entry) in rendered {
+        if entry.is_none() {
+            let message = "changed or vanished while feedgen ran; left out of this build";
+            report.diagnostics.push(Diagnostic::new(
+                &shown_path(root, &posts[i].path),
+                None,
+                Severity::Error,
+                message,
+            ));
+        }
+        entries[i] = entry;
+    }
+    let files: Vec<(&str, Vec<u8>)> = to_render
+        .par_iter()
+        .map(|(spec, format, rel, _)| {
+            let items: Vec<&Entry> = spec.items.iter().filter_map(|&i| entries[i].as_ref()).collect();
+            (rel.as_str(), render::feed(config, spec, *format, &items))
+        })
+        .collect();
+
     let old = output.manifest();
-    let produced: BTreeSet<String> = files.iter().map(|(rel, _)| rel.clone()).collect();
-    // Files of requested feeds that no longer exist, or (full builds) of any feed.
+    let produced: BTreeSet<String> = jobs.iter().map(|(_, _, rel, _)| rel.clone()).collect();
+    // Files of feeds that no longer exist: any (full builds) or the requested ones.
     let gone: Vec<String> = if config.only.is_everything() {
         old.difference(&produced).cloned().collect()
     } else {
@@ -255,7 +334,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
                 if output.is_current(rel, bytes) {
                     report.unchanged += 1;
                 } else {
-                    report.stale.push(rel.clone());
+                    report.stale.push(rel.to_string());
                 }
             }
             report
@@ -270,12 +349,20 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
                 }
             }
             let mut manifest = old;
+            let mut fingerprints = previous.feeds;
             for rel in &gone {
                 report.removed += usize::from(output.remove(rel)?);
                 manifest.remove(rel);
+                fingerprints.remove(rel);
             }
             manifest.extend(produced);
             output.write_manifest(&manifest)?;
+            fingerprints.extend(jobs.iter().map(|(_, _, rel, fp)| (rel.clone(), *fp)));
+            let index = Index {
+                records: collection.records,
+                feeds: fingerprints,
+            };
+            output.write(index::FILE, &index.encode(settings))?;
         }
         Mode::CheckPosts => {}
     }

@@ -189,8 +189,9 @@ fn print_report(config: &Config, report: &build::Report, mode: Mode) {
 
 fn list(args: ListArgs) -> Result<u8> {
     let config = load_config(overrides(&args.source, args.output.clone()))?;
-    let collection = build::load(&config);
-    let feeds = model::select(&collection.posts, 1, |p| p.to_string());
+    let collection = build::load(&config, Vec::new());
+    let (posts, _) = collection.published(&config);
+    let feeds = model::select(&posts, 1, |p| p.to_string());
     let specs: &[FeedSpec] = match args.what {
         ListWhat::Categories => &feeds.categories,
         ListWhat::Tags => &feeds.tags,
@@ -199,7 +200,7 @@ fn list(args: ListArgs) -> Result<u8> {
     let mut out = stdout.lock();
     writeln!(out, "name\tposts\tnewest\tfeeds")?;
     for spec in specs {
-        let newest = spec.newest(&collection.posts).map(|d| rfc3339(&d)).unwrap_or_default();
+        let newest = spec.newest(&posts).map(|d| rfc3339(&d)).unwrap_or_default();
         let paths: Vec<String> = config
             .formats
             .iter()

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod index;
 pub mod model;
 pub mod output;
 pub mod permalink;

@@ -33,7 +33,7 @@ pub struct FeedSpec {
 }
 
 impl FeedSpec {
-    pub fn newest(&self, posts: &[PostMeta]) -> Option<DateTime<FixedOffset>> {
+    pub fn newest(&self, posts: &[&PostMeta]) -> Option<DateTime<FixedOffset>> {
         self.items.first().map(|&i| posts[i].date)
     }
 }
@@ -123,7 +123,7 @@ impl Feeds {
 
 /// Choose every feed's newest `limit` posts. `posts` must be sorted by path;
 /// `shown` gives a post's path as diagnostics show it.
-pub fn select(posts: &[PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
+pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
     let mut site = Newest::new();
     let mut categories: BTreeMap<String, Term> = BTreeMap::new();
     let mut tags: BTreeMap<String, Term> = BTreeMap::new();
@@ -203,6 +203,8 @@ mod tests {
                 .expect("date"),
             categories: cats.iter().map(|c| Box::from(*c)).collect(),
             tags: Vec::new(),
+            unpublished: false,
+            future: false,
         }
     }
 
@@ -219,12 +221,13 @@ mod tests {
 
     #[test]
     fn newest_first_ties_by_path_and_bounded() {
-        let posts = vec![
+        let posts = [
             post("a", 9, &["x"]),
             post("b", 10, &["x"]),
             post("c", 10, &["x"]),
             post("d", 8, &["y"]),
         ];
+        let posts: Vec<&PostMeta> = posts.iter().collect();
         let feeds = select(&posts, 2, str::to_string);
         assert_eq!(feeds.site.items, vec![1, 2]);
         assert_eq!(feeds.site.total, 4);
@@ -235,7 +238,8 @@ mod tests {
 
     #[test]
     fn case_variants_share_a_feed_with_a_notice() {
-        let posts = vec![post("a", 9, &["TechWeb"]), post("b", 10, &["Techweb"])];
+        let posts = [post("a", 9, &["TechWeb"]), post("b", 10, &["Techweb"])];
+        let posts: Vec<&PostMeta> = posts.iter().collect();
         let feeds = select(&posts, 20, str::to_string);
         assert_eq!(feeds.categories.len(), 1);
         assert_eq!(feeds.categories[0].name, "TechWeb");

@@ -24,7 +24,8 @@ pub enum Written {
 /// The output folder, locked for this run.
 pub struct Output {
     dir: PathBuf,
-    _lock: File,
+    /// Held for the whole run; `None` when reading only.
+    _lock: Option<File>,
 }
 
 /// Whether `rel` is a plain relative path that stays inside its folder.
@@ -59,8 +60,27 @@ impl Output {
         }
         Ok(Output {
             dir: dir.to_path_buf(),
-            _lock: lock,
+            _lock: Some(lock),
         })
+    }
+
+    /// The output folder for reading only (`--check`): nothing is created
+    /// or locked.
+    pub fn read_only(dir: &Path) -> Output {
+        Output {
+            dir: dir.to_path_buf(),
+            _lock: None,
+        }
+    }
+
+    /// A file's bytes, if it exists and can be read.
+    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        is_inside(rel).then(|| fs::read(self.dir.join(rel)).ok()).flatten()
+    }
+
+    /// Whether `rel` exists with exactly `size` bytes.
+    pub fn has_size(&self, rel: &str, size: u64) -> bool {
+        fs::metadata(self.dir.join(rel)).is_ok_and(|m| m.len() == size)
     }
 
     pub fn dir(&self) -> &Path {

@@ -5,12 +5,13 @@ pub mod date;
 pub mod front_matter;
 pub mod post;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::index;
 use post::{Outcome, Post, PostMeta, ReadRules};
 
 /// A post file found by the walk.
@@ -31,45 +32,40 @@ pub struct Found {
 
 /// Walk `root` in sorted order. Skips `_`-folders other than `_posts` (and
 /// `_drafts` when `drafts`), `.`-folders, and the output folder if it lies
-/// inside; follows no symlink out of `root`.
+/// inside. Symlinked folders are not entered (no loops, no escapes);
+/// symlinked files are read only when they point inside `root`.
 pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
     let mut found = Found::default();
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let canonical_output = output_dir.canonicalize().ok();
-    let walker = WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| {
-            if entry.depth() == 0 || !entry.file_type().is_dir() {
-                return true;
-            }
-            let name = entry.file_name().to_string_lossy();
-            let wanted = if name.starts_with('.') {
-                false
-            } else if name.starts_with('_') {
-                name == "_posts" || (drafts && name == "_drafts")
-            } else {
-                true
-            };
-            wanted
-                && canonical_output
-                    .as_deref()
-                    .is_none_or(|out| entry.path().canonicalize().ok().as_deref() != Some(out))
-        });
+    // No sorted walk: comparing paths per directory entry is slow on huge
+    // folders; the list is sorted once at the end instead.
+    let walker = WalkDir::new(root).into_iter().filter_entry(|entry| {
+        if entry.depth() == 0 || !entry.file_type().is_dir() {
+            return true;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let wanted = if name.starts_with('.') {
+            false
+        } else if name.starts_with('_') {
+            name == "_posts" || (drafts && name == "_drafts")
+        } else {
+            true
+        };
+        wanted
+            && canonical_output
+                .as_deref()
+                .is_none_or(|out| entry.path().canonicalize().ok().as_deref() != Some(out))
+    });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
                 let path = err.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
-                let message = if err.loop_ancestor().is_some() {
-                    "symlink loop; not followed".to_string()
-                } else {
-                    format!(
-                        "cannot read: {}",
-                        err.io_error().map_or_else(|| err.to_string(), ToString::to_string)
-                    )
-                };
+                let message = format!(
+                    "cannot read: {}",
+                    err.io_error().map_or_else(|| err.to_string(), ToString::to_string)
+                );
                 found.diagnostics.push(Diagnostic::new(
                     &path.display().to_string(),
                     None,
@@ -79,35 +75,38 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
-            continue;
-        }
         let path = entry.path();
-        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
-            continue;
-        };
-        if !matches!(ext.to_ascii_lowercase().as_str(), "md" | "markdown" | "html") {
-            continue;
-        }
-        let shown = path.display().to_string();
+        let shown = || path.display().to_string();
         if entry.path_is_symlink() {
-            let inside = path.canonicalize().is_ok_and(|real| real.starts_with(&canonical_root));
-            if !inside {
-                found.diagnostics.push(Diagnostic::new(
-                    &shown,
-                    None,
-                    Severity::Warning,
-                    "symlink points outside the content folder; not followed",
-                ));
-                continue;
+            match path.canonicalize() {
+                Ok(real) if real.starts_with(&canonical_root) && real.is_file() => {}
+                Ok(real) if real.is_dir() => {
+                    let message = "symlinked folder; not followed";
+                    found
+                        .diagnostics
+                        .push(Diagnostic::new(&shown(), None, Severity::Note, message));
+                    continue;
+                }
+                _ => {
+                    if is_post_name(path) {
+                        let message = "symlink points outside the content folder (or nowhere); not followed";
+                        found
+                            .diagnostics
+                            .push(Diagnostic::new(&shown(), None, Severity::Warning, message));
+                    }
+                    continue;
+                }
             }
-        }
-        let Ok(rel) = path.strip_prefix(root) else {
+        } else if !entry.file_type().is_file() {
             continue;
-        };
+        }
+        if !is_post_name(path) {
+            continue;
+        }
+        let Ok(rel) = path.strip_prefix(root) else { continue };
         let Some(rel) = rel.to_str() else {
             found.diagnostics.push(Diagnostic::new(
-                &shown,
+                &shown(),
                 None,
                 Severity::Warning,
                 "file name is not UTF-8; skipped",
@@ -122,6 +121,12 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
     found
 }
 
+fn is_post_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|ext| matches!(ext.to_ascii_lowercase().as_str(), "md" | "markdown" | "html"))
+}
+
 /// The outcome of reading one file, with its diagnostics.
 #[derive(Debug)]
 pub struct Scanned {
@@ -129,92 +134,139 @@ pub struct Scanned {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One file as last read: enough to know, from a `stat`, whether reading
+/// it again can give anything new.
+#[derive(Debug)]
+pub struct Record {
+    /// Relative to the content root, `/`-separated.
+    pub rel: String,
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// xxh3 of the file's bytes (0 when they were not read).
+    pub hash: u64,
+    pub scanned: Scanned,
+}
+
 /// How one file's path is shown in diagnostics.
 pub fn shown_path(root: &Path, rel: &str) -> String {
     root.join(rel).display().to_string()
 }
 
-/// Read and check one post file.
-pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64) -> Scanned {
-    let shown = shown_path(root, &file.rel);
-    let mut diagnostics = Vec::new();
-    let outcome = match read_text(&root.join(&file.rel), max_size) {
-        Ok(text) => post::scan(
-            &text,
-            &file.rel,
-            &shown,
-            ReadRules {
-                in_posts_dir: file.in_posts_dir,
-                ..rules
-            },
-            &mut diagnostics,
-        ),
-        Err(ReadError::NotUtf8 { offset, line }) => {
-            diagnostics.push(Diagnostic::new(
-                &shown,
-                Some(line),
+/// Read and check one post file, or reuse `previous` when the file's size
+/// and mtime (or, failing that, its bytes) are what they were.
+pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, previous: Option<Record>) -> Record {
+    let path = root.join(&file.rel);
+    let reject = |size, mtime_ns, message: String, line| Record {
+        rel: file.rel.clone(),
+        size,
+        mtime_ns,
+        hash: 0,
+        scanned: Scanned {
+            outcome: Outcome::Rejected,
+            diagnostics: vec![Diagnostic::new(
+                &shown_path(root, &file.rel),
+                line,
                 Severity::Error,
-                format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8"),
-            ));
-            Outcome::Rejected
-        }
-        Err(ReadError::TooLarge { size }) => {
-            diagnostics.push(Diagnostic::new(
-                &shown,
-                None,
-                Severity::Error,
-                format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)"),
-            ));
-            Outcome::Rejected
-        }
-        Err(ReadError::Io(err)) => {
-            diagnostics.push(Diagnostic::new(
-                &shown,
-                None,
-                Severity::Error,
-                format!("cannot read: {err}"),
-            ));
-            Outcome::Rejected
+                message,
+            )],
+        },
+    };
+    let (size, mtime_ns) = match std::fs::metadata(&path) {
+        Ok(meta) => (meta.len(), mtime_ns(&meta)),
+        Err(err) => return reject(0, 0, format!("cannot read: {err}"), None),
+    };
+    let mut previous = previous;
+    if let Some(prev) = previous.take_if(|p| p.size == size && p.mtime_ns == mtime_ns) {
+        return prev;
+    }
+    if size > max_size {
+        let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
+        return reject(size, mtime_ns, message, None);
+    }
+    let bytes = match read_bytes(&path, max_size) {
+        Ok(b) => b,
+        Err(err) => return reject(size, mtime_ns, format!("cannot read: {err}"), None),
+    };
+    let hash = index::content_hash(&bytes);
+    if let Some(prev) = previous.filter(|p| p.hash == hash && hash != 0) {
+        return Record { size, mtime_ns, ..prev };
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            let message = format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8");
+            return Record {
+                hash,
+                ..reject(size, mtime_ns, message, Some(line))
+            };
         }
     };
-    Scanned { outcome, diagnostics }
+    let mut diagnostics = Vec::new();
+    let rules = ReadRules {
+        in_posts_dir: file.in_posts_dir,
+        ..rules
+    };
+    let outcome = post::scan(&text, &file.rel, &shown_path(root, &file.rel), rules, &mut diagnostics);
+    Record {
+        rel: file.rel.clone(),
+        size,
+        mtime_ns,
+        hash,
+        scanned: Scanned { outcome, diagnostics },
+    }
 }
 
-/// Read every file in parallel; results keep the order of `files`.
-pub fn scan_all(root: &Path, files: &[PostFile], rules: ReadRules, max_size: u64) -> Vec<Scanned> {
-    files.par_iter().map(|f| scan_file(root, f, rules, max_size)).collect()
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
+}
+
+/// Read every file in parallel, reusing `previous` records (sorted by
+/// path) where the file is unchanged; results keep the order of `files`.
+pub fn scan_all(
+    root: &Path,
+    files: &[PostFile],
+    rules: ReadRules,
+    max_size: u64,
+    previous: Vec<Record>,
+) -> Vec<Record> {
+    // Both lists are sorted by path: pair them in one pass.
+    let mut previous = previous.into_iter().peekable();
+    let paired: Vec<(&PostFile, Option<Record>)> = files
+        .iter()
+        .map(|f| {
+            while previous.next_if(|p| p.rel < f.rel).is_some() {}
+            (f, previous.next_if(|p| p.rel == f.rel))
+        })
+        .collect();
+    paired
+        .into_par_iter()
+        .map(|(f, prev)| scan_file(root, f, rules, max_size, prev))
+        .collect()
 }
 
 /// Read a published post again for rendering.
 pub fn load_post(root: &Path, meta: &PostMeta, max_size: u64) -> Option<Post> {
-    let text = read_text(&root.join(&*meta.path), max_size).ok()?;
-    post::load(&text, &meta.path)
+    let bytes = read_bytes(&root.join(&*meta.path), max_size).ok()?;
+    post::load(std::str::from_utf8(&bytes).ok()?, &meta.path)
 }
 
-enum ReadError {
-    NotUtf8 { offset: usize, line: usize },
-    TooLarge { size: u64 },
-    Io(std::io::Error),
-}
-
-fn read_text(path: &PathBuf, max_size: u64) -> Result<String, ReadError> {
+fn read_bytes(path: &Path, max_size: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let size = file.metadata().map_err(ReadError::Io)?.len();
-    if size > max_size {
-        return Err(ReadError::TooLarge { size });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
-    // Read at most one byte past the limit, in case the file grows meanwhile.
-    file.take(max_size + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    // Never more than one byte past the limit, even if the file grows meanwhile.
+    file.take(max_size + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_size {
-        return Err(ReadError::TooLarge {
-            size: bytes.len() as u64,
-        });
+        return Err(std::io::Error::other(format!(
+            "file grew past the {max_size}-byte limit while being read"
+        )));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        ReadError::NotUtf8 { offset, line }
-    })
+    Ok(bytes)
 }

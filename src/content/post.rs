@@ -18,6 +18,17 @@ pub struct PostMeta {
     pub date: DateTime<FixedOffset>,
     pub categories: Vec<Box<str>>,
     pub tags: Vec<Box<str>>,
+    /// `published: false`.
+    pub unpublished: bool,
+    /// `future: true`: published even when dated after "now".
+    pub future: bool,
+}
+
+impl PostMeta {
+    /// Whether the post is published at `now` (Jekyll's rules).
+    pub fn is_visible(&self, now: DateTime<FixedOffset>) -> bool {
+        !self.unpublished && (self.future || self.date <= now)
+    }
 }
 
 /// A post as rendered into feeds.
@@ -52,9 +63,8 @@ pub enum SourceLink {
 pub enum Outcome {
     /// Not a post (no front matter outside `_posts`, a page without a date).
     NotAPost,
-    /// A post that is not published now (`published: false`, future, draft).
-    Excluded,
-    Published(PostMeta),
+    /// A post; whether it is published now is [`PostMeta::is_visible`].
+    Post(PostMeta),
     Rejected,
 }
 
@@ -62,7 +72,6 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadRules {
     pub zone: SiteZone,
-    pub now: DateTime<FixedOffset>,
     /// Under `_posts/` or `_drafts/`: a file without front matter is worth a warning.
     pub in_posts_dir: bool,
 }
@@ -126,7 +135,7 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
     if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
         warn(diags, Some(line), "Windows line endings (CRLF); read as LF".into());
     }
-    if let Some((i, c)) = text.char_indices().find(|(_, c)| !is_xml_char(*c)) {
+    if let Some((i, c)) = first_invalid_xml_char(text) {
         warn(
             diags,
             Some(line_at(text, i)),
@@ -198,7 +207,8 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         }
     };
 
-    if let SourceLink::Empty { line } = source_link(body, parsed.body_line) {
+    let maybe_empty_link = body.contains("<>");
+    if let (true, SourceLink::Empty { line }) = (maybe_empty_link, source_link(body, parsed.body_line)) {
         if source_from_front_matter(map).is_none() {
             warn(
                 diags,
@@ -208,19 +218,13 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         }
     }
 
-    if map.get("published").and_then(Value::as_bool) == Some(false) {
-        return Outcome::Excluded;
-    }
-    let future_ok = map.get("future").and_then(Value::as_bool) == Some(true);
-    if date > rules.now && !future_ok {
-        return Outcome::Excluded;
-    }
-
-    Outcome::Published(PostMeta {
+    Outcome::Post(PostMeta {
         path: rel.into(),
         date,
         categories: terms(map, "category", "categories", path_categories(rel)),
         tags: terms(map, "tag", "tags", Vec::new()),
+        unpublished: map.get("published").and_then(Value::as_bool) == Some(false),
+        future: map.get("future").and_then(Value::as_bool) == Some(true),
     })
 }
 
@@ -287,6 +291,22 @@ pub fn line_at(text: &str, i: usize) -> usize {
 /// Characters XML 1.0 allows (C1 controls are allowed but never wanted).
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// The first character XML 1.0 does not allow, found with a byte scan (the
+/// text is valid UTF-8, so each pattern below is exactly one such character).
+pub fn first_invalid_xml_char(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let at = (0..bytes.len()).find(|&i| match bytes[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        b if b < 0x20 || b == 0x7f => true,
+        // C1 controls U+0080–U+009F.
+        0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        // U+FFFE, U+FFFF.
+        0xef => bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)),
+        _ => false,
+    })?;
+    text[at..].chars().next().map(|c| (at, c))
 }
 
 /// A scalar front-matter value as text (`title: 2021` is the title "2021").
@@ -389,9 +409,6 @@ mod tests {
         let zone = SiteZone::parse("Asia/Shanghai").expect("zone");
         ReadRules {
             zone,
-            now: FixedOffset::east_opt(0)
-                .and_then(|z| z.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single())
-                .expect("now"),
             in_posts_dir: true,
         }
     }
@@ -404,7 +421,7 @@ mod tests {
 
     fn meta(text: &str) -> PostMeta {
         match scan_text(text, "_posts/2021-12-08-x.md").0 {
-            Outcome::Published(m) => m,
+            Outcome::Post(m) => m,
             other => panic!("not published: {other:?}"),
         }
     }
@@ -434,7 +451,7 @@ mod tests {
     #[test]
     fn date_falls_back_to_the_file_name_with_a_warning() {
         let (out, diags) = scan_text("---\ntitle: a\ndate:  +0800\n---\nx", "_posts/2022-05-26-1.md");
-        let Outcome::Published(m) = out else { panic!("rejected") };
+        let Outcome::Post(m) = out else { panic!("rejected") };
         assert_eq!(m.date.to_rfc3339(), "2022-05-26T00:00:00+08:00");
         assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: warning: date `+0800` is not a usable date; using 2022-05-26 from the file name"]);
     }
@@ -448,12 +465,13 @@ mod tests {
 
     #[test]
     fn unpublished_and_future_posts_are_excluded() {
-        let (out, _) = scan_text("---\ndate: 2021-12-08\npublished: false\n---\n", "_posts/a.md");
-        assert!(matches!(out, Outcome::Excluded));
-        let (out, _) = scan_text("---\ndate: 2031-12-08\n---\n", "_posts/a.md");
-        assert!(matches!(out, Outcome::Excluded));
-        let (out, _) = scan_text("---\ndate: 2031-12-08\nfuture: true\n---\n", "_posts/a.md");
-        assert!(matches!(out, Outcome::Published(_)));
+        let now = FixedOffset::east_opt(0)
+            .and_then(|z| z.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single())
+            .expect("now");
+        assert!(!meta("---\ndate: 2021-12-08\npublished: false\n---\n").is_visible(now));
+        assert!(!meta("---\ndate: 2031-12-08\n---\n").is_visible(now));
+        assert!(meta("---\ndate: 2031-12-08\nfuture: true\n---\n").is_visible(now));
+        assert!(meta("---\ndate: 2029-12-08\n---\n").is_visible(now));
     }
 
     #[test]

@@ -1,0 +1,294 @@
+//! The rebuild index kept in the output folder: what every post file gave
+//! when last read (keyed by path, size, mtime and content hash) and a
+//! fingerprint of every feed's inputs. It only ever saves work: a missing,
+//! stale or corrupt index is ignored, and output never depends on it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::content::post::{Outcome, PostMeta};
+use crate::content::{Record, Scanned};
+use crate::diagnostics::{Diagnostic, Severity};
+
+/// File name inside the output folder.
+pub const FILE: &str = ".feedgen-index";
+const MAGIC: &[u8; 8] = b"FGINDEX1";
+
+/// What the last run recorded.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Sorted by path.
+    pub records: Vec<Record>,
+    /// Feed file (relative to the output folder) → fingerprint of its inputs.
+    pub feeds: BTreeMap<String, u64>,
+}
+
+/// A running hash for fingerprints.
+#[derive(Default)]
+pub struct Fingerprint(Xxh3);
+
+impl Fingerprint {
+    pub fn new() -> Self {
+        Fingerprint(Xxh3::new())
+    }
+
+    pub fn add(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn add_u64(&mut self, n: u64) -> &mut Self {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+}
+
+/// Hash of a file's bytes.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+impl Index {
+    /// Encode, stamped with `settings` (a fingerprint of everything that
+    /// changes how a file reads: zone, content folder, limits, version).
+    pub fn encode(&self, settings: u64) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(64 + self.records.len() * 128));
+        w.0.extend_from_slice(MAGIC);
+        w.u64(settings);
+        w.u64(self.records.len() as u64);
+        for r in &self.records {
+            w.str(&r.rel);
+            w.u64(r.size);
+            w.u64(r.mtime_ns as u64);
+            w.u64(r.hash);
+            match &r.scanned.outcome {
+                Outcome::NotAPost => w.u8(0),
+                Outcome::Rejected => w.u8(1),
+                Outcome::Post(m) => {
+                    w.u8(2);
+                    w.u64(m.date.timestamp() as u64);
+                    w.u64(i64::from(m.date.offset().local_minus_utc()) as u64);
+                    w.u8(u8::from(m.unpublished) | (u8::from(m.future) << 1));
+                    w.list(&m.categories);
+                    w.list(&m.tags);
+                }
+            }
+            w.u64(r.scanned.diagnostics.len() as u64);
+            for d in &r.scanned.diagnostics {
+                w.str(&d.path);
+                w.u64(d.line.map_or(0, |l| l as u64));
+                w.u8(d.severity as u8);
+                w.str(&d.message);
+            }
+        }
+        w.u64(self.feeds.len() as u64);
+        for (rel, fp) in &self.feeds {
+            w.str(rel);
+            w.u64(*fp);
+        }
+        let check = content_hash(&w.0);
+        w.u64(check);
+        w.0
+    }
+
+    /// Decode an index written with the same `settings`; anything else
+    /// (another version, other settings, a torn or corrupt file) is `None`.
+    pub fn decode(bytes: &[u8], settings: u64) -> Option<Index> {
+        let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        if content_hash(body) != u64::from_le_bytes(check.try_into().ok()?) {
+            return None;
+        }
+        let mut r = Reader(body);
+        if r.take(8)? != MAGIC || r.u64()? != settings {
+            return None;
+        }
+        let count = r.len()?;
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            let rel = r.str()?;
+            let size = r.u64()?;
+            let mtime_ns = r.u64()? as i64;
+            let hash = r.u64()?;
+            let outcome = match r.u8()? {
+                0 => Outcome::NotAPost,
+                1 => Outcome::Rejected,
+                2 => {
+                    let secs = r.u64()? as i64;
+                    let offset = FixedOffset::east_opt(i32::try_from(r.u64()? as i64).ok()?)?;
+                    let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
+                    let flags = r.u8()?;
+                    Outcome::Post(PostMeta {
+                        path: rel.as_str().into(),
+                        date,
+                        categories: r.list()?,
+                        tags: r.list()?,
+                        unpublished: flags & 1 != 0,
+                        future: flags & 2 != 0,
+                    })
+                }
+                _ => return None,
+            };
+            let n = r.len()?;
+            let mut diagnostics = Vec::with_capacity(n.min(16));
+            for _ in 0..n {
+                let path = r.str()?;
+                let line = usize::try_from(r.u64()?).ok().filter(|&l| l > 0);
+                let severity = match r.u8()? {
+                    0 => Severity::Note,
+                    1 => Severity::Warning,
+                    2 => Severity::Error,
+                    _ => return None,
+                };
+                diagnostics.push(Diagnostic {
+                    path,
+                    line,
+                    severity,
+                    message: r.str()?,
+                });
+            }
+            records.push(Record {
+                rel,
+                size,
+                mtime_ns,
+                hash,
+                scanned: Scanned { outcome, diagnostics },
+            });
+        }
+        let n = r.len()?;
+        let mut feeds = BTreeMap::new();
+        for _ in 0..n {
+            let rel = r.str()?;
+            feeds.insert(rel, r.u64()?);
+        }
+        (r.0.is_empty() && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index { records, feeds })
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, n: u8) {
+        self.0.push(n);
+    }
+    fn u64(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn list(&mut self, items: &[Box<str>]) {
+        self.u64(items.len() as u64);
+        items.iter().for_each(|s| self.str(s));
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
+    }
+    /// A count, bounded by the bytes left (a corrupt count cannot allocate).
+    fn len(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok().filter(|&n| n <= self.0.len())
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.len()?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+    fn list(&mut self) -> Option<Vec<Box<str>>> {
+        let n = self.len()?;
+        (0..n).map(|_| self.str().map(String::into_boxed_str)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Index {
+        let date = FixedOffset::east_opt(8 * 3600)
+            .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
+            .expect("date");
+        let meta = PostMeta {
+            path: "_posts/a.md".into(),
+            date,
+            categories: vec!["emnews".into(), "上海·证券".into()],
+            tags: vec!["东财滚动新闻".into()],
+            unpublished: false,
+            future: true,
+        };
+        let warn = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
+        let mut feeds = BTreeMap::new();
+        feeds.insert("category/emnews/rss.xml".to_string(), 42);
+        Index {
+            records: vec![
+                Record {
+                    rel: "_posts/a.md".into(),
+                    size: 10,
+                    mtime_ns: 1_700_000_000_123_456_789,
+                    hash: 7,
+                    scanned: Scanned {
+                        outcome: Outcome::Post(meta),
+                        diagnostics: vec![warn],
+                    },
+                },
+                Record {
+                    rel: "_posts/b.md".into(),
+                    size: 3,
+                    mtime_ns: -5,
+                    hash: 0,
+                    scanned: Scanned {
+                        outcome: Outcome::Rejected,
+                        diagnostics: Vec::new(),
+                    },
+                },
+            ],
+            feeds,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let index = sample();
+        let bytes = index.encode(99);
+        let back = Index::decode(&bytes, 99).expect("decodes");
+        assert_eq!(back.encode(99), bytes);
+        assert_eq!(back.feeds, index.feeds);
+        match &back.records[0].scanned.outcome {
+            Outcome::Post(m) => {
+                assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
+                assert_eq!(m.categories[1].as_ref(), "上海·证券");
+                assert!(m.future && !m.unpublished);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_settings_or_damage_mean_no_index() {
+        let bytes = sample().encode(99);
+        assert!(Index::decode(&bytes, 98).is_none());
+        assert!(Index::decode(&bytes[..bytes.len() - 1], 99).is_none());
+        assert!(Index::decode(b"", 99).is_none());
+        let mut flipped = bytes.clone();
+        flipped[20] ^= 1;
+        assert!(Index::decode(&flipped, 99).is_none());
+    }
+}
