@@ -266,7 +266,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         })
         .collect();
     let up_to_date =
-        |rel: &str, fp: u64| mode == Mode::Build && previous.feeds.get(rel) == Some(&fp) && output.read(rel).is_some();
+        |rel: &str, fp: u64| mode == Mode::Build && previous.feeds.get(rel) == Some(&fp) && output.exists(rel);
     let to_render: Vec<&(&FeedSpec, Format, String, u64)> =
         jobs.iter().filter(|(_, _, rel, fp)| !up_to_date(rel, *fp)).collect();
     report.unchanged += jobs.len() - to_render.len();

@@ -78,9 +78,9 @@ impl Output {
         is_inside(rel).then(|| fs::read(self.dir.join(rel)).ok()).flatten()
     }
 
-    /// Whether `rel` exists with exactly `size` bytes.
-    pub fn has_size(&self, rel: &str, size: u64) -> bool {
-        fs::metadata(self.dir.join(rel)).is_ok_and(|m| m.len() == size)
+    /// Whether `rel` exists as a file.
+    pub fn exists(&self, rel: &str) -> bool {
+        is_inside(rel) && self.dir.join(rel).is_file()
     }
 
     pub fn dir(&self) -> &Path {
