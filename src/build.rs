@@ -1,7 +1,7 @@
 //! One run, start to end: load → model → select → render → write, with
 //! every per-post problem collected into a [`Report`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -41,6 +41,8 @@ pub struct Report {
     pub removed: usize,
     pub stale: Vec<String>,
     pub seconds: f64,
+    /// Seconds spent in each phase, for `--verbose`.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 impl Report {
@@ -233,13 +235,23 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             .unwrap_or_default(),
         _ => Index::default(),
     };
+    let mut phase = Instant::now();
+    let mut phases = Vec::new();
+    let mut lap = |name: &'static str| {
+        phases.push((name, phase.elapsed().as_secs_f64()));
+        phase = Instant::now();
+    };
+    lap("lock and read index");
     let collection = load(config, previous.records);
+    lap("read posts");
     let mut report = collection.report.clone();
     let (posts, hashes) = collection.published(config);
     let root = &config.content_dir;
     let feeds = model::select(&posts, config.limit, |p| shown_path(root, p));
+    lap("select");
     report.diagnostics.extend(feeds.notices.iter().cloned());
     let Some(output) = output else {
+        report.phases = phases;
         return Ok(finish(report, started));
     };
     let (specs, missing) = wanted(config, feeds);
@@ -271,39 +283,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         jobs.iter().filter(|(_, _, rel, fp)| !up_to_date(rel, *fp)).collect();
     report.unchanged += jobs.len() - to_render.len();
 
-    // Render each post that appears in some feed to render exactly once.
-    let mut needed: Vec<usize> = to_render.iter().flat_map(|(s, ..)| s.items.iter().copied()).collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let rendered: Vec<(usize, Option<Entry>)> = needed
-        .par_iter()
-        .map(|&i| {
-            let meta = posts[i];
-            let entry = content::load_post(root, meta, config.max_file_size)
-                .map(|post| render::entry(&config.site, meta, &post));
-            (i, entry)
-        })
-        .collect();
-    let mut entries: Vec<Option<Entry>> = vec![None; posts.len()];
-    for (i, entry) in rendered {
-        if entry.is_none() {
-            let message = "changed or vanished while feedgen ran; left out of this build";
-            report.diagnostics.push(Diagnostic::new(
-                &shown_path(root, &posts[i].path),
-                None,
-                Severity::Error,
-                message,
-            ));
+    lap("fingerprint");
+    let outcomes = render_and_store(config, mode, &output, &posts, &to_render, &mut report)?;
+    lap("render and write feeds");
+    for (rel, outcome) in outcomes {
+        match outcome {
+            Stored::Unchanged => report.unchanged += 1,
+            Stored::Written => report.written += 1,
+            Stored::Stale => report.stale.push(rel.to_string()),
         }
-        entries[i] = entry;
     }
-    let files: Vec<(&str, Vec<u8>)> = to_render
-        .par_iter()
-        .map(|(spec, format, rel, _)| {
-            let items: Vec<&Entry> = spec.items.iter().filter_map(|&i| entries[i].as_ref()).collect();
-            (rel.as_str(), render::feed(config, spec, *format, &items))
-        })
-        .collect();
 
     let old = output.manifest();
     let produced: BTreeSet<String> = jobs.iter().map(|(_, _, rel, _)| rel.clone()).collect();
@@ -330,24 +319,9 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     match mode {
         Mode::CheckFeeds => {
-            for (rel, bytes) in &files {
-                if output.is_current(rel, bytes) {
-                    report.unchanged += 1;
-                } else {
-                    report.stale.push(rel.to_string());
-                }
-            }
-            report
-                .stale
-                .extend(gone.iter().filter(|f| output.dir().join(f).exists()).cloned());
+            report.stale.extend(gone.iter().filter(|f| output.exists(f)).cloned());
         }
         Mode::Build => {
-            for (rel, bytes) in &files {
-                match output.write(rel, bytes)? {
-                    Written::Unchanged => report.unchanged += 1,
-                    Written::New | Written::Changed => report.written += 1,
-                }
-            }
             let mut manifest = old;
             let mut fingerprints = previous.feeds;
             for rel in &gone {
@@ -366,7 +340,100 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         }
         Mode::CheckPosts => {}
     }
+    lap("manifest and index");
+    report.phases = phases;
     Ok(finish(report, started))
+}
+
+/// What happened to one feed file.
+enum Stored {
+    Written,
+    Unchanged,
+    Stale,
+}
+
+/// Feeds rendered per batch: bounds the memory held by rendered posts and
+/// feed bytes, while feeds that share posts (a category and its tag) are
+/// rendered together.
+const BATCH: usize = 256;
+
+type Job<'a> = (&'a FeedSpec, Format, String, u64);
+
+/// Render the feeds in `jobs` and write them (or, checking, compare them),
+/// rendering each post once and dropping it after its last feed.
+fn render_and_store<'j>(
+    config: &Config,
+    mode: Mode,
+    output: &Output,
+    posts: &[&PostMeta],
+    jobs: &[&'j Job<'j>],
+    report: &mut Report,
+) -> Result<Vec<(&'j str, Stored)>> {
+    let root = &config.content_dir;
+    let mut order: Vec<&Job> = jobs.to_vec();
+    order.sort_by_key(|(spec, format, rel, _)| (spec.items.iter().min().copied(), rel.as_str(), *format));
+    let mut uses: Vec<u32> = vec![0; posts.len()];
+    for (spec, ..) in &order {
+        spec.items.iter().for_each(|&i| uses[i] += 1);
+    }
+    let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
+    let mut results = Vec::with_capacity(order.len());
+    for batch in order.chunks(BATCH) {
+        let mut needed: Vec<usize> = batch
+            .iter()
+            .flat_map(|(spec, ..)| spec.items.iter().copied())
+            .filter(|i| !entries.contains_key(i))
+            .collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let rendered: Vec<(usize, Option<Entry>)> = needed
+            .par_iter()
+            .map(|&i| {
+                let meta = posts[i];
+                let entry = content::load_post(root, meta, config.max_file_size)
+                    .map(|post| render::entry(&config.site, meta, &post));
+                (i, entry)
+            })
+            .collect();
+        for (i, entry) in rendered {
+            if entry.is_none() {
+                let message = "changed or vanished while feedgen ran; left out of this build";
+                let shown = shown_path(root, &posts[i].path);
+                report
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Error, message));
+            }
+            entries.insert(i, entry);
+        }
+        let stored: Vec<Result<(&str, Stored)>> = batch
+            .par_iter()
+            .map(|(spec, format, rel, _)| {
+                let items: Vec<&Entry> = spec.items.iter().filter_map(|i| entries.get(i)?.as_ref()).collect();
+                let bytes = render::feed(config, spec, *format, &items);
+                let stored = match mode {
+                    Mode::Build => match output.write(rel, &bytes)? {
+                        Written::Unchanged => Stored::Unchanged,
+                        Written::New | Written::Changed => Stored::Written,
+                    },
+                    _ if output.is_current(rel, &bytes) => Stored::Unchanged,
+                    _ => Stored::Stale,
+                };
+                Ok((rel.as_str(), stored))
+            })
+            .collect();
+        for result in stored {
+            results.push(result?);
+        }
+        for (spec, ..) in batch {
+            for &i in &spec.items {
+                uses[i] -= 1;
+                if uses[i] == 0 {
+                    entries.remove(&i);
+                }
+            }
+        }
+    }
+    Ok(results)
 }
 
 fn finish(mut report: Report, started: Instant) -> Report {

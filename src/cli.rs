@@ -182,6 +182,11 @@ fn print_report(config: &Config, report: &build::Report, mode: Mode) {
             config.output_dir.join(stale).display()
         );
     }
+    if config.verbosity == Verbosity::Verbose {
+        for (phase, seconds) in &report.phases {
+            let _ = writeln!(err, "feedgen: {seconds:8.3} s  {phase}");
+        }
+    }
     if config.verbosity > Verbosity::Quiet {
         let _ = writeln!(err, "{}", report.summary_line(mode));
     }
