@@ -3,7 +3,7 @@
 //! chosen with a bounded selection.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -101,8 +101,91 @@ impl Newest {
 }
 
 struct Term {
+    key: String,
     name: String,
     newest: Newest,
+}
+
+/// Categories (or tags) met so far, each name mapped once to its feed.
+#[derive(Default)]
+struct Terms<'p> {
+    by_name: HashMap<&'p str, usize>,
+    by_key: HashMap<String, usize>,
+    terms: Vec<Term>,
+}
+
+impl<'p> Terms<'p> {
+    /// The feed of `name`; a new spelling of an existing feed gets a notice.
+    fn id(
+        &mut self,
+        name: &'p str,
+        kind: &str,
+        path: &str,
+        notices: &mut Vec<Diagnostic>,
+        shown: &impl Fn(&str) -> String,
+    ) -> usize {
+        if let Some(&id) = self.by_name.get(name) {
+            return id;
+        }
+        let key = feed_key(name);
+        let id = match self.by_key.get(&key) {
+            Some(&id) => {
+                let message = format!(
+                    "{kind} `{name}` shares the feed of `{}` (same folder name once lower-cased and made path-safe)",
+                    self.terms[id].name
+                );
+                notices.push(Diagnostic::new(&shown(path), None, Severity::Note, message));
+                id
+            }
+            None => {
+                self.terms.push(Term {
+                    key: key.clone(),
+                    name: name.to_string(),
+                    newest: Newest::new(),
+                });
+                self.by_key.insert(key, self.terms.len() - 1);
+                self.terms.len() - 1
+            }
+        };
+        self.by_name.insert(name, id);
+        id
+    }
+
+    /// Offer a post to the feeds of `names`, once per feed.
+    fn offer(
+        &mut self,
+        names: &'p [Box<str>],
+        rank: Rank,
+        limit: usize,
+        ctx: (&str, &str, &mut Vec<Diagnostic>),
+        shown: &impl Fn(&str) -> String,
+    ) {
+        let (kind, path, notices) = ctx;
+        let mut offered: Vec<usize> = Vec::with_capacity(names.len());
+        for name in names {
+            let id = self.id(name, kind, path, notices, shown);
+            if !offered.contains(&id) {
+                offered.push(id);
+                self.terms[id].newest.offer(rank, limit);
+            }
+        }
+    }
+
+    fn into_specs(self, kind: FeedKind) -> Vec<FeedSpec> {
+        let mut specs: Vec<FeedSpec> = self
+            .terms
+            .into_iter()
+            .map(|t| FeedSpec {
+                kind,
+                key: t.key,
+                name: t.name,
+                total: t.newest.total,
+                items: t.newest.into_items(),
+            })
+            .collect();
+        specs.sort_by(|a, b| a.key.cmp(&b.key));
+        specs
+    }
 }
 
 /// All feeds of a collection, with their newest items chosen.
@@ -125,57 +208,21 @@ impl Feeds {
 /// `shown` gives a post's path as diagnostics show it.
 pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
     let mut site = Newest::new();
-    let mut categories: BTreeMap<String, Term> = BTreeMap::new();
-    let mut tags: BTreeMap<String, Term> = BTreeMap::new();
+    let mut categories = Terms::default();
+    let mut tags = Terms::default();
     let mut notices = Vec::new();
-    let mut offer = |terms: &mut BTreeMap<String, Term>, kind: &str, name: &str, rank: Rank, path: &str| {
-        let key = feed_key(name);
-        let term = terms.entry(key).or_insert_with_key(|key| {
-            let _ = key;
-            Term {
-                name: name.to_string(),
-                newest: Newest::new(),
-            }
-        });
-        if term.name != name
-            && !notices
-                .iter()
-                .any(|d: &Diagnostic| d.message.contains(&format!("`{name}`")))
-        {
-            notices.push(Diagnostic::new(
-                &shown(path),
-                None,
-                Severity::Note,
-                format!(
-                    "{kind} `{name}` shares the feed of `{}` (same folder name once lower-cased and made path-safe)",
-                    term.name
-                ),
-            ));
-        }
-        term.newest.offer(rank, limit);
-    };
     for (i, post) in posts.iter().enumerate() {
         let rank = (Reverse(post.date.timestamp()), i);
         site.offer(rank, limit);
-        for name in &post.categories {
-            offer(&mut categories, "category", name, rank, &post.path);
-        }
-        for name in &post.tags {
-            offer(&mut tags, "tag", name, rank, &post.path);
-        }
+        categories.offer(
+            &post.categories,
+            rank,
+            limit,
+            ("category", &post.path, &mut notices),
+            &shown,
+        );
+        tags.offer(&post.tags, rank, limit, ("tag", &post.path, &mut notices), &shown);
     }
-    let specs = |kind: FeedKind, terms: BTreeMap<String, Term>| {
-        terms
-            .into_iter()
-            .map(|(key, term)| FeedSpec {
-                kind,
-                key,
-                name: term.name,
-                total: term.newest.total,
-                items: term.newest.into_items(),
-            })
-            .collect::<Vec<_>>()
-    };
     Feeds {
         site: FeedSpec {
             kind: FeedKind::Site,
@@ -184,8 +231,8 @@ pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String)
             total: site.total,
             items: site.into_items(),
         },
-        categories: specs(FeedKind::Category, categories),
-        tags: specs(FeedKind::Tag, tags),
+        categories: categories.into_specs(FeedKind::Category),
+        tags: tags.into_specs(FeedKind::Tag),
         notices,
     }
 }
@@ -234,6 +281,15 @@ mod tests {
         assert_eq!(feeds.categories[0].items, vec![1, 2]);
         assert_eq!(feeds.categories[0].total, 3);
         assert_eq!(feeds.categories[1].items, vec![3]);
+    }
+
+    #[test]
+    fn a_post_naming_one_feed_twice_is_listed_once() {
+        let posts = [post("a", 9, &["Markets", "markets"]), post("b", 10, &["Markets"])];
+        let posts: Vec<&PostMeta> = posts.iter().collect();
+        let feeds = select(&posts, 20, str::to_string);
+        assert_eq!(feeds.categories[0].items, vec![1, 0]);
+        assert_eq!(feeds.categories[0].total, 2);
     }
 
     #[test]

@@ -25,12 +25,15 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
         custom => custom,
     };
     let d = parts.date;
-    let categories = parts
-        .categories
-        .iter()
-        .map(|c| c.to_lowercase())
-        .collect::<Vec<_>>()
-        .join("/");
+    // Jekyll lower-cases categories and keeps each once.
+    let mut lowered: Vec<String> = Vec::with_capacity(parts.categories.len());
+    for c in parts.categories {
+        let c = c.to_lowercase();
+        if !lowered.contains(&c) {
+            lowered.push(c);
+        }
+    }
+    let categories = lowered.join("/");
     let mut out = String::with_capacity(pattern.len() + 64);
     let mut rest = pattern;
     while let Some(i) = rest.find(':') {
@@ -171,6 +174,12 @@ mod tests {
             "/news/2021-12/202112082206672930.html"
         );
         assert_eq!(expand("/:hour:minute/:unknown/", &p), "/1046/:unknown/");
+    }
+
+    #[test]
+    fn categories_differing_in_case_appear_once() {
+        let cats: Vec<Box<str>> = vec!["Markets".into(), "markets".into()];
+        assert_eq!(expand("date", &parts(&cats, "x")), "/markets/2021/12/08/x.html");
     }
 
     #[test]

@@ -249,7 +249,7 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
             Some(url) => SourceLink::Url(url),
             None => source_link(body, parsed.body_line),
         },
-        body: body.replace("\r\n", "\n"),
+        body: without_empty_autolinks(&body.replace("\r\n", "\n")),
         markdown: !rel.to_ascii_lowercase().ends_with(".html"),
     })
 }
@@ -341,6 +341,15 @@ pub fn source_link(body: &str, body_line: usize) -> SourceLink {
         }
     }
     found
+}
+
+/// The body without `<>` lines: an empty autolink is the producing
+/// script's "no link", not text for a reader.
+fn without_empty_autolinks(body: &str) -> String {
+    if !body.contains("<>") {
+        return body.to_string();
+    }
+    body.split_inclusive('\n').filter(|line| line.trim() != "<>").collect()
 }
 
 /// Jekyll's term rules: the singular key wins and is one name; the plural
@@ -506,6 +515,8 @@ mod tests {
         )
         .expect("post");
         assert_eq!(post.source, SourceLink::Url("http://s.example/x".into()));
+        let post = load("---\ndate: 2021-12-08\n---\ntext <> kept\n<>\nend\n", "_posts/a.md").expect("post");
+        assert_eq!(post.body, "text <> kept\nend\n");
         assert_eq!(post.slug, "a");
     }
 

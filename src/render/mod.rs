@@ -54,7 +54,9 @@ fn parts<'a>(site: &Site, meta: &'a PostMeta, post: &'a Post) -> PermalinkParts<
 /// Render one post into an [`Entry`].
 pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     let link = post_link(site, meta, post);
-    let base = url::Url::parse(&link).or_else(|_| url::Url::parse(&site.root));
+    // Relative links are taken against the site root, as the spec says: the
+    // real footers' `../category/x.html` mean the site's category pages.
+    let base = url::Url::parse(&format!("{}/", site.root));
     let raw_html = if post.markdown {
         html::markdown_to_html(&post.body)
     } else {
@@ -162,8 +164,9 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     };
     let description = match spec.kind {
         FeedKind::Site => site.description.clone(),
-        FeedKind::Category => format!("{}: category {}", site.title, html::strip_invalid_xml(&spec.name)),
-        FeedKind::Tag => format!("{}: tag {}", site.title, html::strip_invalid_xml(&spec.name)),
+        FeedKind::Category | FeedKind::Tag => {
+            format!("{} · {}", html::strip_invalid_xml(&spec.name), site.description)
+        }
     };
     FeedHead {
         title,
