@@ -192,11 +192,11 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
     if let Some(prev) = previous.filter(|p| p.hash == hash && hash != 0) {
         return Record { size, mtime_ns, ..prev };
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let offset = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+    let text = match utf8(&bytes) {
+        Some(text) => text,
+        None => {
+            let offset = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
+            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             let message = format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8");
             return Record {
                 hash,
@@ -209,7 +209,7 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
         in_posts_dir: file.in_posts_dir,
         ..rules
     };
-    let outcome = post::scan(&text, &file.rel, &shown_path(root, &file.rel), rules, &mut diagnostics);
+    let outcome = post::scan(text, &file.rel, &shown_path(root, &file.rel), rules, &mut diagnostics);
     Record {
         rel: file.rel.clone(),
         size,
@@ -254,7 +254,13 @@ pub fn scan_all(
 /// Read a published post again for rendering.
 pub fn load_post(root: &Path, meta: &PostMeta, max_size: u64) -> Option<Post> {
     let bytes = read_bytes(&root.join(&*meta.path), max_size).ok()?;
-    post::load(std::str::from_utf8(&bytes).ok()?, &meta.path)
+    post::load(utf8(&bytes)?, &meta.path)
+}
+
+/// Validate UTF-8 with SIMD: it is a tenth of a full build's CPU time with
+/// the standard library's validator on Chinese text.
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
 }
 
 fn read_bytes(path: &Path, max_size: u64) -> std::io::Result<Vec<u8>> {
