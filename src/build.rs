@@ -135,6 +135,11 @@ pub fn load(config: &Config, previous: Vec<Record>) -> Collection {
         zone: config.site.zone,
         in_posts_dir: true,
     };
+    progress(
+        config,
+        found.files.len(),
+        &format!("reading {} post files", found.files.len()),
+    );
     let records = content::scan_all(root, &found.files, rules, config.max_file_size, previous);
     let mut report = Report {
         diagnostics: found.diagnostics,
@@ -284,6 +289,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     report.unchanged += jobs.len() - to_render.len();
 
     lap("fingerprint");
+    progress(config, to_render.len(), &format!("rendering {} feeds", to_render.len()));
     let outcomes = render_and_store(config, mode, &output, &posts, &to_render, &mut report)?;
     lap("render and write feeds");
     for (rel, outcome) in outcomes {
@@ -343,6 +349,13 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     lap("manifest and index");
     report.phases = phases;
     Ok(finish(report, started))
+}
+
+/// Say what a long step is doing, on a terminal only.
+fn progress(config: &Config, amount: usize, what: &str) {
+    if config.progress && config.verbosity > Verbosity::Quiet && amount >= 5_000 {
+        eprintln!("feedgen: {what}…");
+    }
 }
 
 /// What happened to one feed file.

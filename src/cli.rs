@@ -116,6 +116,7 @@ fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
         drafts: source.drafts,
         strict: source.strict,
         only: Only::default(),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         verbosity: Some(if source.quiet {
             Verbosity::Quiet
         } else if source.verbose {

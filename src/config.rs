@@ -94,6 +94,8 @@ pub struct Config {
     pub max_file_size: u64,
     pub only: Only,
     pub verbosity: Verbosity,
+    /// Print progress lines for long runs (stderr is a terminal).
+    pub progress: bool,
     /// Where the configuration came from, for messages.
     pub config_file: Option<PathBuf>,
 }
@@ -110,6 +112,7 @@ pub struct Overrides {
     pub strict: bool,
     pub only: Only,
     pub verbosity: Option<Verbosity>,
+    pub progress: bool,
 }
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -250,6 +253,7 @@ impl Config {
             max_file_size,
             only: flags.only,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
+            progress: flags.progress,
             config_file,
         })
     }
