@@ -289,17 +289,6 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     report.unchanged += jobs.len() - to_render.len();
 
     lap("fingerprint");
-    progress(config, to_render.len(), &format!("rendering {} feeds", to_render.len()));
-    let outcomes = render_and_store(config, mode, &output, &posts, &to_render, &mut report)?;
-    lap("render and write feeds");
-    for (rel, outcome) in outcomes {
-        match outcome {
-            Stored::Unchanged => report.unchanged += 1,
-            Stored::Written => report.written += 1,
-            Stored::Stale => report.stale.push(rel.to_string()),
-        }
-    }
-
     let old = output.manifest();
     let produced: BTreeSet<String> = jobs.iter().map(|(_, _, rel, _)| rel.clone()).collect();
     // Files of feeds that no longer exist: any (full builds) or the requested ones.
@@ -322,6 +311,24 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             .cloned()
             .collect()
     };
+
+    if mode == Mode::Build && !to_render.is_empty() {
+        // From here a killed run leaves some feeds new and some old: the
+        // index must not vouch for them, and the manifest must already
+        // list every file this run may create.
+        output.remove(index::FILE)?;
+        output.write_manifest(&old.union(&produced).cloned().collect())?;
+    }
+    progress(config, to_render.len(), &format!("rendering {} feeds", to_render.len()));
+    let outcomes = render_and_store(config, mode, &output, &posts, &to_render, &mut report)?;
+    lap("render and write feeds");
+    for (rel, outcome) in outcomes {
+        match outcome {
+            Stored::Unchanged => report.unchanged += 1,
+            Stored::Written => report.written += 1,
+            Stored::Stale => report.stale.push(rel.to_string()),
+        }
+    }
 
     match mode {
         Mode::CheckFeeds => {

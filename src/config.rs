@@ -304,12 +304,15 @@ fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<S
     let ok = !dir.is_empty()
         && dir
             .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains(['\\', '\0']));
+            // A folder of at most 100 bytes leaves room for a 120-byte feed name.
+            .all(|part| {
+                !part.is_empty() && part.len() <= 100 && part != "." && part != ".." && !part.contains(['\\', '\0'])
+            });
     if ok && !dir.starts_with('/') {
         Ok(dir)
     } else {
         Err(format!(
-            "`feedgen.{key}: {dir}` must be a relative folder inside the output folder"
+            "`feedgen.{key}: {dir}` must be a relative folder inside the output folder, at most 100 bytes a folder name"
         ))
     }
 }
@@ -376,7 +379,8 @@ mod tests {
     #[test]
     fn layout_dirs_stay_inside() {
         let mut m = Mapping::new();
-        for bad in ["../x", "/abs", "a/../b", "", "a\\b"] {
+        let long = "d".repeat(101);
+        for bad in ["../x", "/abs", "a/../b", "", "a\\b", long.as_str()] {
             m.insert("category_dir".into(), bad.into());
             assert!(layout_dir(&m, "category_dir", "category").is_err(), "{bad}");
         }

@@ -98,6 +98,8 @@ impl Output {
         let existed = match fs::metadata(&path) {
             Ok(meta) if meta.len() == bytes.len() as u64 => {
                 if fs::read(&path).is_ok_and(|old| old == bytes) {
+                    // Left by a run killed before its rename, if any.
+                    let _ = fs::remove_file(temp_path(&path));
                     return Ok(Written::Unchanged);
                 }
                 true
@@ -107,8 +109,7 @@ impl Output {
         };
         let parent = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("feed");
-        let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = temp_path(&path);
         let result = File::create(&tmp)
             .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
             .and_then(|()| fs::rename(&tmp, &path));
@@ -147,6 +148,7 @@ impl Output {
             return Ok(false);
         }
         let path = self.dir.join(rel);
+        let _ = fs::remove_file(temp_path(&path));
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -163,6 +165,16 @@ impl Output {
     }
 }
 
+/// The temporary file a write of `path` goes through: one fixed name per
+/// file, as the lock lets only one run write at a time. A run killed
+/// between writing and renaming leaves at most this one file, which the
+/// next write of `path` replaces or removes (a per-process name would pile
+/// up, one per killed run).
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("feed");
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +186,22 @@ mod tests {
         for bad in ["", "../x", "/etc/passwd", "a/../../b", "a\\b", "a\0b", "./a"] {
             assert!(!is_inside(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn temp_files_of_killed_runs_are_cleaned_up() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(tmp.path(), || {}).expect("open");
+        let leftover = tmp.path().join("category/a/.rss.xml.tmp");
+        out.write("category/a/rss.xml", b"one").expect("w");
+        for (bytes, written) in [(&b"one"[..], Written::Unchanged), (b"two", Written::Changed)] {
+            fs::write(&leftover, b"half a fe").expect("plant");
+            assert_eq!(out.write("category/a/rss.xml", bytes).expect("w"), written);
+            assert!(!leftover.exists(), "left after {written:?}");
+        }
+        fs::write(&leftover, b"half a fe").expect("plant");
+        assert!(out.remove("category/a/rss.xml").expect("rm"));
+        assert!(!tmp.path().join("category").exists(), "the folder goes with the feed");
     }
 
     #[test]

@@ -76,18 +76,21 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
     collapse_slashes(&out)
 }
 
+/// One leading `/`, no empty, `.` or `..` segments (Jekyll strips them too,
+/// so a category named `..` cannot climb out of the site), and a trailing
+/// `/` kept when the pattern had one.
 fn collapse_slashes(path: &str) -> String {
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .collect();
     let mut out = String::with_capacity(path.len() + 1);
-    if !path.starts_with('/') {
+    for segment in &segments {
         out.push('/');
+        out.push_str(segment);
     }
-    let mut last_slash = false;
-    for c in path.chars() {
-        if c == '/' && last_slash {
-            continue;
-        }
-        last_slash = c == '/';
-        out.push(c);
+    if path.ends_with('/') || segments.is_empty() {
+        out.push('/');
     }
     out
 }
@@ -180,6 +183,13 @@ mod tests {
     fn categories_differing_in_case_appear_once() {
         let cats: Vec<Box<str>> = vec!["Markets".into(), "markets".into()];
         assert_eq!(expand("date", &parts(&cats, "x")), "/markets/2021/12/08/x.html");
+    }
+
+    #[test]
+    fn dot_segments_never_reach_a_link() {
+        let cats: Vec<Box<str>> = vec!["..".into(), "a/../../b".into(), ".".into()];
+        assert_eq!(expand("date", &parts(&cats, "x")), "/a/b/2021/12/08/x.html");
+        assert_eq!(expand("/../:title/", &parts(&[], "x")), "/x/");
     }
 
     #[test]

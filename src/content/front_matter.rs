@@ -104,6 +104,7 @@ pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
         cleaned = yaml.chars().filter(|c| crate::content::post::is_xml_char(*c)).collect();
         &cleaned
     };
+    check_bounds(yaml)?;
     match parse_mapping(yaml) {
         Ok(map) => Ok(Parsed {
             map,
@@ -114,12 +115,75 @@ pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
             if requoted.is_empty() {
                 return Err(first);
             }
-            match parse_mapping(&fixed) {
-                Ok(map) => Ok(Parsed { map, requoted }),
-                Err(_) => Err(first),
-            }
+            // Still broken: report what is left, at its own line, rather
+            // than the quotes that were just recovered.
+            parse_mapping(&fixed).map(|map| Parsed { map, requoted })
         }
     }
+}
+
+/// Largest front matter read, in bytes. The YAML parser holds an event per
+/// token before building values (~150 bytes of memory per input byte in the
+/// worst case), so an 8 MiB block of `- - - …` would take over a gigabyte.
+pub const MAX_YAML_BYTES: usize = 256 * 1024;
+
+/// Deepest `[`/`{` nesting read. The parser's cost grows with the square of
+/// flow depth (a file of 4 million `[` never finishes), and serde_yaml
+/// refuses more than 128 levels anyway.
+pub const MAX_FLOW_DEPTH: usize = 128;
+
+/// Refuse blocks the YAML parser would take too long or too much memory
+/// to read, before it sees them.
+fn check_bounds(yaml: &str) -> Result<(), YamlError> {
+    if yaml.len() > MAX_YAML_BYTES {
+        return Err(YamlError {
+            line: Some(1),
+            message: format!(
+                "front matter is {} bytes, over feedgen's {MAX_YAML_BYTES}-byte limit for front matter",
+                yaml.len()
+            ),
+        });
+    }
+    if let Some(line) = too_deep_line(yaml, MAX_FLOW_DEPTH) {
+        return Err(YamlError {
+            line: Some(line),
+            message: format!("front matter nests `[`/`{{` more than {MAX_FLOW_DEPTH} levels deep"),
+        });
+    }
+    Ok(())
+}
+
+/// The 1-based line where `[`/`{` nesting first exceeds `max`. Brackets in
+/// quoted scalars and comments on the same line are not counted; the count
+/// errs high only for over `max` unbalanced brackets inside plain text.
+fn too_deep_line(yaml: &str, max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, line) in yaml.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some('"'), '\\') => {
+                    chars.next();
+                }
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':') => quote = Some(c),
+                (None, '#') if matches!(prev, ' ' | '\t') => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(i + 1);
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    None
 }
 
 fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
@@ -321,6 +385,35 @@ mod tests {
         let err = parse("title: a\ncategories: [x\n").expect_err("broken");
         assert!(err.line.is_some());
         assert!(err.message.starts_with("front matter is not valid YAML"));
+        // Recoverable quotes on line 1 do not hide the broken mapping of line 3
+        // (reported where the parser notices it: the end of the block).
+        let err = parse("title: \"a \"b\" c\"\ndate: 2021-12-08\ntags: {x: y\n").expect_err("broken");
+        assert_eq!(err.line, Some(4), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_or_huge_blocks_are_refused_before_parsing() {
+        let deep = format!("title: a\nx: {}\n", "[".repeat(4_000_000));
+        let started = std::time::Instant::now();
+        let err = parse(&deep).expect_err("too large");
+        assert!(err.message.contains("byte limit for front matter"), "{}", err.message);
+        let deep = format!("title: a\nx: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse(&deep).expect_err("too deep");
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("more than 128 levels"), "{}", err.message);
+        assert!(started.elapsed().as_secs() < 2, "took {:?}", started.elapsed());
+        // Brackets in quoted text and comments do not count; real nesting within the limit parses.
+        let quoted = format!(
+            "title: \"{}\"\nnote: '{}' # {}\nx: {}{}\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200),
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(too_deep_line(&quoted, MAX_FLOW_DEPTH).is_none());
+        let ok = parse("title: \"[[[x\"\ntags: [a, [b, {c: d}]]\n").expect("parse");
+        assert_eq!(ok.map.get("title").and_then(Value::as_str), Some("[[[x"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::date::{file_name_date, parse_date, SiteZone};
 use super::front_matter::{self, key_line, SplitError};
 use crate::config::{author, Author};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::render::html::{nesting_depth, MAX_HTML_DEPTH};
 
 /// Per-post metadata: everything choosing a feed's items needs, nothing more.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,8 +177,8 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
                         diags,
                         line,
                         format!(
-                            "date `{}` is not a usable date; using {} from the file name",
-                            w.trim(),
+                            "{}; using {} from the file name",
+                            date_problem(&w),
                             d.format("%Y-%m-%d")
                         ),
                     );
@@ -190,10 +191,7 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
                     return reject(
                         diags,
                         line,
-                        format!(
-                            "date `{}` is not a usable date and the file name has no YYYY-MM-DD- prefix",
-                            w.trim()
-                        ),
+                        format!("{} and the file name has no YYYY-MM-DD- prefix", date_problem(&w)),
                     );
                 }
                 (None, None) => {
@@ -216,6 +214,13 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
                 "empty source link `<>`; the post has no source link".into(),
             );
         }
+    }
+    if nesting_depth(body).max(quote_depth(body)) > MAX_HTML_DEPTH {
+        warn(
+            diags,
+            Some(parsed.body_line),
+            format!("the text nests more than {MAX_HTML_DEPTH} levels deep; published as plain text"),
+        );
     }
 
     Outcome::Post(PostMeta {
@@ -362,6 +367,27 @@ fn without_empty_autolinks(body: &str) -> String {
     body.split_inclusive('\n').filter(|line| line.trim() != "<>").collect()
 }
 
+/// What is wrong with a written date that did not parse.
+fn date_problem(written: &str) -> String {
+    match written.trim() {
+        "" => "the date is empty".to_string(),
+        w => format!("date `{w}` is not a usable date"),
+    }
+}
+
+/// Deepest Markdown block-quote nesting (`> > >`) on any line.
+fn quote_depth(body: &str) -> usize {
+    body.lines()
+        .map(|line| {
+            line.chars()
+                .take_while(|c| matches!(c, '>' | ' ' | '\t'))
+                .filter(|&c| c == '>')
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Jekyll's term rules: the singular key wins and is one name; the plural
 /// key is a list, or a string split on whitespace. Duplicates are dropped.
 fn terms(map: &Mapping, singular: &str, plural: &str, mut out: Vec<Box<str>>) -> Vec<Box<str>> {
@@ -476,6 +502,22 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_date_is_called_empty() {
+        let (out, diags) = scan_text("---\ntitle: a\ndate:\n---\nx", "_posts/2022-05-26-1.md");
+        assert!(matches!(out, Outcome::Post(_)));
+        assert_eq!(
+            diags,
+            vec!["_posts/2022-05-26-1.md:3: warning: the date is empty; using 2022-05-26 from the file name"]
+        );
+        let (out, diags) = scan_text("---\ntitle: a\ndate: \"\"\n---\nx", "_posts/1.md");
+        assert!(matches!(out, Outcome::Rejected));
+        assert_eq!(
+            diags,
+            vec!["_posts/1.md:3: error: the date is empty and the file name has no YYYY-MM-DD- prefix"]
+        );
+    }
+
+    #[test]
     fn no_date_anywhere_is_rejected() {
         let (out, diags) = scan_text("---\ntitle: \"\"\ndate:  +0800\n---\n<>", "_posts/-1.md");
         assert!(matches!(out, Outcome::Rejected));
@@ -545,6 +587,27 @@ mod tests {
             let naive = text.char_indices().find(|(_, c)| !is_xml_char(*c));
             assert_eq!(first_invalid_xml_char(&text), naive, "{text:?}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_reported() {
+        let text = format!("---\ndate: 2021-12-08\ntitle: a\n---\nok\n{}x\n", "<div>".repeat(600));
+        let (out, diags) = scan_text(&text, "_posts/a.md");
+        assert!(matches!(out, Outcome::Post(_)));
+        assert_eq!(
+            diags,
+            vec!["_posts/a.md:5: warning: the text nests more than 512 levels deep; published as plain text"]
+        );
+        let (_, diags) = scan_text(
+            &format!("---\ndate: 2021-12-08\ntitle: a\n---\n{} x\n", "> ".repeat(513)),
+            "_posts/a.md",
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let (_, diags) = scan_text(
+            &format!("---\ndate: 2021-12-08\ntitle: a\n---\n{} x\n", ">".repeat(512)),
+            "_posts/a.md",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]

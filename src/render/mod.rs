@@ -62,10 +62,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     } else {
         post.body.clone()
     };
-    let content = match &base {
-        Ok(base) => html::sanitize(&raw_html, base),
-        Err(_) => html::strip_invalid_xml(&ammonia::clean(&raw_html)),
-    };
+    let content = html::sanitize(&raw_html, base.as_ref().ok());
     let clean = |s: &str| html::strip_invalid_xml(s.trim());
     let title = match clean(&post.title) {
         t if !t.is_empty() => t,
@@ -102,7 +99,9 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         categories: meta.categories.iter().map(|c| clean(c)).collect(),
         tags: meta.tags.iter().map(|t| clean(t)).collect(),
         source: match &post.source {
-            SourceLink::Url(u) => Some(encode_url(&clean(u))).filter(|u| url::Url::parse(u).is_ok()),
+            // Only web links: a front-matter `javascript:` URL must not become a link.
+            SourceLink::Url(u) => Some(encode_url(&clean(u)))
+                .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))),
             _ => None,
         },
     }
