@@ -247,6 +247,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         phase = Instant::now();
     };
     lap("lock and read index");
+    let previous_count = previous.records.len();
     let collection = load(config, previous.records);
     lap("read posts");
     let mut report = collection.report.clone();
@@ -345,11 +346,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             manifest.extend(produced);
             output.write_manifest(&manifest)?;
             fingerprints.extend(jobs.iter().map(|(_, _, rel, fp)| (rel.clone(), *fp)));
-            let index = Index {
-                records: collection.records,
-                feeds: fingerprints,
-            };
-            output.write(index::FILE, &index.encode(settings))?;
+            // Unchanged when every file was reused by stat, none vanished, and
+            // no feed was written: then the index on disk is already right.
+            let same_files = collection.records.len() == previous_count && collection.records.iter().all(|r| r.reused);
+            if !(same_files && to_render.is_empty() && gone.is_empty()) {
+                let index = Index {
+                    records: collection.records,
+                    feeds: fingerprints,
+                };
+                output.write(index::FILE, &index.encode(settings))?;
+            }
         }
         Mode::CheckPosts => {}
     }

@@ -159,6 +159,7 @@ impl Index {
                 mtime_ns,
                 hash,
                 scanned: Scanned { outcome, diagnostics },
+                reused: false,
             });
         }
         let n = r.len()?;
@@ -244,6 +245,7 @@ mod tests {
                     size: 10,
                     mtime_ns: 1_700_000_000_123_456_789,
                     hash: 7,
+                    reused: false,
                     scanned: Scanned {
                         outcome: Outcome::Post(meta),
                         diagnostics: vec![warn],
@@ -254,6 +256,7 @@ mod tests {
                     size: 3,
                     mtime_ns: -5,
                     hash: 0,
+                    reused: false,
                     scanned: Scanned {
                         outcome: Outcome::Rejected,
                         diagnostics: Vec::new(),

@@ -146,6 +146,8 @@ pub struct Record {
     /// xxh3 of the file's bytes (0 when they were not read).
     pub hash: u64,
     pub scanned: Scanned,
+    /// Taken unchanged from the previous run's index (size and mtime matched).
+    pub reused: bool,
 }
 
 /// How one file's path is shown in diagnostics.
@@ -162,6 +164,7 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
         size,
         mtime_ns,
         hash: 0,
+        reused: false,
         scanned: Scanned {
             outcome: Outcome::Rejected,
             diagnostics: vec![Diagnostic::new(
@@ -178,13 +181,13 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
     };
     let mut previous = previous;
     if let Some(prev) = previous.take_if(|p| p.size == size && p.mtime_ns == mtime_ns) {
-        return prev;
+        return Record { reused: true, ..prev };
     }
     if size > max_size {
         let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
         return reject(size, mtime_ns, message, None);
     }
-    let bytes = match read_bytes(&path, max_size) {
+    let bytes = match read_bytes(&path, size, max_size) {
         Ok(b) => b,
         Err(err) => return reject(size, mtime_ns, format!("cannot read: {err}"), None),
     };
@@ -216,6 +219,7 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
         mtime_ns,
         hash,
         scanned: Scanned { outcome, diagnostics },
+        reused: false,
     }
 }
 
@@ -253,7 +257,7 @@ pub fn scan_all(
 
 /// Read a published post again for rendering.
 pub fn load_post(root: &Path, meta: &PostMeta, max_size: u64) -> Option<Post> {
-    let bytes = read_bytes(&root.join(&*meta.path), max_size).ok()?;
+    let bytes = read_bytes(&root.join(&*meta.path), 0, max_size).ok()?;
     post::load(utf8(&bytes)?, &meta.path)
 }
 
@@ -263,10 +267,13 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(bytes).ok()
 }
 
-fn read_bytes(path: &Path, max_size: u64) -> std::io::Result<Vec<u8>> {
+/// Read a whole file; `size` (from a `stat`, or 0) sizes the buffer so the
+/// file is read in one call without regrowing.
+fn read_bytes(path: &Path, size: u64, max_size: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    let size = if size == 0 { file.metadata()?.len() } else { size };
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(max_size)).unwrap_or(0) + 1);
     // Never more than one byte past the limit, even if the file grows meanwhile.
     file.take(max_size + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_size {
