@@ -203,10 +203,10 @@ fn wanted(config: &Config, feeds: Feeds) -> (Vec<FeedSpec>, Vec<(FeedKind, Strin
 
 /// Fingerprint of everything a feed's bytes depend on: the version, site
 /// settings, the feed itself, and each item's path and content hash.
-fn feed_fingerprint(config: &Config, spec: &FeedSpec, format: Format, posts: &[&PostMeta], hashes: &[u64]) -> u64 {
+fn feed_fingerprint(site: u64, spec: &FeedSpec, format: Format, posts: &[&PostMeta], hashes: &[u64]) -> u64 {
     let mut fp = Fingerprint::new();
-    fp.add(env!("CARGO_PKG_VERSION").as_bytes())
-        .add(format!("{:?}{:?}{:?}", config.site, config.layout, format).as_bytes())
+    fp.add_u64(site)
+        .add(format!("{format:?}").as_bytes())
         .add(format!("{:?}", spec.kind).as_bytes())
         .add(spec.key.as_bytes())
         .add(spec.name.as_bytes());
@@ -219,6 +219,12 @@ fn feed_fingerprint(config: &Config, spec: &FeedSpec, format: Format, posts: &[&
 /// Run a build (or check) and return its report.
 pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let started = Instant::now();
+    let mut phase = started;
+    let mut phases = Vec::new();
+    let mut lap = |name: &'static str| {
+        phases.push((name, phase.elapsed().as_secs_f64()));
+        phase = Instant::now();
+    };
     let wait_note = || {
         if config.verbosity > Verbosity::Quiet {
             eprintln!(
@@ -239,12 +245,6 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             .and_then(|bytes| Index::decode(&bytes, settings))
             .unwrap_or_default(),
         _ => Index::default(),
-    };
-    let mut phase = Instant::now();
-    let mut phases = Vec::new();
-    let mut lap = |name: &'static str| {
-        phases.push((name, phase.elapsed().as_secs_f64()));
-        phase = Instant::now();
     };
     lap("lock and read index");
     let previous_count = previous.records.len();
@@ -274,12 +274,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     // Which feed files to render: all when checking; when building, those
     // whose inputs changed since the index was written (or are missing).
+    let site_fingerprint = Fingerprint::new()
+        .add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(format!("{:?}{:?}", config.site, config.layout).as_bytes())
+        .finish();
     let jobs: Vec<(&FeedSpec, Format, String, u64)> = specs
         .iter()
         .flat_map(|s| config.formats.iter().map(move |f| (s, *f)))
         .map(|(spec, format)| {
             let rel = render::feed_path(&config.layout, spec, format);
-            let fp = feed_fingerprint(config, spec, format, &posts, &hashes);
+            let fp = feed_fingerprint(site_fingerprint, spec, format, &posts, &hashes);
             (spec, format, rel, fp)
         })
         .collect();
