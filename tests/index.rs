@@ -6,6 +6,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+#[path = "common/summary.rs"]
+mod summary;
+
 const NOW: &str = "2030-01-01T00:00:00+08:00";
 
 fn feedgen(content: &Path, output: &Path, extra: &[&str]) -> (i32, String, String) {
@@ -70,17 +73,6 @@ fn collection(dir: &Path) {
     }
 }
 
-fn json_field(summary: &str, field: &str) -> u64 {
-    let key = format!("\"{field}\":");
-    let start = summary.find(&key).expect("field") + key.len();
-    summary[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("number")
-}
-
 #[test]
 fn index_assisted_rebuilds_match_clean_builds() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -94,7 +86,7 @@ fn index_assisted_rebuilds_match_clean_builds() {
     // A rerun with nothing changed renders and writes nothing.
     let (code, summary, _) = feedgen(&content, &kept, &[]);
     assert_eq!(code, 0);
-    assert_eq!(json_field(&summary, "written"), 0, "{summary}");
+    assert_eq!(summary::field(&summary, "written"), 0, "{summary}");
 
     // Add, change (same size and a different one) and delete posts.
     post(&content, "2022-02-01-new.md", "2022-02-01 09:00:00", "delta", "新消息");
@@ -115,7 +107,7 @@ fn index_assisted_rebuilds_match_clean_builds() {
 
     let (code, summary, err) = feedgen(&content, &kept, &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(json_field(&summary, "written") > 0, "{summary}");
+    assert!(summary::field(&summary, "written") > 0, "{summary}");
 
     let clean = tmp.path().join("clean");
     let (code, _, err) = feedgen(&content, &clean, &[]);
@@ -163,7 +155,7 @@ fn a_damaged_or_foreign_index_is_ignored() {
     fs::remove_file(out.join("category/beta/atom.xml")).expect("rm");
     let (code, summary, _) = feedgen(&content, &out, &[]);
     assert_eq!(code, 0);
-    assert_eq!(json_field(&summary, "written"), 1, "{summary}");
+    assert_eq!(summary::field(&summary, "written"), 1, "{summary}");
     assert_eq!(feeds(&out), feeds(&clean));
 }
 

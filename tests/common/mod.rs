@@ -11,6 +11,8 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+pub mod summary;
+
 /// "Now" for every run, so no result depends on the clock.
 pub const NOW: &str = "2030-01-01T00:00:00+08:00";
 /// The same instant as epoch seconds, for `SOURCE_DATE_EPOCH`.
@@ -117,18 +119,7 @@ impl Run {
 
     /// A number from the `--summary json` line on stdout.
     pub fn summary(&self, field: &str) -> u64 {
-        let key = format!("\"{field}\":");
-        let start = self
-            .stdout
-            .find(&key)
-            .unwrap_or_else(|| panic!("no {field} in {:?}", self.stdout))
-            + key.len();
-        self.stdout[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .expect("summary number")
+        summary::field(&self.stdout, field)
     }
 }
 

@@ -11,6 +11,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../common/summary.rs"]
+mod summary;
+
 /// "Now" for every run: posts are dated well before it.
 pub const NOW: &str = "2030-01-01T00:00:00+08:00";
 
@@ -61,18 +64,7 @@ impl Run {
 
     /// A number from `--summary json` on stdout.
     pub fn json(&self, field: &str) -> u64 {
-        let key = format!("\"{field}\":");
-        let start = self
-            .stdout
-            .find(&key)
-            .unwrap_or_else(|| panic!("no `{field}` in --summary json output: {}", self.stdout))
-            + key.len();
-        self.stdout[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap_or_else(|_| panic!("`{field}` is not a number in {}", self.stdout))
+        summary::field(&self.stdout, field)
     }
 }
 
