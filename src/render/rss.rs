@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::date::rfc822;
 
 pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
-    let items = entries.iter().map(|e| item(config, e)).collect::<Vec<_>>();
+    let items = entries.iter().map(|e| item(e)).collect::<Vec<_>>();
     let mut links = vec![Link {
         href: head.self_link.clone(),
         rel: "self".into(),
@@ -46,7 +46,7 @@ pub fn generator() -> String {
     format!("feedgen {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn item(_config: &Config, e: &Entry) -> rss::Item {
+fn item(e: &Entry) -> rss::Item {
     let categories = e
         .categories
         .iter()
