@@ -271,13 +271,9 @@ fn read_mapping(file: &Path) -> Result<Mapping> {
     }
 }
 
+/// A scalar setting as text, read as front matter is.
 fn string(map: &Mapping, key: &str) -> Option<String> {
-    match map.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    crate::content::post::scalar(map.get(key))
 }
 
 /// `author: Name` or `author: {name, email, uri}` (Jekyll and jekyll-feed).

@@ -325,7 +325,7 @@ fn first_control(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A scalar front-matter value as text (`title: 2021` is the title "2021").
-fn scalar(value: Option<&Value>) -> Option<String> {
+pub fn scalar(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
