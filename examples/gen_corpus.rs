@@ -2,12 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- DIR N [--sources K] [--seed S]
-//!     [--start-index I] [--body-bytes B] [--threads T]
+//!     [--start-index I] [--body-bytes B] [--threads T] [--rate R]
 //! ```
 //!
 //! Writes `DIR/_config.yml` and `N` posts `DIR/_posts/<YYYY-MM-DD>-<id>.md` with
 //! indices `I .. I+N` (default `I = 0`). Everything about post `i` (file name,
-//! date, source, title, body) is a function of `(i, seed, K, B)` only, so:
+//! date, source, title, body) is a function of `(i, seed, K, B, R)` only, so:
 //!
 //! * output is byte-identical for the same arguments, whatever `--threads`;
 //! * `gen_corpus DIR 100 --start-index 100000` (same `K`) adds 100 *new* posts,
@@ -21,9 +21,9 @@
 //! `tags: <中文名>新闻` (a quarter of posts get a `[list, with, topics]`).
 //! Source 0 is `emnews` / `东财滚动新闻` and gets the largest Zipf share
 //! (weight `1/rank^1.1`); the source list depends on `K` only, and the list for
-//! a smaller `K` is a prefix of the one for a larger `K`. Dates advance 2.88 s
-//! per index (30,000 posts a day) from 2021-12-08 00:00 +08:00, with up to
-//! ±20 s of jitter. Bodies are HTML `<p>` paragraphs of Chinese filler of
+//! a smaller `K` is a prefix of the one for a larger `K`. Post `i` is dated
+//! `floor(i * 86400 / R)` s after 2021-12-08 00:00 +08:00 (`--rate R` posts a
+//! day, default 30,000: 2.88 s per index), with up to ±20 s of jitter. Bodies are HTML `<p>` paragraphs of Chinese filler of
 //! about `B` bytes (default 5000), sometimes a digest `> ` line and a K-line
 //! `<img>`, then the source autolink line and a footer with protocol-relative
 //! links, and no trailing newline, as in the real data.
@@ -464,8 +464,9 @@ fn title(rng: &mut Rng, out: &mut String) {
 
 // ------------------------------------------------------------------ dates
 
-const SECS_PER_POST_NUM: u64 = 86_400; // 30,000 posts per day
-const SECS_PER_POST_DEN: u64 = 30_000;
+const SECS_PER_DAY: u64 = 86_400;
+/// Default `--rate`: posts per day.
+const POSTS_PER_DAY: u64 = 30_000;
 /// 2021-12-08 00:00:00 local (+08:00), as seconds since the local "epoch".
 const START_LOCAL: i64 = 18_969 * 86_400; // days from 1970-01-01 to 2021-12-08
 
@@ -487,8 +488,8 @@ struct When {
     hms: (i64, i64, i64),
 }
 
-fn when(index: u64, rng: &mut Rng) -> When {
-    let base = (index * SECS_PER_POST_NUM / SECS_PER_POST_DEN) as i64;
+fn when(index: u64, rate: u64, rng: &mut Rng) -> When {
+    let base = (u128::from(index) * u128::from(SECS_PER_DAY) / u128::from(rate)) as i64;
     let jitter = rng.below(41) as i64 - 20;
     let t = (START_LOCAL + base + jitter).max(START_LOCAL);
     let secs = t.rem_euclid(86_400);
@@ -508,6 +509,8 @@ struct Params {
     body_bytes: usize,
     threads: usize,
     sources: usize,
+    /// Posts per day: post `i` is dated `i * 86400 / rate` s after the start.
+    rate: u64,
 }
 
 struct Stats {
@@ -522,7 +525,7 @@ fn render_post(p: &Params, sources: &[Source], cum: &[f64], index: u64, buf: &mu
     let u = rng.unit() * cum[cum.len() - 1];
     let si = cum.partition_point(|&c| c <= u).min(sources.len() - 1);
     let src = &sources[si];
-    let w = when(index, &mut rng);
+    let w = when(index, p.rate, &mut rng);
     let (y, mo, d) = w.ymd;
     let (h, mi, s) = w.hms;
     // 18-digit eastmoney-style id: date + 10 digits, unique and increasing per index.
@@ -655,7 +658,7 @@ fn write_config(dir: &Path) -> io::Result<()> {
 // ------------------------------------------------------------------ CLI
 
 const USAGE: &str = "usage: gen_corpus DIR N [--sources K (40)] [--seed S (1)] \
-[--start-index I (0)] [--body-bytes B (5000)] [--threads T (all cores)]";
+[--start-index I (0)] [--body-bytes B (5000)] [--threads T (all cores)] [--rate R (30000 posts/day)]";
 
 fn parse_args() -> Result<Params, String> {
     let mut pos = Vec::new();
@@ -667,6 +670,7 @@ fn parse_args() -> Result<Params, String> {
         body_bytes: 5000,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         sources: 40,
+        rate: POSTS_PER_DAY,
     };
     let mut sources = 40usize;
     let mut args = std::env::args().skip(1);
@@ -682,6 +686,7 @@ fn parse_args() -> Result<Params, String> {
             "--start-index" | "--start-id" => p.start = num(&a, args.next())?,
             "--body-bytes" => p.body_bytes = num(&a, args.next())?,
             "--threads" => p.threads = num(&a, args.next())?,
+            "--rate" => p.rate = num(&a, args.next())?,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => pos.push(a),
@@ -692,6 +697,9 @@ fn parse_args() -> Result<Params, String> {
     }
     p.dir = PathBuf::from(&pos[0]);
     p.n = num("N", Some(pos[1].clone()))?;
+    if p.rate == 0 {
+        return Err("--rate must be at least 1 post a day".into());
+    }
     if sources == 0 {
         return Err("--sources must be at least 1".into());
     }
