@@ -1,0 +1,121 @@
+"""Read every feed feedgen built with Python's feedparser.
+
+Usage: check_feeds.py FEEDS
+
+FEEDS holds one output folder per site (`<site>/`) and the build's
+`--summary json` line (`<site>.json`). For every site:
+
+- the `*.xml` files on disk are exactly those in `.feedgen-manifest`;
+- feedparser reads each without complaint (no bozo) and as the right
+  format (`rss.xml` as rss20, `atom.xml` as atom10);
+- it sees as many entries as the file has `<item>`/`<entry>` elements
+  (counted by the standard library's XML parser), with the same links, and
+  every entry has a link, a non-empty title and a date;
+- an RSS feed and its Atom twin list the same links at the same instants;
+- the site-wide feeds list every published post (the builds use a limit
+  above the number of posts).
+
+Prints one line per problem and exits 1 if there is any.
+"""
+
+import calendar
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def xml_links(path):
+    """The entry links of a feed, read with the standard library."""
+    root = ET.parse(path).getroot()
+    if root.tag == "rss":
+        return [(item.findtext("link") or "").strip() for item in root.iter("item")]
+    links = []
+    for entry in root.iter(ATOM + "entry"):
+        href = ""
+        for link in entry.findall(ATOM + "link"):
+            if link.get("rel", "alternate") == "alternate":
+                href = link.get("href", "")
+                break
+        links.append(href)
+    return links
+
+
+def check_feed(path, rel, problems):
+    """Check one feed; return its entries as (link, instant) pairs."""
+    want = "rss20" if rel.endswith("rss.xml") else "atom10"
+    d = feedparser.parse(str(path))
+    if d.bozo:
+        problems.append(f"{rel}: bozo: {d.get('bozo_exception')!r}")
+    if d.version != want:
+        problems.append(f"{rel}: read as {d.version!r}, not {want}")
+    try:
+        expected = xml_links(path)
+    except ET.ParseError as e:
+        problems.append(f"{rel}: not well-formed XML for Python's parser: {e}")
+        expected = []
+    if len(d.entries) != len(expected):
+        problems.append(f"{rel}: feedparser sees {len(d.entries)} entries, the file has {len(expected)}")
+    seen = []
+    for n, e in enumerate(d.entries):
+        link = e.get("link", "")
+        date = e.get("published_parsed") or e.get("updated_parsed")
+        if not link:
+            problems.append(f"{rel}: entry {n} has no link")
+        if not e.get("title", "").strip():
+            problems.append(f"{rel}: entry {n} ({link}) has no title")
+        if date is None:
+            problems.append(f"{rel}: entry {n} ({link}) has no date")
+        seen.append((link, calendar.timegm(date) if date else None))
+    links = [link for link, _ in seen]
+    if links != expected:
+        problems.append(f"{rel}: feedparser sees other links than the file has: {links} vs {expected}")
+    return seen
+
+
+def check_site(site, problems):
+    name = site.name
+    before = len(problems)
+    feeds = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.xml"))
+    manifest = site / ".feedgen-manifest"
+    listed = sorted(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
+    if feeds != listed:
+        problems.append(f"{name}: feeds on disk {feeds} differ from the manifest {listed}")
+    if not feeds:
+        problems.append(f"{name}: no feeds")
+    entries = {rel: check_feed(site / rel, f"{name}/{rel}", problems) for rel in feeds}
+    for rel, seen in entries.items():
+        if rel.endswith("rss.xml"):
+            twin = rel[: -len("rss.xml")] + "atom.xml"
+            if twin in entries and entries[twin] != seen:
+                problems.append(f"{name}/{rel} and {twin} list other posts or dates")
+    summary = json.loads((site.parent / f"{name}.json").read_text(encoding="utf-8"))
+    for rel in ("rss.xml", "atom.xml"):
+        if rel in entries and len(entries[rel]) != summary["published"]:
+            problems.append(
+                f"{name}/{rel}: {len(entries[rel])} entries, but {summary['published']} posts were published"
+            )
+    total = sum(len(e) for e in entries.values())
+    status = "ok" if len(problems) == before else "FAILED"
+    print(f"feedparser: {name}: {len(feeds)} feeds, {total} entries, {summary['published']} posts: {status}")
+
+
+def main():
+    feeds = Path(sys.argv[1])
+    sites = sorted(p for p in feeds.iterdir() if p.is_dir())
+    problems = []
+    if not sites:
+        problems.append(f"no sites under {feeds}")
+    for site in sites:
+        check_site(site, problems)
+    for problem in problems:
+        print(f"feedparser: {problem}", file=sys.stderr)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

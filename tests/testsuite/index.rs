@@ -1,0 +1,132 @@
+//! The rebuild index only saves work: a build that reuses it writes exactly
+//! the bytes of a clean build, after posts are added, changed and deleted.
+
+use std::fs;
+
+use crate::harness::{feedgen, feeds, run, Site};
+
+fn post(site: &Site, name: &str, date: &str, category: &str, title: &str) {
+    let text = format!(
+        "---\nlayout: post\ntitle: \"{title}\"\ndate: {date} +0800\ncategories: {category}\ntags: {category}新闻\n---\n\n> {title}。正文。\n\n<http://src.example.com/{name}.html>\n"
+    );
+    site.put(&format!("_posts/{name}"), text);
+}
+
+/// Sixty posts in three categories.
+fn collection() -> Site {
+    let site = Site::new();
+    site.put(
+        "_config.yml",
+        "title: 测试\nurl: https://t.example.com\ntimezone: Asia/Shanghai\nlang: zh-CN\n",
+    );
+    for i in 0..60 {
+        let category = ["alpha", "beta", "gamma"][i % 3];
+        let name = format!("2022-01-{:02}-{i:04}.md", 1 + i % 28);
+        post(
+            &site,
+            &name,
+            &format!("2022-01-{:02} 10:{:02}:00", 1 + i % 28, i % 60),
+            category,
+            &format!("消息{i}"),
+        );
+    }
+    site
+}
+
+#[test]
+fn index_assisted_rebuilds_match_clean_builds() {
+    let site = collection();
+    let kept = site.path("kept");
+    site.build_into("kept", &[]).expect_code(0);
+    assert!(kept.join(".feedgen-index").is_file(), "the build leaves an index");
+
+    // A rerun with nothing changed renders and writes nothing.
+    let rerun = site.build_into("kept", &[]).expect_code(0);
+    assert_eq!(rerun.json().written, 0, "{}", rerun.stdout);
+
+    // Add, change (same size and a different one) and delete posts.
+    post(&site, "2022-02-01-new.md", "2022-02-01 09:00:00", "delta", "新消息");
+    post(
+        &site,
+        "2022-01-05-0004.md",
+        "2022-01-05 10:04:00",
+        "beta",
+        "改过的消息4",
+    );
+    post(&site, "2022-01-06-0005.md", "2022-01-06 10:05:00", "gamma", "消息X");
+    let posts = site.content().join("_posts");
+    fs::remove_file(posts.join("2022-01-03-0002.md")).expect("delete");
+    // Every post of `alpha` but one disappears from the category.
+    for i in (0..60).step_by(3).skip(1) {
+        let name = format!("2022-01-{:02}-{i:04}.md", 1 + i % 28);
+        fs::remove_file(posts.join(name)).expect("delete alpha");
+    }
+
+    let rebuilt = site.build_into("kept", &[]).expect_code(0);
+    assert!(rebuilt.json().written > 0, "{}", rebuilt.stdout);
+
+    site.build_into("clean", &[]).expect_code(0);
+    let (with_index, without) = (feeds(&kept), feeds(&site.path("clean")));
+    assert_eq!(
+        with_index.keys().collect::<Vec<_>>(),
+        without.keys().collect::<Vec<_>>()
+    );
+    for (rel, bytes) in &without {
+        assert!(
+            with_index[rel] == *bytes,
+            "{rel} differs between the index-assisted and the clean build"
+        );
+    }
+    assert!(without.contains_key("category/delta/rss.xml"));
+}
+
+#[test]
+fn a_damaged_or_foreign_index_is_ignored() {
+    let site = collection();
+    let out = site.out();
+    site.build(&[]).expect_code(0);
+    let reference = feeds(&out);
+
+    // Garbage in the index: the build reads every post again.
+    fs::write(out.join(".feedgen-index"), b"FGINDEX1 not really").expect("damage");
+    post(
+        &site,
+        "2022-01-02-0001.md",
+        "2022-01-02 10:01:00",
+        "beta",
+        "消息1 changed",
+    );
+    site.build(&[]).expect_code(0);
+    site.build_into("clean", &[]).expect_code(0);
+    let clean = site.path("clean");
+    assert_eq!(feeds(&out), feeds(&clean));
+    assert_ne!(feeds(&out), reference, "the changed post shows");
+
+    // A deleted feed file is written again even though its inputs did not change.
+    fs::remove_file(out.join("category/beta/atom.xml")).expect("rm");
+    let rerun = site.build(&[]).expect_code(0);
+    assert_eq!(rerun.json().written, 1, "{}", rerun.stdout);
+    assert_eq!(feeds(&out), feeds(&clean));
+}
+
+#[test]
+fn future_posts_appear_once_their_time_comes_even_with_an_index() {
+    let site = collection();
+    post(&site, "2029-06-01-later.md", "2029-06-01 08:00:00", "alpha", "未来消息");
+    // "Now" moves, so these runs set it themselves.
+    let build_at = |now: &str| {
+        let mut cmd = feedgen();
+        cmd.current_dir(site.root())
+            .args(["--content", "content", "--output", "out", "--now", now, "-q"]);
+        run(&mut cmd).expect_code(0);
+    };
+    build_at("2029-01-01");
+    let before = fs::read_to_string(site.out().join("rss.xml")).expect("rss");
+    assert!(!before.contains("未来消息"));
+    build_at("2029-07-01");
+    let after = fs::read_to_string(site.out().join("rss.xml")).expect("rss");
+    assert!(
+        after.contains("未来消息"),
+        "the post is published once now passes its date"
+    );
+}
