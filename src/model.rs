@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::xml_chars::is_xml_char;
 
 /// Which collection of posts a feed covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +48,7 @@ pub const MAX_KEY_BYTES: usize = 120;
 pub fn feed_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len());
     for c in name.trim().to_lowercase().chars() {
-        let safe = if c == '/' || c == '\\' || c.is_control() || !crate::content::post::is_xml_char(c) {
+        let safe = if c == '/' || c == '\\' || c.is_control() || !is_xml_char(c) {
             '_'
         } else {
             c
@@ -252,6 +253,7 @@ mod tests {
             tags: Vec::new(),
             unpublished: false,
             future: false,
+            plain_text: false,
         }
     }
 

@@ -7,10 +7,13 @@ pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Author, Config, Format, Layout, Site};
+use crate::config::{Config, Format, Layout, Site};
+use crate::content::front_matter::Author;
 use crate::content::post::{Post, PostMeta, SourceLink};
+use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
+use crate::xml_chars::strip_invalid_xml;
 
 /// A post ready to be an item in any feed: rendered once, shared by all
 /// the feeds it appears in.
@@ -58,12 +61,16 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     // real footers' `../category/x.html` mean the site's category pages.
     let base = url::Url::parse(&format!("{}/", site.root));
     let raw_html = if post.markdown {
-        html::markdown_to_html(&post.body)
+        markdown_to_html(&post.body)
     } else {
         post.body.clone()
     };
-    let content = html::sanitize(&raw_html, base.as_ref().ok());
-    let clean = |s: &str| html::strip_invalid_xml(s.trim());
+    let content = if meta.plain_text {
+        html::as_plain_text(&raw_html)
+    } else {
+        html::sanitize(&raw_html, base.as_ref().ok())
+    };
+    let clean = |s: &str| strip_invalid_xml(s.trim());
     let title = match clean(&post.title) {
         t if !t.is_empty() => t,
         _ => match html::derive_title(&html::text_of(&content)) {
@@ -110,7 +117,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
 /// A front-matter `guid`/`id` as an ASCII IRI: kept if it already is an
 /// absolute URI, else made a `tag:` URI under the site's host.
 fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
-    let raw = html::strip_invalid_xml(raw.trim());
+    let raw = strip_invalid_xml(raw.trim());
     if url::Url::parse(&raw).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn" || u.scheme() == "tag") {
         return encode_url(&raw);
     }
@@ -158,13 +165,13 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     let title = match spec.kind {
         FeedKind::Site => site.title.clone(),
         FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", site.title, html::strip_invalid_xml(&spec.name))
+            format!("{} · {}", site.title, strip_invalid_xml(&spec.name))
         }
     };
     let description = match spec.kind {
         FeedKind::Site => site.description.clone(),
         FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", html::strip_invalid_xml(&spec.name), site.description)
+            format!("{} · {}", strip_invalid_xml(&spec.name), site.description)
         }
     };
     FeedHead {
