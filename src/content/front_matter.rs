@@ -3,7 +3,7 @@
 //! reading values out of it. The only module that knows the YAML crate:
 //! the site configuration is read through it too.
 
-pub use serde_yaml::{Mapping, Value};
+pub use serde_norway::{Mapping, Value};
 
 use crate::xml_chars::{first_invalid_xml_char, is_xml_char};
 
@@ -123,7 +123,7 @@ pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
 pub const MAX_YAML_BYTES: usize = 256 * 1024;
 
 /// Deepest `[`/`{` nesting read. The parser's cost grows with the square of
-/// flow depth (a file of 4 million `[` never finishes), and serde_yaml
+/// flow depth (a file of 4 million `[` never finishes), and serde_norway
 /// refuses more than 128 levels anyway.
 pub const MAX_FLOW_DEPTH: usize = 128;
 
@@ -197,7 +197,7 @@ fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
     }
     #[cfg(test)]
     YAML_PARSES.with(|n| n.set(n.get() + 1));
-    match serde_yaml::from_str::<Value>(yaml) {
+    match serde_norway::from_str::<Value>(yaml) {
         Ok(Value::Mapping(map)) => Ok(map),
         Ok(Value::Null) => Ok(Mapping::new()),
         Ok(other) => Err(YamlError {
@@ -216,10 +216,10 @@ fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
 
 /// The front matter nearly every post has: one `key: value` line each,
 /// values plain text or double-quoted without escapes. Parsed directly, as
-/// serde_yaml would parse it (YAML was a seventh of a build's CPU time);
+/// serde_norway would parse it (YAML was a seventh of a build's CPU time);
 /// anything that could read differently (numbers, booleans, nulls, quotes
 /// with escapes, comments, lists, indentation, duplicates) returns `None`
-/// and goes to serde_yaml.
+/// and goes to serde_norway.
 fn parse_flat(yaml: &str) -> Option<Mapping> {
     let mut map = Mapping::new();
     for line in yaml.split('\n') {
@@ -256,7 +256,7 @@ fn parse_flat(yaml: &str) -> Option<Mapping> {
 fn plain_text(value: &str) -> Option<&str> {
     let first = value.chars().next()?;
     let indicator = "-?:,[]{}#&*!|>'\"%@`".contains(first);
-    // `.inf`, `+.nan`, `+12`: leave anything starting like a number to serde_yaml.
+    // `.inf`, `+.nan`, `+12`: leave anything starting like a number to serde_norway.
     let number_like = "+.".contains(first)
         || (first.is_ascii_digit() && value.chars().all(|c| c.is_ascii_hexdigit() || "+-._xXoO".contains(c)));
     let breaks = value.contains(": ") || value.contains(" #") || value.ends_with(':') || value.contains('\t');
@@ -272,7 +272,7 @@ fn is_special_word(word: &str) -> bool {
 }
 
 /// The YAML crate appends " at line N column M"; we print the line ourselves.
-fn yaml_message(err: &serde_yaml::Error) -> String {
+fn yaml_message(err: &serde_norway::Error) -> String {
     let text = err.to_string();
     match text.find(" at line ") {
         Some(i) => text[..i].to_string(),
@@ -388,7 +388,7 @@ pub fn parse_document(text: &str) -> Result<Mapping, DocumentError> {
     if text.trim().is_empty() {
         return Ok(Mapping::new());
     }
-    match serde_yaml::from_str::<Value>(text).map_err(|e| DocumentError::Invalid(e.to_string()))? {
+    match serde_norway::from_str::<Value>(text).map_err(|e| DocumentError::Invalid(e.to_string()))? {
         Value::Mapping(map) => Ok(map),
         Value::Null => Ok(Mapping::new()),
         _ => Err(DocumentError::NotAMapping),
@@ -450,7 +450,7 @@ mod tests {
 
     /// The direct parse agrees with the YAML crate wherever it answers.
     fn same_as_serde(yaml: &str) -> bool {
-        let serde = serde_yaml::from_str::<Value>(yaml)
+        let serde = serde_norway::from_str::<Value>(yaml)
             .ok()
             .and_then(|v| v.as_mapping().cloned());
         match parse_flat(yaml) {
@@ -475,7 +475,7 @@ mod tests {
     }
 
     #[test]
-    fn flat_front_matter_reads_as_serde_yaml_reads_it() {
+    fn flat_front_matter_reads_as_serde_norway_reads_it() {
         let taken = [
             "layout: post\ntitle: \"北向资金：净流入12亿元\"\ndate: 2021-12-08 10:46:18 +0800\ncategories: emnews\ntags: 东财滚动新闻\n",
             "title: \"\"\ndate: 2021-12-08 10:46:18\ncategories: 21shijijingjibaodao 21caijingAPP\r\ntags: 上海证券报·中国证券网新闻\r\n",
@@ -511,7 +511,7 @@ mod tests {
             "'key': v\n",
         ];
         for yaml in passed_on {
-            assert!(!same_as_serde(yaml), "taken but should go to serde_yaml: {yaml:?}");
+            assert!(!same_as_serde(yaml), "taken but should go to serde_norway: {yaml:?}");
         }
     }
 
