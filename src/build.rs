@@ -2,6 +2,7 @@
 //! every per-post problem collected into a [`Report`].
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -15,6 +16,7 @@ use crate::index::{self, Fingerprint, Index};
 use crate::model::{self, feed_key, FeedKind, FeedSpec, Feeds};
 use crate::output::{Output, Written};
 use crate::render::{self, Entry};
+use crate::report::Report;
 
 /// What to do with the feeds once rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,65 +27,6 @@ pub enum Mode {
     CheckFeeds,
     /// Read and report only (`feedgen check`).
     CheckPosts,
-}
-
-/// Counts for the closing summary line.
-#[derive(Debug, Default, Clone)]
-pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
-    pub read: usize,
-    pub published: usize,
-    pub recovered: usize,
-    pub rejected: usize,
-    pub excluded: usize,
-    pub written: usize,
-    pub unchanged: usize,
-    pub removed: usize,
-    pub stale: Vec<String>,
-    pub seconds: f64,
-    /// Seconds spent in each phase, for `--verbose`.
-    pub phases: Vec<(&'static str, f64)>,
-}
-
-impl Report {
-    /// 0 success; 1 rejected posts or stale feeds.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.rejected > 0 || !self.stale.is_empty())
-    }
-
-    pub fn summary_line(&self, mode: Mode) -> String {
-        let posts = format!(
-            "{} posts read, {} published ({} recovered), {} rejected, {} not published",
-            self.read, self.published, self.recovered, self.rejected, self.excluded
-        );
-        let feeds = match mode {
-            Mode::Build => {
-                format!(
-                    "; {} feeds written, {} unchanged, {} removed",
-                    self.written, self.unchanged, self.removed
-                )
-            }
-            Mode::CheckFeeds => format!("; {} feeds stale, {} current", self.stale.len(), self.unchanged),
-            Mode::CheckPosts => String::new(),
-        };
-        format!("feedgen: {posts}{feeds} in {:.2} s", self.seconds)
-    }
-
-    pub fn summary_json(&self) -> String {
-        format!(
-            "{{\"read\":{},\"published\":{},\"recovered\":{},\"rejected\":{},\"not_published\":{},\"written\":{},\"unchanged\":{},\"removed\":{},\"stale\":{},\"seconds\":{:.3}}}",
-            self.read,
-            self.published,
-            self.recovered,
-            self.rejected,
-            self.excluded,
-            self.written,
-            self.unchanged,
-            self.removed,
-            self.stale.len(),
-            self.seconds
-        )
-    }
 }
 
 /// The collection as read from disk, one record per post file.
@@ -227,7 +170,8 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     };
     let wait_note = || {
         if config.verbosity > Verbosity::Quiet {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "feedgen: waiting for another feedgen run on {} to finish",
                 config.output_dir.display()
             );
@@ -371,7 +315,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 /// Say what a long step is doing, on a terminal only.
 fn progress(config: &Config, amount: usize, what: &str) {
     if config.progress && config.verbosity > Verbosity::Quiet && amount >= 5_000 {
-        eprintln!("feedgen: {what}…");
+        let _ = writeln!(std::io::stderr(), "feedgen: {what}…");
     }
 }
 

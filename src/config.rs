@@ -87,8 +87,6 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// Print progress lines for long runs (stderr is a terminal).
     pub progress: bool,
-    /// Where the configuration came from, for messages.
-    pub config_file: Option<PathBuf>,
 }
 
 /// Flags that override the configuration file.
@@ -245,7 +243,6 @@ impl Config {
             only: flags.only,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
-            config_file,
         })
     }
 }

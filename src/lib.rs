@@ -3,16 +3,19 @@
 //! The flow is load → model → select → render → write: [`content`] reads
 //! posts, [`model`] chooses each feed's items, [`render`] turns them into
 //! bytes, [`output`] puts the bytes on disk; [`build`] runs the whole.
+//! Only [`cli`] is public: the binary is the product, and the integration
+//! tests run it.
 
-pub mod build;
+mod build;
 pub mod cli;
-pub mod config;
-pub mod content;
-pub mod diagnostics;
-pub mod index;
-pub mod markup;
-pub mod model;
-pub mod output;
-pub mod permalink;
-pub mod render;
-pub mod xml_chars;
+mod config;
+mod content;
+mod diagnostics;
+mod index;
+mod markup;
+mod model;
+mod output;
+mod permalink;
+mod render;
+mod report;
+mod xml_chars;

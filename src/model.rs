@@ -199,12 +199,6 @@ pub struct Feeds {
     pub notices: Vec<Diagnostic>,
 }
 
-impl Feeds {
-    pub fn all(&self) -> impl Iterator<Item = &FeedSpec> {
-        std::iter::once(&self.site).chain(&self.categories).chain(&self.tags)
-    }
-}
-
 /// Choose every feed's newest `limit` posts. `posts` must be sorted by path;
 /// `shown` gives a post's path as diagnostics show it.
 pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {

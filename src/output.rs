@@ -83,10 +83,6 @@ impl Output {
         is_inside(rel) && self.dir.join(rel).is_file()
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Replace `rel` with `bytes` unless it already holds exactly them. The
     /// new bytes go to a temporary file in the same folder, then a rename
     /// puts them in place: a reader or a crash sees the old or the new file.
