@@ -1,4 +1,5 @@
-//! Command-line flags (clap) and their translation into a [`Config`] run.
+//! Command-line flags (clap), their translation into a validated
+//! [`Config`], and the command each runs.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,11 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::build::{self, Mode};
-use crate::config::{Config, Only, Overrides, Verbosity};
-use crate::content::date::rfc3339;
-use crate::model::{self, FeedSpec};
-use crate::render::feed_path;
+use crate::cmd::{self, list::Terms};
+use crate::config::{Config, Mode, Only, Overrides, Verbosity};
 use crate::report::{print_stdout, ExitStatus};
 
 #[derive(Debug, Parser)]
@@ -149,11 +147,19 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Build(args)) => build_command(args),
         Some(Command::Check(source)) => {
             let config = load_config(overrides(&source, None))?;
-            let report = build::run(&config, Mode::CheckPosts)?;
+            let report = cmd::check::run(&config);
             report.print(&config, Mode::CheckPosts);
             Ok(report.status())
         }
-        Some(Command::List(args)) => list(args),
+        Some(Command::List(args)) => {
+            let config = load_config(overrides(&args.source, args.output.clone()))?;
+            let what = match args.what {
+                ListWhat::Categories => Terms::Categories,
+                ListWhat::Tags => Terms::Tags,
+            };
+            cmd::list::run(&config, what)?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
@@ -166,43 +172,11 @@ fn build_command(args: BuildArgs) -> Result<ExitStatus> {
     };
     let config = load_config(flags)?;
     let mode = if args.check { Mode::CheckFeeds } else { Mode::Build };
-    let report = build::run(&config, mode)?;
+    let report = cmd::build::run(&config, mode)?;
     report.print(&config, mode);
     if let Some(SummaryFormat::Json) = args.summary {
         let json = serde_json::to_string(&report.summary())?;
         print_stdout(|out| writeln!(out, "{json}")).context("cannot write the summary to stdout")?;
     }
     Ok(report.status())
-}
-
-fn list(args: ListArgs) -> Result<ExitStatus> {
-    let config = load_config(overrides(&args.source, args.output.clone()))?;
-    let collection = build::load(&config, Vec::new());
-    let (posts, _) = collection.published(&config);
-    let feeds = model::select(&posts, 1, |p| p.to_string());
-    let specs: &[FeedSpec] = match args.what {
-        ListWhat::Categories => &feeds.categories,
-        ListWhat::Tags => &feeds.tags,
-    };
-    print_stdout(|out| {
-        writeln!(out, "name\tposts\tnewest\tfeeds")?;
-        for spec in specs {
-            let newest = spec.newest(&posts).map(|d| rfc3339(&d)).unwrap_or_default();
-            let paths: Vec<String> = config
-                .formats
-                .iter()
-                .map(|f| {
-                    config
-                        .output_dir
-                        .join(feed_path(&config.layout, spec, *f))
-                        .display()
-                        .to_string()
-                })
-                .collect();
-            writeln!(out, "{}\t{}\t{}\t{}", spec.name, spec.total, newest, paths.join(" "))?;
-        }
-        Ok(())
-    })
-    .context("cannot write the list to stdout")?;
-    Ok(ExitStatus::Success)
 }

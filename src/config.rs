@@ -62,6 +62,17 @@ impl Only {
     }
 }
 
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write changed feeds.
+    Build,
+    /// Write nothing; report feeds on disk that differ (`--check`).
+    CheckFeeds,
+    /// Read and report only (`feedgen check`).
+    CheckPosts,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     Quiet,

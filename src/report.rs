@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::build::Mode;
-use crate::config::{Config, Verbosity};
+use crate::config::{Config, Mode, Verbosity};
 use crate::diagnostics::{Diagnostic, Severity};
 
 /// Counts for the closing summary line.
@@ -58,6 +58,15 @@ impl Report {
         format!("feedgen: {posts}{feeds} in {:.2} s", self.seconds)
     }
 
+    /// Close the report: diagnostics in path order, once each, and the
+    /// time taken.
+    pub fn finish(mut self, phases: Phases) -> Report {
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+        (self.phases, self.seconds) = phases.end();
+        self
+    }
+
     /// The counts as `--summary json` prints them.
     pub fn summary(&self) -> Summary {
         Summary {
@@ -105,6 +114,35 @@ impl Report {
         if config.verbosity > Verbosity::Quiet {
             let _ = writeln!(err, "{}", self.summary_line(mode));
         }
+    }
+}
+
+/// Seconds spent in each phase of a run, for `--verbose`.
+pub struct Phases {
+    started: Instant,
+    lap: Instant,
+    times: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    pub fn start() -> Phases {
+        let now = Instant::now();
+        Phases {
+            started: now,
+            lap: now,
+            times: Vec::new(),
+        }
+    }
+
+    /// Close the phase called `name`.
+    pub fn lap(&mut self, name: &'static str) {
+        self.times.push((name, self.lap.elapsed().as_secs_f64()));
+        self.lap = Instant::now();
+    }
+
+    /// Phase times, and seconds since the start.
+    pub fn end(self) -> (Vec<(&'static str, f64)>, f64) {
+        (self.times, self.started.elapsed().as_secs_f64())
     }
 }
 

@@ -1,5 +1,6 @@
-//! Turning posts and feed specs into feed bytes. Everything here is pure:
-//! configuration and post data in, strings out.
+//! The render step: posts into [`Entry`] values, and a plan's artifacts
+//! into bytes, one file per format (`rss.rs`, `atom.rs`). Everything here
+//! is pure: configuration and post data in, bytes out.
 
 pub mod atom;
 pub mod html;
@@ -7,12 +8,13 @@ pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Config, Format, Layout, Site};
+use crate::config::{Config, Format, Site};
 use crate::content::front_matter::Author;
 use crate::content::post::{Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
+use crate::plan::{feed_path, Artifact, ArtifactKind, Plan};
 use crate::xml_chars::strip_invalid_xml;
 
 /// A post ready to be an item in any feed: rendered once, shared by all
@@ -144,15 +146,6 @@ pub struct FeedHead {
     pub updated: DateTime<FixedOffset>,
 }
 
-/// A feed's file path relative to the output folder.
-pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
-    match spec.kind {
-        FeedKind::Site => format.file_name().to_string(),
-        FeedKind::Category => format!("{}/{}/{}", layout.category_dir, spec.key, format.file_name()),
-        FeedKind::Tag => format!("{}/{}/{}", layout.tag_dir, spec.key, format.file_name()),
-    }
-}
-
 /// A feed's public URL.
 pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
     let path = feed_path(&config.layout, spec, format);
@@ -184,8 +177,15 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     }
 }
 
+/// Render one artifact of `plan` from the entries of its items, in order.
+pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
+    match artifact.kind {
+        ArtifactKind::Feed { feed: i, format } => feed(config, &plan.feeds[i], format, entries),
+    }
+}
+
 /// Render one feed in one format.
-pub fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
+fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
     let head = head(config, spec, format, entries.first().map(|e| e.date));
     match format {
         Format::Rss => rss::render(config, &head, entries),

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::content::post::{Outcome, PostMeta};
 use crate::content::{content_hash, Record, Scanned};
@@ -23,31 +22,6 @@ pub struct Index {
     pub records: Vec<Record>,
     /// Feed file (relative to the output folder) → fingerprint of its inputs.
     pub feeds: BTreeMap<String, u64>,
-}
-
-/// A running hash for fingerprints.
-#[derive(Default)]
-pub struct Fingerprint(Xxh3);
-
-impl Fingerprint {
-    pub fn new() -> Self {
-        Fingerprint(Xxh3::new())
-    }
-
-    pub fn add(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update(&(bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn add_u64(&mut self, n: u64) -> &mut Self {
-        self.0.update(&n.to_le_bytes());
-        self
-    }
-
-    pub fn finish(&self) -> u64 {
-        self.0.digest()
-    }
 }
 
 impl Index {
