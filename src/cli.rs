@@ -1,17 +1,15 @@
-//! Command-line flags (clap) and their translation into a [`Config`] run.
+//! Command-line flags (clap), their translation into a validated
+//! [`Config`], and the command each runs.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::build::{self, Mode};
-use crate::config::{Config, Only, Overrides, Verbosity};
-use crate::content::date::rfc3339;
-use crate::diagnostics::Severity;
-use crate::model::{self, FeedSpec};
-use crate::render::feed_path;
+use crate::cmd::{self, list::Terms};
+use crate::config::{Config, Mode, Only, Overrides, Verbosity};
+use crate::report::{print_stdout, ExitStatus};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -131,22 +129,41 @@ fn load_config(flags: Overrides) -> Result<Config> {
     Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())
 }
 
-/// Run the command; the result is the process exit code.
-pub fn run(cli: Cli) -> Result<u8> {
+/// Run the command and say how the process ends. An error that stops the
+/// run is printed here, with its whole context chain.
+pub fn run(cli: Cli) -> ExitStatus {
+    match dispatch(cli) {
+        Ok(status) => status,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "feedgen: error: {err:#}");
+            ExitStatus::UsageOrConfig
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         None => build_command(cli.build),
         Some(Command::Build(args)) => build_command(args),
         Some(Command::Check(source)) => {
             let config = load_config(overrides(&source, None))?;
-            let report = build::run(&config, Mode::CheckPosts)?;
-            print_report(&config, &report, Mode::CheckPosts);
-            Ok(report.exit_code())
+            let report = cmd::check::run(&config);
+            report.print(&config, Mode::CheckPosts);
+            Ok(report.status())
         }
-        Some(Command::List(args)) => list(args),
+        Some(Command::List(args)) => {
+            let config = load_config(overrides(&args.source, args.output.clone()))?;
+            let what = match args.what {
+                ListWhat::Categories => Terms::Categories,
+                ListWhat::Tags => Terms::Tags,
+            };
+            cmd::list::run(&config, what)?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
-fn build_command(args: BuildArgs) -> Result<u8> {
+fn build_command(args: BuildArgs) -> Result<ExitStatus> {
     let mut flags = overrides(&args.source, args.output.clone());
     flags.limit = args.limit;
     flags.only = Only {
@@ -155,70 +172,11 @@ fn build_command(args: BuildArgs) -> Result<u8> {
     };
     let config = load_config(flags)?;
     let mode = if args.check { Mode::CheckFeeds } else { Mode::Build };
-    let report = build::run(&config, mode)?;
-    print_report(&config, &report, mode);
+    let report = cmd::build::run(&config, mode)?;
+    report.print(&config, mode);
     if let Some(SummaryFormat::Json) = args.summary {
-        println!("{}", report.summary_json());
+        let json = serde_json::to_string(&report.summary())?;
+        print_stdout(|out| writeln!(out, "{json}")).context("cannot write the summary to stdout")?;
     }
-    Ok(report.exit_code())
-}
-
-fn print_report(config: &Config, report: &build::Report, mode: Mode) {
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    for d in &report.diagnostics {
-        let shown = match config.verbosity {
-            Verbosity::Quiet => d.severity == Severity::Error,
-            Verbosity::Normal => d.severity >= Severity::Warning || d.severity == Severity::Note,
-            Verbosity::Verbose => true,
-        };
-        if shown {
-            let _ = writeln!(err, "{d}");
-        }
-    }
-    for stale in &report.stale {
-        let _ = writeln!(
-            err,
-            "{}: stale: differs from what a build would write",
-            config.output_dir.join(stale).display()
-        );
-    }
-    if config.verbosity == Verbosity::Verbose {
-        for (phase, seconds) in &report.phases {
-            let _ = writeln!(err, "feedgen: {seconds:8.3} s  {phase}");
-        }
-    }
-    if config.verbosity > Verbosity::Quiet {
-        let _ = writeln!(err, "{}", report.summary_line(mode));
-    }
-}
-
-fn list(args: ListArgs) -> Result<u8> {
-    let config = load_config(overrides(&args.source, args.output.clone()))?;
-    let collection = build::load(&config, Vec::new());
-    let (posts, _) = collection.published(&config);
-    let feeds = model::select(&posts, 1, |p| p.to_string());
-    let specs: &[FeedSpec] = match args.what {
-        ListWhat::Categories => &feeds.categories,
-        ListWhat::Tags => &feeds.tags,
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    writeln!(out, "name\tposts\tnewest\tfeeds")?;
-    for spec in specs {
-        let newest = spec.newest(&posts).map(|d| rfc3339(&d)).unwrap_or_default();
-        let paths: Vec<String> = config
-            .formats
-            .iter()
-            .map(|f| {
-                config
-                    .output_dir
-                    .join(feed_path(&config.layout, spec, *f))
-                    .display()
-                    .to_string()
-            })
-            .collect();
-        writeln!(out, "{}\t{}\t{}\t{}", spec.name, spec.total, newest, paths.join(" "))?;
-    }
-    Ok(0)
+    Ok(report.status())
 }

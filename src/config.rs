@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::content::date::{parse_date, SiteZone};
+use crate::content::front_matter::{self, author, scalar, Author, DocumentError, Mapping, Value};
+use crate::permalink::site_root;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
-use serde_yaml::{Mapping, Value};
-
-use crate::content::date::{parse_date, SiteZone};
-use crate::permalink::site_root;
 
 /// Feed formats feedgen writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,14 +23,6 @@ impl Format {
             Format::Atom => "atom.xml",
         }
     }
-}
-
-/// Who wrote the site's posts, when a post does not say.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Author {
-    pub name: String,
-    pub email: Option<String>,
-    pub uri: Option<String>,
 }
 
 /// Site-wide facts every feed shares.
@@ -71,6 +62,17 @@ impl Only {
     }
 }
 
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write changed feeds.
+    Build,
+    /// Write nothing; report feeds on disk that differ (`--check`).
+    CheckFeeds,
+    /// Read and report only (`feedgen check`).
+    CheckPosts,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     Quiet,
@@ -96,8 +98,6 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// Print progress lines for long runs (stderr is a terminal).
     pub progress: bool,
-    /// Where the configuration came from, for messages.
-    pub config_file: Option<PathBuf>,
 }
 
 /// Flags that override the configuration file.
@@ -254,45 +254,21 @@ impl Config {
             only: flags.only,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
-            config_file,
         })
     }
 }
 
 fn read_mapping(file: &Path) -> Result<Mapping> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    if text.trim().is_empty() {
-        return Ok(Mapping::new());
-    }
-    match serde_yaml::from_str::<Value>(&text).with_context(|| format!("{} is not valid YAML", file.display()))? {
-        Value::Mapping(map) => Ok(map),
-        Value::Null => Ok(Mapping::new()),
-        _ => bail!("{} is not a YAML mapping", file.display()),
-    }
+    front_matter::parse_document(&text).map_err(|e| match e {
+        DocumentError::Invalid(why) => anyhow::anyhow!("{} is not valid YAML: {why}", file.display()),
+        DocumentError::NotAMapping => anyhow::anyhow!("{} is not a YAML mapping", file.display()),
+    })
 }
 
 /// A scalar setting as text, read as front matter is.
 fn string(map: &Mapping, key: &str) -> Option<String> {
-    crate::content::post::scalar(map.get(key))
-}
-
-/// `author: Name` or `author: {name, email, uri}` (Jekyll and jekyll-feed).
-pub fn author(value: Option<&Value>) -> Option<Author> {
-    match value? {
-        Value::String(name) if !name.trim().is_empty() => Some(Author {
-            name: name.trim().to_string(),
-            ..Author::default()
-        }),
-        Value::Mapping(map) => {
-            let name = string(map, "name").filter(|n| !n.trim().is_empty())?;
-            Some(Author {
-                name: name.trim().to_string(),
-                email: string(map, "email"),
-                uri: string(map, "uri").or_else(|| string(map, "url")),
-            })
-        }
-        _ => None,
-    }
+    scalar(map.get(key))
 }
 
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {
@@ -365,8 +341,8 @@ mod tests {
 
     #[test]
     fn authors() {
-        let v: Value = serde_yaml::from_str("{name: ZNing, email: z@example.com}").expect("yaml");
-        let a = author(Some(&v)).expect("author");
+        let v = front_matter::parse_document("author: {name: ZNing, email: z@example.com}").expect("yaml");
+        let a = author(v.get("author")).expect("author");
         assert_eq!(a.name, "ZNing");
         assert_eq!(a.email.as_deref(), Some("z@example.com"));
         assert_eq!(author(Some(&Value::String(" ".into()))), None);

@@ -1,16 +1,22 @@
 //! feedgen: RSS 2.0 and Atom 1.0 feeds for a Jekyll-style post collection.
 //!
-//! The flow is load → model → select → render → write: [`content`] reads
-//! posts, [`model`] chooses each feed's items, [`render`] turns them into
-//! bytes, [`output`] puts the bytes on disk; [`build`] runs the whole.
+//! The flow is load → model → select → plan → render → write: [`content`]
+//! reads posts, [`model`] chooses each feed's items, [`plan`] lists the
+//! files (artifacts) to produce, [`render`] turns each into bytes, and
+//! [`output`] commits them to disk; [`cmd`] runs the steps per command.
+//! Only [`cli`] is public: the binary is the product, and the integration
+//! tests run it.
 
-pub mod build;
 pub mod cli;
-pub mod config;
-pub mod content;
-pub mod diagnostics;
-pub mod index;
-pub mod model;
-pub mod output;
-pub mod permalink;
-pub mod render;
+mod cmd;
+mod config;
+mod content;
+mod diagnostics;
+mod markup;
+mod model;
+mod output;
+mod permalink;
+mod plan;
+mod render;
+mod report;
+mod xml_chars;

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::xml_chars::is_xml_char;
 
 /// Which collection of posts a feed covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +48,7 @@ pub const MAX_KEY_BYTES: usize = 120;
 pub fn feed_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len());
     for c in name.trim().to_lowercase().chars() {
-        let safe = if c == '/' || c == '\\' || c.is_control() || !crate::content::post::is_xml_char(c) {
+        let safe = if c == '/' || c == '\\' || c.is_control() || !is_xml_char(c) {
             '_'
         } else {
             c
@@ -198,12 +199,6 @@ pub struct Feeds {
     pub notices: Vec<Diagnostic>,
 }
 
-impl Feeds {
-    pub fn all(&self) -> impl Iterator<Item = &FeedSpec> {
-        std::iter::once(&self.site).chain(&self.categories).chain(&self.tags)
-    }
-}
-
 /// Choose every feed's newest `limit` posts. `posts` must be sorted by path;
 /// `shown` gives a post's path as diagnostics show it.
 pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
@@ -252,6 +247,7 @@ mod tests {
             tags: Vec::new(),
             unpublished: false,
             future: false,
+            plain_text: false,
         }
     }
 

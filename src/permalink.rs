@@ -2,6 +2,7 @@
 //! post, joined with the site `url` and `baseurl`, percent-encoded to ASCII.
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
 /// The pieces of a post its permalink is made from.
 pub struct PermalinkParts<'a> {
@@ -95,41 +96,59 @@ fn collapse_slashes(path: &str) -> String {
     out
 }
 
-/// Percent-encode a URL path: unreserved characters, `/` and RFC 3986
-/// sub-delimiters stay, everything else (non-ASCII, spaces, `%`, `?`, `#`)
-/// becomes `%XX` with upper-case hex.
+/// Bytes a path segment keeps as written: unreserved characters and
+/// RFC 3986 sub-delimiters, `:` and `@`; everything else (non-ASCII,
+/// spaces, `%`, `?`, `#`, `/`) becomes `%XX` with upper-case hex.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// A path keeps its `/` too.
+const PATH: &AsciiSet = &SEGMENT.remove(b'/');
+
+/// A URL someone wrote loses only controls, spaces and the characters no
+/// URL may hold; `%XX` escapes and URL syntax stay.
+const WRITTEN_URL: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'<')
+    .add(b'>')
+    .add(b'"')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Percent-encode a URL path (see [`SEGMENT`]; `/` stays).
 pub fn encode_path(path: &str) -> String {
-    encode(path, |b| {
-        b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b)
-    })
+    utf8_percent_encode(path, PATH).to_string()
 }
 
 /// Percent-encode one path segment (like [`encode_path`], but `/` too).
 pub fn encode_segment(segment: &str) -> String {
-    encode(segment, |b| {
-        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
-    })
-}
-
-fn encode(text: &str, keep: impl Fn(u8) -> bool) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if keep(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-    out
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 /// Encode any non-ASCII or unsafe characters in a URL someone wrote (a
 /// source link), leaving existing `%XX` escapes and URL syntax alone.
 pub fn encode_url(url: &str) -> String {
-    encode(url, |b| b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b))
+    utf8_percent_encode(url, WRITTEN_URL).to_string()
 }
 
 /// Site root: `url` + `baseurl`, without a trailing slash.
@@ -211,6 +230,24 @@ mod tests {
             "http://x.example/a?b=1&c=%E4%B8%AD"
         );
         assert_eq!(encode_url("http://x.example/%E4"), "http://x.example/%E4");
+    }
+
+    /// The sets keep exactly the bytes the hand-written rules kept.
+    #[test]
+    fn every_ascii_byte_is_kept_or_encoded_as_before() {
+        for b in 0u8..=0x7f {
+            let text = char::from(b).to_string();
+            let kept = |s: String| s == text;
+            let path = b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b);
+            let segment = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+            let url = b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b);
+            assert_eq!(kept(encode_path(&text)), path, "path {b:#x}");
+            assert_eq!(kept(encode_segment(&text)), segment, "segment {b:#x}");
+            assert_eq!(kept(encode_url(&text)), url, "url {b:#x}");
+            if !url {
+                assert_eq!(encode_url(&text), format!("%{b:02X}"));
+            }
+        }
     }
 
     #[test]

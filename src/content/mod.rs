@@ -11,7 +11,6 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::index;
 use post::{Outcome, Post, PostMeta, ReadRules};
 
 /// A post file found by the walk.
@@ -191,7 +190,7 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
         Ok(b) => b,
         Err(err) => return reject(size, mtime_ns, format!("cannot read: {err}"), None),
     };
-    let hash = index::content_hash(&bytes);
+    let hash = content_hash(&bytes);
     if let Some(prev) = previous.filter(|p| p.hash == hash && hash != 0) {
         return Record { size, mtime_ns, ..prev };
     }
@@ -259,6 +258,11 @@ pub fn scan_all(
 pub fn load_post(root: &Path, meta: &PostMeta, max_size: u64) -> Option<Post> {
     let bytes = read_bytes(&root.join(&*meta.path), 0, max_size).ok()?;
     post::load(utf8(&bytes)?, &meta.path)
+}
+
+/// Hash of a file's bytes (xxh3: fast, and stable across runs and machines).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// Validate UTF-8 with SIMD: it is a tenth of a full build's CPU time with

@@ -2,14 +2,12 @@
 //! post, for selection) and [`Post`] (loaded again only for posts that
 //! appear in a feed, for rendering).
 
-use chrono::{DateTime, FixedOffset, NaiveTime};
-use serde_yaml::{Mapping, Value};
-
 use super::date::{file_name_date, parse_date, SiteZone};
-use super::front_matter::{self, key_line, SplitError};
-use crate::config::{author, Author};
+use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::render::html::{nesting_depth, MAX_HTML_DEPTH};
+use crate::markup::{nests_too_deep, MAX_HTML_DEPTH};
+use crate::xml_chars::first_invalid_xml_char;
+use chrono::{DateTime, FixedOffset, NaiveTime};
 
 /// Per-post metadata: everything choosing a feed's items needs, nothing more.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +21,10 @@ pub struct PostMeta {
     pub unpublished: bool,
     /// `future: true`: published even when dated after "now".
     pub future: bool,
+    /// The body nests too deep to publish as HTML and is published as its
+    /// text: decided once, when the post is read, from the HTML its
+    /// Markdown really builds.
+    pub plain_text: bool,
 }
 
 impl PostMeta {
@@ -215,7 +217,8 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             );
         }
     }
-    if nesting_depth(body).max(quote_depth(body)) > MAX_HTML_DEPTH {
+    let plain_text = nests_too_deep(&published_body(body), is_markdown(rel));
+    if plain_text {
         warn(
             diags,
             Some(parsed.body_line),
@@ -230,6 +233,7 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         tags: terms(map, "tag", "tags", Vec::new()),
         unpublished: map.get("published").and_then(Value::as_bool) == Some(false),
         future: map.get("future").and_then(Value::as_bool) == Some(true),
+        plain_text,
     })
 }
 
@@ -254,8 +258,8 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
             Some(url) => SourceLink::Url(url),
             None => source_link(body, parsed.body_line),
         },
-        body: without_empty_autolinks(&body.replace("\r\n", "\n")),
-        markdown: !rel.to_ascii_lowercase().ends_with(".html"),
+        body: published_body(body),
+        markdown: is_markdown(rel),
     })
 }
 
@@ -293,48 +297,6 @@ pub fn line_at(text: &str, i: usize) -> usize {
     text.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-/// Characters XML 1.0 allows (C1 controls are allowed but never wanted).
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-}
-
-/// The first character XML 1.0 does not allow. Every post is checked, so
-/// this avoids decoding: C0 controls are found with a branch-free pass per
-/// chunk, the rare lead bytes of C1 controls (C2 80–9F) and of U+FFFE/U+FFFF
-/// (EF BF BE/BF) with memchr.
-pub fn first_invalid_xml_char(text: &str) -> Option<(usize, char)> {
-    let bytes = text.as_bytes();
-    let c1 = memchr::memchr_iter(0xc2, bytes).find(|&i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)));
-    let nonchar =
-        memchr::memmem::find_iter(bytes, b"\xef\xbf").find(|&i| matches!(bytes.get(i + 2), Some(0xbe | 0xbf)));
-    let at = [first_control(bytes), c1, nonchar].into_iter().flatten().min()?;
-    text[at..].chars().next().map(|c| (at, c))
-}
-
-fn first_control(bytes: &[u8]) -> Option<usize> {
-    const CHUNK: usize = 64;
-    let is_control = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f;
-    bytes.chunks(CHUNK).enumerate().find_map(|(n, chunk)| {
-        let hit = chunk.iter().fold(false, |acc, &b| acc | is_control(b));
-        if hit {
-            chunk.iter().position(|&b| is_control(b)).map(|i| n * CHUNK + i)
-        } else {
-            None
-        }
-    })
-}
-
-/// A scalar front-matter value as text (`title: 2021` is the title "2021").
-pub fn scalar(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Tagged(t) => scalar(Some(&t.value)),
-        _ => None,
-    }
-}
-
 fn source_from_front_matter(map: &Mapping) -> Option<String> {
     scalar(map.get("source_url"))
         .or_else(|| scalar(map.get("source")))
@@ -358,6 +320,16 @@ pub fn source_link(body: &str, body_line: usize) -> SourceLink {
     found
 }
 
+/// `.html` posts are HTML already; `.md`/`.markdown` are Markdown.
+fn is_markdown(rel: &str) -> bool {
+    !rel.to_ascii_lowercase().ends_with(".html")
+}
+
+/// The body as published: LF line endings, no `<>` lines.
+fn published_body(body: &str) -> String {
+    without_empty_autolinks(&body.replace("\r\n", "\n"))
+}
+
 /// The body without `<>` lines: an empty autolink is the producing
 /// script's "no link", not text for a reader.
 fn without_empty_autolinks(body: &str) -> String {
@@ -373,19 +345,6 @@ fn date_problem(written: &str) -> String {
         "" => "the date is empty".to_string(),
         w => format!("date `{w}` is not a usable date"),
     }
-}
-
-/// Deepest Markdown block-quote nesting (`> > >`) on any line.
-fn quote_depth(body: &str) -> usize {
-    body.lines()
-        .map(|line| {
-            line.chars()
-                .take_while(|c| matches!(c, '>' | ' ' | '\t'))
-                .filter(|&c| c == '>')
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// Jekyll's term rules: the singular key wins and is one name; the plural
@@ -573,23 +532,6 @@ mod tests {
     }
 
     #[test]
-    fn the_byte_scan_agrees_with_the_character_rule() {
-        let long = "长".repeat(70);
-        for text in [
-            "plain".to_string(),
-            format!("{long}\u{7}"),
-            format!("{long}·\u{85}x"),
-            format!("a\u{fffe}{long}\u{1}"),
-            format!("{long}\u{ffff}"),
-            format!("\t\r\n·½{long}\u{7f}"),
-            "\u{fffd}\u{ef}\u{bf}".to_string(),
-        ] {
-            let naive = text.char_indices().find(|(_, c)| !is_xml_char(*c));
-            assert_eq!(first_invalid_xml_char(&text), naive, "{text:?}");
-        }
-    }
-
-    #[test]
     fn deep_nesting_is_reported() {
         let text = format!("---\ndate: 2021-12-08\ntitle: a\n---\nok\n{}x\n", "<div>".repeat(600));
         let (out, diags) = scan_text(&text, "_posts/a.md");
@@ -608,6 +550,19 @@ mod tests {
             "_posts/a.md",
         );
         assert!(diags.is_empty(), "{diags:?}");
+        // Decided on what the Markdown builds: tags in a code block are
+        // text, a list nested by markers alone is deep.
+        let fenced = format!(
+            "---\ndate: 2021-12-08\ntitle: a\n---\n```\n{}\n```\n",
+            "<div>".repeat(600)
+        );
+        let (out, diags) = scan_text(&fenced, "_posts/a.md");
+        assert!(matches!(out, Outcome::Post(PostMeta { plain_text: false, .. })));
+        assert!(diags.is_empty(), "{diags:?}");
+        let list = format!("---\ndate: 2021-12-08\ntitle: a\n---\n{}x\n", "- ".repeat(600));
+        let (out, diags) = scan_text(&list, "_posts/a.md");
+        assert!(matches!(out, Outcome::Post(PostMeta { plain_text: true, .. })));
+        assert_eq!(diags.len(), 1, "{diags:?}");
     }
 
     #[test]

@@ -6,7 +6,8 @@ use atom_syndication::{
 };
 
 use super::{Entry, FeedHead};
-use crate::config::{Author, Config};
+use crate::config::Config;
+use crate::content::front_matter::Author;
 
 pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
     let mut links = vec![

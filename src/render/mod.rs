@@ -1,5 +1,6 @@
-//! Turning posts and feed specs into feed bytes. Everything here is pure:
-//! configuration and post data in, strings out.
+//! The render step: posts into [`Entry`] values, and a plan's artifacts
+//! into bytes, one file per format (`rss.rs`, `atom.rs`). Everything here
+//! is pure: configuration and post data in, bytes out.
 
 pub mod atom;
 pub mod html;
@@ -7,10 +8,14 @@ pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Author, Config, Format, Layout, Site};
+use crate::config::{Config, Format, Site};
+use crate::content::front_matter::Author;
 use crate::content::post::{Post, PostMeta, SourceLink};
+use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
+use crate::plan::{feed_path, Artifact, ArtifactKind, Plan};
+use crate::xml_chars::strip_invalid_xml;
 
 /// A post ready to be an item in any feed: rendered once, shared by all
 /// the feeds it appears in.
@@ -58,12 +63,16 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     // real footers' `../category/x.html` mean the site's category pages.
     let base = url::Url::parse(&format!("{}/", site.root));
     let raw_html = if post.markdown {
-        html::markdown_to_html(&post.body)
+        markdown_to_html(&post.body)
     } else {
         post.body.clone()
     };
-    let content = html::sanitize(&raw_html, base.as_ref().ok());
-    let clean = |s: &str| html::strip_invalid_xml(s.trim());
+    let content = if meta.plain_text {
+        html::as_plain_text(&raw_html)
+    } else {
+        html::sanitize(&raw_html, base.as_ref().ok())
+    };
+    let clean = |s: &str| strip_invalid_xml(s.trim());
     let title = match clean(&post.title) {
         t if !t.is_empty() => t,
         _ => match html::derive_title(&html::text_of(&content)) {
@@ -110,7 +119,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
 /// A front-matter `guid`/`id` as an ASCII IRI: kept if it already is an
 /// absolute URI, else made a `tag:` URI under the site's host.
 fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
-    let raw = html::strip_invalid_xml(raw.trim());
+    let raw = strip_invalid_xml(raw.trim());
     if url::Url::parse(&raw).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn" || u.scheme() == "tag") {
         return encode_url(&raw);
     }
@@ -137,15 +146,6 @@ pub struct FeedHead {
     pub updated: DateTime<FixedOffset>,
 }
 
-/// A feed's file path relative to the output folder.
-pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
-    match spec.kind {
-        FeedKind::Site => format.file_name().to_string(),
-        FeedKind::Category => format!("{}/{}/{}", layout.category_dir, spec.key, format.file_name()),
-        FeedKind::Tag => format!("{}/{}/{}", layout.tag_dir, spec.key, format.file_name()),
-    }
-}
-
 /// A feed's public URL.
 pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
     let path = feed_path(&config.layout, spec, format);
@@ -158,13 +158,13 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     let title = match spec.kind {
         FeedKind::Site => site.title.clone(),
         FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", site.title, html::strip_invalid_xml(&spec.name))
+            format!("{} · {}", site.title, strip_invalid_xml(&spec.name))
         }
     };
     let description = match spec.kind {
         FeedKind::Site => site.description.clone(),
         FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", html::strip_invalid_xml(&spec.name), site.description)
+            format!("{} · {}", strip_invalid_xml(&spec.name), site.description)
         }
     };
     FeedHead {
@@ -177,8 +177,15 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     }
 }
 
+/// Render one artifact of `plan` from the entries of its items, in order.
+pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
+    match artifact.kind {
+        ArtifactKind::Feed { feed: i, format } => feed(config, &plan.feeds[i], format, entries),
+    }
+}
+
 /// Render one feed in one format.
-pub fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
+fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
     let head = head(config, spec, format, entries.first().map(|e| e.date));
     match format {
         Format::Rss => rss::render(config, &head, entries),

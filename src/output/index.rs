@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::content::post::{Outcome, PostMeta};
-use crate::content::{Record, Scanned};
+use crate::content::{content_hash, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 
 /// File name inside the output folder.
 pub const FILE: &str = ".feedgen-index";
-const MAGIC: &[u8; 8] = b"FGINDEX1";
+const MAGIC: &[u8; 8] = b"FGINDEX2";
 
 /// What the last run recorded.
 #[derive(Debug, Default)]
@@ -23,36 +22,6 @@ pub struct Index {
     pub records: Vec<Record>,
     /// Feed file (relative to the output folder) → fingerprint of its inputs.
     pub feeds: BTreeMap<String, u64>,
-}
-
-/// A running hash for fingerprints.
-#[derive(Default)]
-pub struct Fingerprint(Xxh3);
-
-impl Fingerprint {
-    pub fn new() -> Self {
-        Fingerprint(Xxh3::new())
-    }
-
-    pub fn add(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update(&(bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn add_u64(&mut self, n: u64) -> &mut Self {
-        self.0.update(&n.to_le_bytes());
-        self
-    }
-
-    pub fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-}
-
-/// Hash of a file's bytes.
-pub fn content_hash(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 impl Index {
@@ -75,7 +44,7 @@ impl Index {
                     w.u8(2);
                     w.u64(m.date.timestamp() as u64);
                     w.u64(i64::from(m.date.offset().local_minus_utc()) as u64);
-                    w.u8(u8::from(m.unpublished) | (u8::from(m.future) << 1));
+                    w.u8(u8::from(m.unpublished) | (u8::from(m.future) << 1) | (u8::from(m.plain_text) << 2));
                     w.list(&m.categories);
                     w.list(&m.tags);
                 }
@@ -131,6 +100,7 @@ impl Index {
                         tags: r.list()?,
                         unpublished: flags & 1 != 0,
                         future: flags & 2 != 0,
+                        plain_text: flags & 4 != 0,
                     })
                 }
                 _ => return None,
@@ -234,6 +204,7 @@ mod tests {
             tags: vec!["东财滚动新闻".into()],
             unpublished: false,
             future: true,
+            plain_text: true,
         };
         let warn = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
         let mut feeds = BTreeMap::new();
@@ -278,7 +249,7 @@ mod tests {
             Outcome::Post(m) => {
                 assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
                 assert_eq!(m.categories[1].as_ref(), "上海·证券");
-                assert!(m.future && !m.unpublished);
+                assert!(m.future && !m.unpublished && m.plain_text);
             }
             other => panic!("{other:?}"),
         }

@@ -1,6 +1,10 @@
 //! The output folder, and the only code that writes to it: atomic
-//! replacement of changed feeds, the manifest of files feedgen wrote, the
-//! removal of feeds that no longer exist, and the lock between runs.
+//! replacement of changed files, the manifest of files feedgen wrote, the
+//! removal of files that no longer belong, the lock between runs, the
+//! rebuild [`index`], and the [`commit`] step that puts a plan on disk.
+
+pub mod commit;
+pub mod index;
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -81,10 +85,6 @@ impl Output {
     /// Whether `rel` exists as a file.
     pub fn exists(&self, rel: &str) -> bool {
         is_inside(rel) && self.dir.join(rel).is_file()
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Replace `rel` with `bytes` unless it already holds exactly them. The

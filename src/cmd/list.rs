@@ -1,0 +1,48 @@
+//! `feedgen list categories|tags`: each feed's name, post count, newest
+//! date and feed paths, one line each on stdout.
+
+use anyhow::{Context, Result};
+
+use crate::cmd::build::read_posts;
+use crate::config::Config;
+use crate::content::date::rfc3339;
+use crate::model::{self, FeedSpec};
+use crate::plan::feed_path;
+use crate::report::print_stdout;
+
+/// Which names to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terms {
+    Categories,
+    Tags,
+}
+
+pub fn run(config: &Config, what: Terms) -> Result<()> {
+    let collection = read_posts(config, Vec::new());
+    let (posts, _) = collection.published(config);
+    let feeds = model::select(&posts, 1, |p| p.to_string());
+    let specs: &[FeedSpec] = match what {
+        Terms::Categories => &feeds.categories,
+        Terms::Tags => &feeds.tags,
+    };
+    print_stdout(|out| {
+        writeln!(out, "name\tposts\tnewest\tfeeds")?;
+        for spec in specs {
+            let newest = spec.newest(&posts).map(|d| rfc3339(&d)).unwrap_or_default();
+            let paths: Vec<String> = config
+                .formats
+                .iter()
+                .map(|f| {
+                    config
+                        .output_dir
+                        .join(feed_path(&config.layout, spec, *f))
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            writeln!(out, "{}\t{}\t{}\t{}", spec.name, spec.total, newest, paths.join(" "))?;
+        }
+        Ok(())
+    })
+    .context("cannot write the list to stdout")
+}

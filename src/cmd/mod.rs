@@ -1,0 +1,5 @@
+//! The commands, each a short sequence of the steps the other modules own.
+
+pub mod build;
+pub mod check;
+pub mod list;

@@ -1,0 +1,218 @@
+//! What a post body's markup builds: Markdown (with raw HTML) turned into
+//! HTML, and how deep that HTML's elements nest. Reading decides from this
+//! whether a body is published as HTML or as plain text; rendering converts
+//! with the same parser settings, so the two cannot disagree.
+
+use pulldown_cmark::{html, Options, Parser};
+
+/// Deepest element nesting published as HTML. The HTML sanitizer's cost
+/// grows with the square of nesting depth (400,000 nested `<div>`, 2 MB,
+/// never finish); real posts nest a few dozen levels.
+pub const MAX_HTML_DEPTH: usize = 512;
+
+/// Markdown to HTML; raw HTML passes through (sanitized when rendered).
+pub fn markdown_to_html(body: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = String::with_capacity(body.len() + body.len() / 4);
+    html::push_html(&mut out, Parser::new_ext(body, options));
+    out
+}
+
+/// Whether `body` (Markdown, or HTML when `markdown` is false) builds HTML
+/// nested deeper than [`MAX_HTML_DEPTH`], measured on the HTML the
+/// Markdown parser really produces. Markdown is parsed only when
+/// [`depth_bound`] says it could nest that deep, which real posts never do.
+pub fn nests_too_deep(body: &str, markdown: bool) -> bool {
+    if !markdown {
+        return nesting_depth(body) > MAX_HTML_DEPTH;
+    }
+    depth_bound(body) > MAX_HTML_DEPTH && nesting_depth(&markdown_to_html(body)) > MAX_HTML_DEPTH
+}
+
+/// An upper bound on the [`nesting_depth`] of `markdown_to_html(body)`,
+/// from one pass over the bytes. Every element the parser opens that
+/// counts (not `p`, `li`, `tr`, `td`, …) needs a byte of its own in the
+/// source: a `<` for raw HTML and autolinks, a `>` per block quote, a list
+/// marker (`-`, `+`, `*`, or `.`/`)` after a number), an emphasis or
+/// strike-through delimiter (`*`, `_`, `~`), a `[` for a link (two levels
+/// for a footnote); what is left (a heading, a code block, a table) cannot
+/// nest in itself and adds a few levels at most.
+pub fn depth_bound(body: &str) -> usize {
+    const LEAVES: usize = 8;
+    let mut count = LEAVES;
+    for &b in body.as_bytes() {
+        count += match b {
+            b'<' | b'>' | b'-' | b'+' | b'*' | b'_' | b'~' | b'.' | b')' => 1,
+            b'[' => 2,
+            _ => 0,
+        };
+    }
+    count
+}
+
+/// How deep elements nest in `html`, counted from its tags in one pass.
+/// Void elements, self-closing tags and elements whose end tag may be left
+/// out (`p`, `li`, `td`, …) do not count, so the figure errs high only for
+/// tags inside comments or scripts.
+pub fn nesting_depth(html: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(at) = html[i..].find('<') {
+        let start = i + at + 1;
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = start + usize::from(closing);
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 {
+            // `1 < 2`, `<!--`: not a tag.
+            i = start;
+            continue;
+        }
+        let end = html[name_start..].find('>').map_or(html.len(), |e| name_start + e);
+        i = end;
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        if ends_implicitly(&name) || (!closing && html[..end].ends_with('/')) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+/// Void elements and elements whose end tag may be omitted.
+fn ends_implicitly(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+            | "param"
+            | "keygen"
+            | "p"
+            | "li"
+            | "dt"
+            | "dd"
+            | "option"
+            | "optgroup"
+            | "tr"
+            | "td"
+            | "th"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "colgroup"
+            | "caption"
+            | "rb"
+            | "rt"
+            | "rp"
+            | "rtc"
+            | "html"
+            | "head"
+            | "body"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_depth_counts_only_elements_that_nest() {
+        assert_eq!(nesting_depth("<div><div><p>a<p>b<br><img src=x/></div></div>"), 2);
+        assert_eq!(nesting_depth(&"<p>x".repeat(5000)), 0);
+        assert_eq!(nesting_depth(&"<li>x<br/>".repeat(5000)), 0);
+        assert_eq!(nesting_depth("<span>1 < 2</span><span>"), 1);
+        assert_eq!(nesting_depth("<!-- <div> -->"), 1);
+        assert_eq!(nesting_depth(&"<blockquote>".repeat(600)), 600);
+        assert_eq!(nesting_depth("<a"), 1);
+        assert_eq!(nesting_depth("</"), 0);
+    }
+
+    /// The one-pass bound never falls below what the parser builds, for
+    /// every construct that nests.
+    #[test]
+    fn the_bound_covers_what_the_parser_builds() {
+        let n = 40;
+        let bodies = [
+            "> ".repeat(n) + "x",
+            "- ".repeat(n) + "x",
+            "1. ".repeat(n) + "x",
+            "1) ".repeat(n) + "x",
+            "+ ".repeat(n) + "x",
+            "* ".repeat(n) + "x",
+            "*a ".repeat(n) + &"b*".repeat(n),
+            "**a ".repeat(n) + &"b**".repeat(n),
+            "_a ".repeat(n) + &"b_".repeat(n),
+            "~~a ".repeat(n) + &"b~~".repeat(n),
+            "[a ".repeat(n) + &"b](x)".repeat(n),
+            "<div>".repeat(n),
+            (0..n).map(|i| format!("{}- x\n", "  ".repeat(i))).collect(),
+            (0..n).map(|i| format!("{}> x\n", " > ".repeat(i))).collect(),
+            "> - [^1] **x**\n\n[^1]: > - *y*\n".to_string(),
+            "> | a | b |\n> |---|---|\n> | *c* | `d` |\n".to_string(),
+            "# h\n\n    code\n\n```\nfenced\n```\n".to_string(),
+            "- > - > 1. > *x* [y](z)\n".repeat(3),
+        ];
+        for body in bodies {
+            let built = nesting_depth(&markdown_to_html(&body));
+            assert!(
+                built <= depth_bound(&body),
+                "{built} > {}: {body:?}",
+                depth_bound(&body)
+            );
+        }
+    }
+
+    #[test]
+    fn real_posts_need_no_parse_to_decide() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content/_posts");
+        for entry in std::fs::read_dir(dir).expect("content/_posts") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("post");
+            assert!(depth_bound(&text) <= MAX_HTML_DEPTH, "{}", depth_bound(&text));
+        }
+    }
+
+    #[test]
+    fn deep_bodies_are_measured_on_what_the_parser_builds() {
+        // Markdown lists nest without a single `<`, and are deep...
+        assert!(nests_too_deep(&format!("{}x", "- ".repeat(600)), true));
+        // ...while tags in a code block are text, and are not.
+        let fenced = format!("```\n{}\n```\n", "<div>".repeat(600));
+        assert!(!nests_too_deep(&fenced, true));
+        assert!(nests_too_deep(&fenced, false));
+        assert!(!nests_too_deep(&"> ".repeat(512), true));
+        assert!(nests_too_deep(&"> ".repeat(513), true));
+    }
+
+    #[test]
+    fn hostile_nesting_is_measured_in_linear_work() {
+        // 200,000 levels are counted in one pass, and 100,000 block quotes
+        // give HTML of a size linear in the input: the HTML sanitizer, whose
+        // cost is quadratic in depth, never sees either.
+        let divs = format!("{}<script>alert(1)</script>a &amp; b", "<div>".repeat(200_000));
+        assert_eq!(nesting_depth(&divs), 200_001, "every <div>, and the <script>");
+        assert!(nests_too_deep(&divs, false));
+        let quotes = format!("{} deep", ">".repeat(100_000));
+        let html = markdown_to_html(&quotes);
+        assert!(html.len() < 40 * quotes.len(), "{} bytes", html.len());
+        assert!(nesting_depth(&html) > MAX_HTML_DEPTH);
+    }
+}

@@ -1,0 +1,227 @@
+//! What a build produces: the feeds the run asked for, and every file
+//! (artifact) they become, each with its path, its kind and a fingerprint
+//! of everything its bytes depend on. A new output (a JSON Feed, an OPML
+//! list) is a new [`ArtifactKind`] here and a new file in `render/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::config::{Config, Format, Layout};
+use crate::content::post::PostMeta;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::model::{feed_key, FeedKind, FeedSpec, Feeds};
+
+/// Everything a build will produce.
+#[derive(Debug)]
+pub struct Plan {
+    /// The feeds this run builds (all, or those `--category`/`--tag` named).
+    pub feeds: Vec<FeedSpec>,
+    /// Every file those feeds become, in feed order.
+    pub artifacts: Vec<Artifact>,
+    /// Which files of earlier runs this run retires.
+    pub retire: Retire,
+    /// Requested feeds that no published post has.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One file to produce, relative to the output folder.
+#[derive(Debug)]
+pub struct Artifact {
+    pub path: String,
+    pub kind: ArtifactKind,
+    /// Changes whenever the file's bytes may change.
+    pub fingerprint: u64,
+}
+
+/// What an artifact is, and so which renderer makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactKind {
+    /// One feed (an index into [`Plan::feeds`]) in one format.
+    Feed { feed: usize, format: Format },
+}
+
+/// Files written by earlier runs that no longer belong to any feed.
+#[derive(Debug)]
+pub enum Retire {
+    /// A full build: every file this run does not produce.
+    AllOthers,
+    /// A `--category`/`--tag` build: only files under these folders (of
+    /// requested feeds that no longer have posts).
+    Under(Vec<String>),
+}
+
+impl Plan {
+    /// Plan the feeds `config` asks for out of every selected feed.
+    /// `posts` and `hashes` (content hashes) are the published posts that
+    /// the feeds' items index.
+    pub fn new(config: &Config, feeds: Feeds, posts: &[&PostMeta], hashes: &[u64]) -> Plan {
+        let (feeds, missing) = wanted(config, feeds);
+        let root = config.content_dir.display().to_string();
+        let diagnostics = missing
+            .iter()
+            .map(|(kind, key)| {
+                let message = format!(
+                    "no published post has the {} `{key}`; its feeds are removed if feedgen wrote them",
+                    kind_name(*kind)
+                );
+                Diagnostic::new(&root, None, Severity::Warning, message)
+            })
+            .collect();
+        let retire = if config.only.is_everything() {
+            Retire::AllOthers
+        } else {
+            let dirs = missing
+                .iter()
+                .map(|(kind, key)| format!("{}/{key}/", kind_dir(&config.layout, *kind)))
+                .collect();
+            Retire::Under(dirs)
+        };
+        let site = Fingerprint::new()
+            .add(env!("CARGO_PKG_VERSION").as_bytes())
+            .add(format!("{:?}{:?}", config.site, config.layout).as_bytes())
+            .finish();
+        let artifacts = feeds
+            .iter()
+            .enumerate()
+            .flat_map(|(i, spec)| config.formats.iter().map(move |&format| (i, spec, format)))
+            .map(|(feed, spec, format)| Artifact {
+                path: feed_path(&config.layout, spec, format),
+                kind: ArtifactKind::Feed { feed, format },
+                fingerprint: feed_fingerprint(site, spec, format, posts, hashes),
+            })
+            .collect();
+        Plan {
+            feeds,
+            artifacts,
+            retire,
+            diagnostics,
+        }
+    }
+
+    /// The posts (indices into the published posts) an artifact shows.
+    pub fn items(&self, artifact: &Artifact) -> &[usize] {
+        match artifact.kind {
+            ArtifactKind::Feed { feed, .. } => &self.feeds[feed].items,
+        }
+    }
+
+    /// Every path this run produces.
+    pub fn paths(&self) -> BTreeSet<String> {
+        self.artifacts.iter().map(|a| a.path.clone()).collect()
+    }
+
+    /// The files in an earlier run's manifest that this run removes.
+    pub fn retired(&self, manifest: &BTreeSet<String>) -> Vec<String> {
+        match &self.retire {
+            Retire::AllOthers => manifest.difference(&self.paths()).cloned().collect(),
+            Retire::Under(dirs) => manifest
+                .iter()
+                .filter(|f| dirs.iter().any(|d| f.starts_with(d)))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The artifacts whose inputs changed since `previous` fingerprints
+    /// were recorded, or whose file is missing.
+    pub fn outdated(&self, previous: &BTreeMap<String, u64>, exists: impl Fn(&str) -> bool) -> Vec<&Artifact> {
+        self.artifacts
+            .iter()
+            .filter(|a| previous.get(&a.path) != Some(&a.fingerprint) || !exists(&a.path))
+            .collect()
+    }
+}
+
+/// Keep only the feeds `--category`/`--tag` asked for (all when none),
+/// and the requested names no published post has.
+fn wanted(config: &Config, feeds: Feeds) -> (Vec<FeedSpec>, Vec<(FeedKind, String)>) {
+    let only = &config.only;
+    if only.is_everything() {
+        let all = std::iter::once(feeds.site)
+            .chain(feeds.categories)
+            .chain(feeds.tags)
+            .collect();
+        return (all, Vec::new());
+    }
+    let mut specs = Vec::new();
+    let mut missing = Vec::new();
+    for (kind, names, pool) in [
+        (FeedKind::Category, &only.categories, &feeds.categories),
+        (FeedKind::Tag, &only.tags, &feeds.tags),
+    ] {
+        for name in names {
+            let key = feed_key(name);
+            match pool.iter().find(|s| s.key == key) {
+                Some(spec) if !specs.contains(spec) => specs.push(spec.clone()),
+                Some(_) => {}
+                None => missing.push((kind, key)),
+            }
+        }
+    }
+    (specs, missing)
+}
+
+fn kind_name(kind: FeedKind) -> &'static str {
+    match kind {
+        FeedKind::Category => "category",
+        FeedKind::Tag | FeedKind::Site => "tag",
+    }
+}
+
+fn kind_dir(layout: &Layout, kind: FeedKind) -> &str {
+    match kind {
+        FeedKind::Category => &layout.category_dir,
+        FeedKind::Tag | FeedKind::Site => &layout.tag_dir,
+    }
+}
+
+/// A feed's file path relative to the output folder.
+pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
+    match spec.kind {
+        FeedKind::Site => format.file_name().to_string(),
+        FeedKind::Category | FeedKind::Tag => {
+            format!("{}/{}/{}", kind_dir(layout, spec.kind), spec.key, format.file_name())
+        }
+    }
+}
+
+/// Fingerprint of everything a feed's bytes depend on: the version, site
+/// settings, the feed itself, and each item's path and content hash.
+fn feed_fingerprint(site: u64, spec: &FeedSpec, format: Format, posts: &[&PostMeta], hashes: &[u64]) -> u64 {
+    let mut fp = Fingerprint::new();
+    fp.add_u64(site)
+        .add(format!("{format:?}").as_bytes())
+        .add(format!("{:?}", spec.kind).as_bytes())
+        .add(spec.key.as_bytes())
+        .add(spec.name.as_bytes());
+    for &i in &spec.items {
+        fp.add(posts[i].path.as_bytes()).add_u64(hashes[i]);
+    }
+    fp.finish()
+}
+
+/// A running hash for fingerprints (xxh3: fast, stable across runs).
+#[derive(Default)]
+pub struct Fingerprint(Xxh3);
+
+impl Fingerprint {
+    pub fn new() -> Self {
+        Fingerprint(Xxh3::new())
+    }
+
+    pub fn add(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn add_u64(&mut self, n: u64) -> &mut Self {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+}
