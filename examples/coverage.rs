@@ -49,7 +49,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDateTime;
 use clap::Parser;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// 2021-12-08 00:00:00 +08:00 (gen_corpus's first post) as Unix seconds.
 const START_EPOCH: i64 = 18_969 * 86_400 - 8 * 3600;
@@ -488,7 +488,7 @@ fn splitmix64(x: u64) -> u64 {
 /// Which settings the config file gives that the benchmark needs.
 fn read_layout(file: &Path) -> Result<(String, String)> {
     let text = fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
-    let map: Value = serde_yaml::from_str(&text).with_context(|| format!("{} is not YAML", file.display()))?;
+    let map: Value = serde_norway::from_str(&text).with_context(|| format!("{} is not YAML", file.display()))?;
     let zone = map.get("timezone").and_then(Value::as_str).unwrap_or("UTC");
     if !matches!(
         zone.trim(),
