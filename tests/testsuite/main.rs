@@ -16,3 +16,4 @@ mod feeds;
 mod harness;
 mod index;
 mod safety;
+mod served;
