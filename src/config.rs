@@ -1,10 +1,13 @@
 //! The site configuration (`feedgen.yaml` or Jekyll's `_config.yml`) merged
 //! with command-line flags into one validated [`Config`] before any work.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::content::date::{parse_date, SiteZone};
 use crate::content::front_matter::{self, author, scalar, Author, DocumentError, Mapping, Value};
+use crate::names::DisplayNames;
+use crate::permalink::encode_url;
 use crate::permalink::site_root;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
@@ -14,6 +17,8 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 pub enum Format {
     Rss,
     Atom,
+    /// JSON Feed 1.1 (`json` in `feedgen.formats`; off by default).
+    JsonFeed,
 }
 
 impl Format {
@@ -21,6 +26,16 @@ impl Format {
         match self {
             Format::Rss => "rss.xml",
             Format::Atom => "atom.xml",
+            Format::JsonFeed => "feed.json",
+        }
+    }
+
+    /// The media type readers and `<link rel="alternate">` tags use.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::JsonFeed => "application/feed+json",
         }
     }
 }
@@ -43,6 +58,21 @@ pub struct Site {
     pub permalink: String,
     /// WebSub hub advertised in every feed.
     pub hub: Option<String>,
+    /// `feedgen.icon`: a square image (absolute URL).
+    pub icon: Option<String>,
+    /// `feedgen.logo`: a wide image (absolute URL).
+    pub logo: Option<String>,
+    /// `feedgen.claims`: Folo claim ids by feed folder (`category/emnews`, `/` for the site feed).
+    pub claims: BTreeMap<String, Claim>,
+    /// Display names from `feedgen.names` (pages read from the site join them later).
+    pub names: DisplayNames,
+}
+
+/// One Folo feed claim (`<follow_challenge>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Claim {
+    pub feed_id: String,
+    pub user_id: String,
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
@@ -211,7 +241,8 @@ impl Config {
                     match item.as_str() {
                         Some("rss") => out.push(Format::Rss),
                         Some("atom") => out.push(Format::Atom),
-                        _ => bail!(at("`feedgen.formats` may hold `rss` and `atom`")),
+                        Some("json") => out.push(Format::JsonFeed),
+                        _ => bail!(at("`feedgen.formats` may hold `rss`, `atom` and `json`")),
                     }
                 }
                 out.sort();
@@ -239,6 +270,8 @@ impl Config {
             (None, None) => chrono::Utc::now().fixed_offset(),
         };
 
+        let icon = image_url(&root, &ours, "icon").map_err(|e| anyhow::anyhow!(at(&e)))?;
+        let logo = image_url(&root, &ours, "logo").map_err(|e| anyhow::anyhow!(at(&e)))?;
         Ok(Config {
             site: Site {
                 title,
@@ -250,6 +283,10 @@ impl Config {
                 author,
                 permalink: string(&map, "permalink").unwrap_or_else(|| "date".to_string()),
                 hub: string(&ours, "hub"),
+                icon,
+                logo,
+                claims: claims(ours.get("claims")).map_err(|e| anyhow::anyhow!(at(&e)))?,
+                names: DisplayNames::from_config(ours.get("names")).map_err(|e| anyhow::anyhow!(at(&e)))?,
             },
             content_dir,
             output_dir,
@@ -318,6 +355,52 @@ fn feeds_root(root: &str, raw: &str) -> std::result::Result<String, String> {
         ));
     }
     Ok(site_root(root, raw))
+}
+
+/// `feedgen.icon`/`feedgen.logo`: an absolute http(s) URL, or a path on the site.
+fn image_url(root: &str, ours: &Mapping, key: &str) -> std::result::Result<Option<String>, String> {
+    let Some(raw) = string(ours, key)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let url = if raw.contains("://") {
+        raw.clone()
+    } else {
+        format!("{root}/{}", raw.trim_start_matches('/'))
+    };
+    let url = encode_url(&url);
+    match url::Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(url)),
+        _ => Err(format!(
+            "`feedgen.{key}: {raw}` must be an http(s) URL or a path on the site such as /favicon.png"
+        )),
+    }
+}
+
+/// `feedgen.claims`: `{<feed folder>: {feed_id: …, user_id: …}}`.
+fn claims(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Claim>, String> {
+    let mut out = BTreeMap::new();
+    let Some(value) = value else { return Ok(out) };
+    let map = value.as_mapping().ok_or(
+        "`feedgen.claims` must map feed folders (`category/emnews`, `/` for the site feed) to `{feed_id, user_id}`",
+    )?;
+    for (key, ids) in map {
+        let key = scalar(Some(key)).unwrap_or_default();
+        let id = |name: &str| {
+            ids.as_mapping()
+                .and_then(|m| scalar(m.get(name)))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let (Some(feed_id), Some(user_id)) = (id("feed_id"), id("user_id")) else {
+            return Err(format!("`feedgen.claims.{key}` needs both `feed_id` and `user_id`"));
+        };
+        let folder = key.trim().trim_matches('/').to_string();
+        out.insert(folder, Claim { feed_id, user_id });
+    }
+    Ok(out)
 }
 
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {

@@ -14,6 +14,7 @@ mod content;
 mod diagnostics;
 mod markup;
 mod model;
+mod names;
 mod output;
 mod permalink;
 mod plan;

@@ -5,18 +5,35 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, Format, Layout};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{feed_key, FeedKind, FeedSpec, Feeds};
+use crate::names::{DisplayNames, FeedPage};
+
+/// The discovery files, written at the root of the output folder (served at
+/// `feedgen.feeds_url`) beside the site feeds. Their names are reserved here,
+/// in one place, for the output side and the docs.
+pub const OPML_FILE: &str = "feeds.opml";
+pub const FEEDS_JSON_FILE: &str = "feeds.json";
+pub const DIRECTORY_FILE: &str = "index.html";
+pub const DISCOVERY_FILES: [&str; 3] = [OPML_FILE, FEEDS_JSON_FILE, DIRECTORY_FILE];
 
 /// Everything a build will produce.
 #[derive(Debug)]
 pub struct Plan {
     /// The feeds this run builds (all, or those `--category`/`--tag` named).
     pub feeds: Vec<FeedSpec>,
+    /// Each feed's display name and page, in the order of `feeds`.
+    pub pages: Vec<FeedPage>,
+    /// Display names of every category and tag (Atom labels, RSS sources).
+    pub names: DisplayNames,
+    /// Every feed of the collection, whatever this run builds: what the
+    /// discovery files list.
+    pub listing: Vec<Listed>,
     /// Every file those feeds become, in feed order.
     pub artifacts: Vec<Artifact>,
     /// Which files of earlier runs this run retires.
@@ -39,6 +56,28 @@ pub struct Artifact {
 pub enum ArtifactKind {
     /// One feed (an index into [`Plan::feeds`]) in one format.
     Feed { feed: usize, format: Format },
+    /// `feeds.opml`: every feed, for a reader's import.
+    Opml,
+    /// `feeds.json`: every feed, for machines.
+    FeedsJson,
+    /// `index.html`: the feed directory for people.
+    Directory,
+}
+
+/// One feed as the discovery files list it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The feed, without its items.
+    pub spec: FeedSpec,
+    pub page: FeedPage,
+    pub newest: Option<DateTime<FixedOffset>>,
+}
+
+impl Listed {
+    /// The name people see: the display name, else the name as written.
+    pub fn display_name(&self) -> &str {
+        self.page.title.as_deref().unwrap_or(&self.spec.name)
+    }
 }
 
 /// Files written by earlier runs that no longer belong to any feed.
@@ -55,10 +94,12 @@ impl Plan {
     /// Plan the feeds `config` asks for out of every selected feed.
     /// `posts` and `hashes` (content hashes) are the published posts that
     /// the feeds' items index.
-    pub fn new(config: &Config, feeds: Feeds, posts: &[&PostMeta], hashes: &[u64]) -> Plan {
+    pub fn new(config: &Config, feeds: Feeds, names: DisplayNames, posts: &[&PostMeta], hashes: &[u64]) -> Plan {
+        let listing = listing(&feeds, &names, posts);
+        let unclaimed = unclaimed(config, &listing);
         let (feeds, missing) = wanted(config, feeds);
         let root = config.content_dir.display().to_string();
-        let diagnostics = missing
+        let mut diagnostics: Vec<Diagnostic> = missing
             .iter()
             .map(|(kind, key)| {
                 let message = format!(
@@ -68,6 +109,14 @@ impl Plan {
                 Diagnostic::new(&root, None, Severity::Warning, message)
             })
             .collect();
+        if config.only.is_everything() {
+            diagnostics.extend(unclaimed.into_iter().map(|folder| {
+                let message = format!(
+                    "`feedgen.claims` names the feed `{folder}`, which does not exist; the claim is not published"
+                );
+                Diagnostic::new(&root, None, Severity::Warning, message)
+            }));
+        }
         let retire = if config.only.is_everything() {
             Retire::AllOthers
         } else {
@@ -79,9 +128,10 @@ impl Plan {
         };
         let site = Fingerprint::new()
             .add(env!("CARGO_PKG_VERSION").as_bytes())
-            .add(format!("{:?}{:?}", config.site, config.layout).as_bytes())
+            .add(format!("{:?}{:?}{:?}", config.site, config.layout, names).as_bytes())
             .finish();
-        let artifacts = feeds
+        let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
+        let mut artifacts: Vec<Artifact> = feeds
             .iter()
             .enumerate()
             .flat_map(|(i, spec)| config.formats.iter().map(move |&format| (i, spec, format)))
@@ -91,18 +141,53 @@ impl Plan {
                 fingerprint: feed_fingerprint(site, spec, format, posts, hashes),
             })
             .collect();
+        let listed = listing_fingerprint(site, &config.formats, &listing);
+        let kinds = [ArtifactKind::Opml, ArtifactKind::FeedsJson, ArtifactKind::Directory];
+        for (path, kind) in DISCOVERY_FILES.into_iter().zip(kinds) {
+            let fingerprint = Fingerprint::new().add_u64(listed).add(path.as_bytes()).finish();
+            artifacts.push(Artifact {
+                path: path.to_string(),
+                kind,
+                fingerprint,
+            });
+        }
         Plan {
             feeds,
+            pages,
+            names,
+            listing,
             artifacts,
             retire,
             diagnostics,
         }
     }
 
+    /// Drop the discovery files that `is_foreign` says exist in the output
+    /// folder without feedgen having written them (a site's own
+    /// `index.html`): they are never overwritten. Returns a warning for each.
+    pub fn leave_foreign_files(&mut self, shown_dir: &str, is_foreign: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        self.artifacts.retain(|a| {
+            let foreign = matches!(
+                a.kind,
+                ArtifactKind::Opml | ArtifactKind::FeedsJson | ArtifactKind::Directory
+            ) && is_foreign(&a.path);
+            if foreign {
+                let message =
+                    "exists and feedgen did not write it; left as it is, and this discovery file is not written";
+                let path = format!("{}/{}", shown_dir.trim_end_matches('/'), a.path);
+                diagnostics.push(Diagnostic::new(&path, None, Severity::Warning, message));
+            }
+            !foreign
+        });
+        diagnostics
+    }
+
     /// The posts (indices into the published posts) an artifact shows.
     pub fn items(&self, artifact: &Artifact) -> &[usize] {
         match artifact.kind {
             ArtifactKind::Feed { feed, .. } => &self.feeds[feed].items,
+            ArtifactKind::Opml | ArtifactKind::FeedsJson | ArtifactKind::Directory => &[],
         }
     }
 
@@ -131,6 +216,60 @@ impl Plan {
             .filter(|a| previous.get(&a.path) != Some(&a.fingerprint) || !exists(&a.path))
             .collect()
     }
+}
+
+/// Every feed of the collection, for the discovery files.
+fn listing(feeds: &Feeds, names: &DisplayNames, posts: &[&PostMeta]) -> Vec<Listed> {
+    std::iter::once(&feeds.site)
+        .chain(&feeds.categories)
+        .chain(&feeds.tags)
+        .map(|spec| Listed {
+            spec: FeedSpec {
+                items: Vec::new(),
+                ..spec.clone()
+            },
+            page: names.page(spec.kind, &spec.key),
+            newest: spec.newest(posts),
+        })
+        .collect()
+}
+
+/// The folder a feed lives in (`category/emnews`; empty for the site feed).
+pub fn feed_folder(layout: &Layout, spec: &FeedSpec) -> String {
+    match spec.kind {
+        FeedKind::Site => String::new(),
+        FeedKind::Category | FeedKind::Tag => format!("{}/{}", kind_dir(layout, spec.kind), spec.key),
+    }
+}
+
+/// Claimed feed folders that no feed has.
+fn unclaimed(config: &Config, listing: &[Listed]) -> Vec<String> {
+    let folders: BTreeSet<String> = listing.iter().map(|l| feed_folder(&config.layout, &l.spec)).collect();
+    config
+        .site
+        .claims
+        .keys()
+        .filter(|k| !folders.contains(*k))
+        .map(|k| if k.is_empty() { "/".to_string() } else { k.clone() })
+        .collect()
+}
+
+/// Fingerprint of what the discovery files show: every feed's names, page,
+/// post count and newest date, and the formats.
+fn listing_fingerprint(site: u64, formats: &[Format], listing: &[Listed]) -> u64 {
+    let mut fp = Fingerprint::new();
+    fp.add_u64(site).add(format!("{formats:?}").as_bytes());
+    for l in listing {
+        fp.add(
+            format!(
+                "{:?}{}{}{:?}{:?}",
+                l.spec.kind, l.spec.key, l.spec.name, l.page, l.newest
+            )
+            .as_bytes(),
+        )
+        .add_u64(l.spec.total as u64);
+    }
+    fp.finish()
 }
 
 /// Keep only the feeds `--category`/`--tag` asked for (all when none),

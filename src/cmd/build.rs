@@ -45,8 +45,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     let mut report = collection.report.clone();
     report.diagnostics.extend(feeds.notices.iter().cloned());
-    let plan = Plan::new(config, feeds, &posts, &hashes);
+    // Names and pages read from the site's category/tag pages join here
+    // (`DisplayNames::add_page`); today only `feedgen.names` supplies them.
+    let names = config.site.names.clone();
+    let mut plan = Plan::new(config, feeds, names, &posts, &hashes);
     report.diagnostics.extend(plan.diagnostics.iter().cloned());
+    let manifest = output.manifest();
+    let shown_out = config.output_dir.display().to_string();
+    report
+        .diagnostics
+        .extend(plan.leave_foreign_files(&shown_out, |path| output.exists(path) && !manifest.contains(path)));
     let todo: Vec<&Artifact> = match mode {
         Mode::Build => plan.outdated(&previous.feeds, |path| output.exists(path)),
         _ => plan.artifacts.iter().collect(),

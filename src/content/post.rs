@@ -44,6 +44,8 @@ pub struct Post {
     pub excerpt: Option<String>,
     pub permalink: Option<String>,
     pub guid: Option<String>,
+    /// Front-matter `image:` (a URL, or Jekyll SEO's `{path: …}`).
+    pub image: Option<String>,
     pub source: SourceLink,
     pub body: String,
     /// `.html` posts are HTML already; `.md`/`.markdown` are Markdown.
@@ -254,6 +256,9 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
         guid: scalar(map.get("guid"))
             .or_else(|| scalar(map.get("id")))
             .filter(|g| !g.trim().is_empty()),
+        image: scalar(map.get("image"))
+            .or_else(|| scalar(map.get("image")?.as_mapping()?.get("path")))
+            .filter(|i| !i.trim().is_empty()),
         source: match source_from_front_matter(map) {
             Some(url) => SourceLink::Url(url),
             None => source_link(body, parsed.body_line),

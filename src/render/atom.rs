@@ -5,11 +5,13 @@ use atom_syndication::{
     WriteConfig,
 };
 
-use super::{Entry, FeedHead};
+use super::{outlet_name, Entry, FeedHead};
 use crate::config::Config;
 use crate::content::front_matter::Author;
+use crate::model::FeedKind;
+use crate::names::DisplayNames;
 
-pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &[&Entry]) -> Vec<u8> {
     let mut links = vec![
         LinkBuilder::default()
             .href(head.self_link.clone())
@@ -39,7 +41,9 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
                 .build(),
         ))
         .lang(config.site.lang.clone())
-        .entries(entries.iter().map(|e| entry(config, e)).collect::<Vec<_>>())
+        .icon(config.site.icon.clone())
+        .logo(config.site.logo.clone())
+        .entries(entries.iter().map(|e| entry(config, names, e)).collect::<Vec<_>>())
         .build();
     let write = WriteConfig {
         write_document_declaration: true,
@@ -58,7 +62,7 @@ fn person(author: &Author) -> atom_syndication::Person {
         .build()
 }
 
-fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
+fn entry(config: &Config, names: &DisplayNames, e: &Entry) -> atom_syndication::Entry {
     let root = &config.site.feeds_root;
     let mut links = vec![LinkBuilder::default()
         .href(e.link.clone())
@@ -66,20 +70,35 @@ fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
         .mime_type(Some("text/html".into()))
         .build()];
     if let Some(source) = &e.source {
-        links.push(LinkBuilder::default().href(source.clone()).rel("via").build());
+        // The outlet's display name, else the source's host.
+        let title = outlet_name(names, e)
+            .map(str::to_string)
+            .or_else(|| url::Url::parse(source).ok()?.host_str().map(str::to_string));
+        links.push(
+            LinkBuilder::default()
+                .href(source.clone())
+                .rel("via")
+                .title(title)
+                .build(),
+        );
     }
-    let category = |dir: &str, name: &String| {
+    let category = |kind: FeedKind, dir: &str, name: &String| {
+        let label = names.display(kind, name).unwrap_or(name);
         CategoryBuilder::default()
             .term(name.clone())
             .scheme(Some(format!("{root}/{dir}/")))
-            .label(Some(name.clone()))
+            .label(Some(label.to_string()))
             .build()
     };
     let categories = e
         .categories
         .iter()
-        .map(|c| category(&config.layout.category_dir, c))
-        .chain(e.tags.iter().map(|t| category(&config.layout.tag_dir, t)))
+        .map(|c| category(FeedKind::Category, &config.layout.category_dir, c))
+        .chain(
+            e.tags
+                .iter()
+                .map(|t| category(FeedKind::Tag, &config.layout.tag_dir, t)),
+        )
         .collect::<Vec<_>>();
     EntryBuilder::default()
         .id(e.id.clone())

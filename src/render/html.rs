@@ -150,6 +150,26 @@ pub fn first_paragraph(html: &str) -> String {
     text_of(html)
 }
 
+/// The `src` of the first `<img>` in sanitized HTML (whose attributes are
+/// double-quoted, with `&` written `&amp;`), if it is an http(s) URL.
+pub fn first_image(html: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(at) = rest.find("<img") {
+        let tag = &rest[at..];
+        let end = tag.find('>').unwrap_or(tag.len());
+        let attrs = &tag[..end];
+        if let Some(start) = attrs.find(" src=\"") {
+            let value = &attrs[start + 6..];
+            let src = value[..value.find('"').unwrap_or(value.len())].replace("&amp;", "&");
+            if src.starts_with("http://") || src.starts_with("https://") {
+                return Some(src);
+            }
+        }
+        rest = &tag[end..];
+    }
+    None
+}
+
 /// Cut text to at most `max` characters, ending in `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -243,6 +263,19 @@ mod tests {
         assert_eq!(first_paragraph("plain text"), "plain text");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+    }
+
+    #[test]
+    fn first_images() {
+        let html = sanitize(
+            "<p>x<img alt=\"a\" src=\"/i/1.png?a=1&b=2\"><img src=\"https://c.example/2.png\"></p>",
+            Some(&base()),
+        );
+        assert_eq!(
+            first_image(&html).as_deref(),
+            Some("https://finews.example.com/i/1.png?a=1&b=2")
+        );
+        assert_eq!(first_image("<p>no image</p>"), None);
     }
 
     #[test]

@@ -3,18 +3,23 @@
 //! is pure: configuration and post data in, bytes out.
 
 pub mod atom;
+pub mod directory;
+pub mod feeds_index;
 pub mod html;
+pub mod json_feed;
+pub mod opml;
 pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Config, Format, Site};
+use crate::config::{Claim, Config, Format, Site};
 use crate::content::front_matter::Author;
 use crate::content::post::{Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
+use crate::names::{DisplayNames, FeedPage};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
-use crate::plan::{feed_path, Artifact, ArtifactKind, Plan};
+use crate::plan::{feed_folder, feed_path, Artifact, ArtifactKind, Plan};
 use crate::xml_chars::strip_invalid_xml;
 
 /// A post ready to be an item in any feed: rendered once, shared by all
@@ -34,6 +39,9 @@ pub struct Entry {
     pub categories: Vec<String>,
     pub tags: Vec<String>,
     pub source: Option<String>,
+    /// The post's image (absolute URL): front-matter `image:`, else the
+    /// first image in the content.
+    pub image: Option<String>,
 }
 
 /// Longest summary, in characters.
@@ -96,7 +104,13 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         },
         None => site.author.clone(),
     };
+    let image = post
+        .image
+        .as_deref()
+        .and_then(|i| absolute_url(site, &clean(i)))
+        .or_else(|| html::first_image(&content));
     Entry {
+        image,
         title,
         link,
         id,
@@ -114,6 +128,24 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
             _ => None,
         },
     }
+}
+
+/// A URL written by a user (`/img/a.png`, `//cdn/a.png`, `https://…`) as an
+/// absolute http(s) URL on the site, or `None` when it is not a web URL.
+pub fn absolute_url(site: &Site, raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let url = if let Some(rest) = raw.strip_prefix("//") {
+        let scheme = site.root.split(':').next().unwrap_or("https");
+        format!("{scheme}://{rest}")
+    } else if url::Url::parse(raw).is_ok() {
+        raw.to_string()
+    } else {
+        format!("{}/{}", site.root, raw.trim_start_matches('/'))
+    };
+    let url = encode_url(&url);
+    url::Url::parse(&url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        .then_some(url)
 }
 
 /// A front-matter `guid`/`id` as an ASCII IRI: kept if it already is an
@@ -139,11 +171,24 @@ fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
 pub struct FeedHead {
     pub title: String,
     pub description: String,
-    /// The site (or the site root) as the feed's alternate page.
+    /// The feed's page on the site (or the site root): its alternate page.
     pub site_link: String,
     /// Where this feed is published, per format.
     pub self_link: String,
     pub updated: DateTime<FixedOffset>,
+    /// `feedgen.claims` for this feed.
+    pub claim: Option<Claim>,
+}
+
+/// A feed's title: the site's, then `· <display name>` for categories and tags.
+pub fn feed_title(site: &Site, spec: &FeedSpec, page: &FeedPage) -> String {
+    match spec.kind {
+        FeedKind::Site => site.title.clone(),
+        FeedKind::Category | FeedKind::Tag => {
+            let name = page.title.as_deref().unwrap_or(&spec.name);
+            format!("{} · {}", site.title, strip_invalid_xml(name))
+        }
+    }
 }
 
 /// A feed's public URL.
@@ -153,24 +198,26 @@ pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
     format!("{}/{}", config.site.feeds_root, encoded.join("/"))
 }
 
-pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<DateTime<FixedOffset>>) -> FeedHead {
+pub fn head(
+    config: &Config,
+    spec: &FeedSpec,
+    page: &FeedPage,
+    format: Format,
+    updated: Option<DateTime<FixedOffset>>,
+) -> FeedHead {
     let site = &config.site;
-    let title = match spec.kind {
-        FeedKind::Site => site.title.clone(),
-        FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", site.title, strip_invalid_xml(&spec.name))
-        }
-    };
     let description = match spec.kind {
         FeedKind::Site => site.description.clone(),
         FeedKind::Category | FeedKind::Tag => {
-            format!("{} · {}", strip_invalid_xml(&spec.name), site.description)
+            let name = page.title.as_deref().unwrap_or(&spec.name);
+            format!("{} · {}", strip_invalid_xml(name), site.description)
         }
     };
     FeedHead {
-        title,
+        title: feed_title(site, spec, page),
         description,
-        site_link: format!("{}/", site.root),
+        site_link: page.url.clone().unwrap_or_else(|| format!("{}/", site.root)),
+        claim: site.claims.get(&feed_folder(&config.layout, spec)).cloned(),
         self_link: feed_url(config, spec, format),
         // An empty feed has no newest item; the epoch keeps output stable.
         updated: updated.unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset()),
@@ -180,15 +227,71 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
 /// Render one artifact of `plan` from the entries of its items, in order.
 pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
     match artifact.kind {
-        ArtifactKind::Feed { feed: i, format } => feed(config, &plan.feeds[i], format, entries),
+        ArtifactKind::Feed { feed: i, format } => {
+            let head = head(
+                config,
+                &plan.feeds[i],
+                &plan.pages[i],
+                format,
+                entries.first().map(|e| e.date),
+            );
+            match format {
+                Format::Rss => rss::render(config, &head, &plan.names, entries),
+                Format::Atom => atom::render(config, &head, &plan.names, entries),
+                Format::JsonFeed => json_feed::render(config, &head, entries),
+            }
+        }
+        ArtifactKind::Opml => opml::render(config, &plan.listing),
+        ArtifactKind::FeedsJson => feeds_index::render(config, &plan.listing),
+        ArtifactKind::Directory => directory::render(config, &plan.listing),
     }
 }
 
-/// Render one feed in one format.
-fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
-    let head = head(config, spec, format, entries.first().map(|e| e.date));
-    match format {
-        Format::Rss => rss::render(config, &head, entries),
-        Format::Atom => atom::render(config, &head, entries),
+/// The display name of an item's outlet: the first of its categories that
+/// has one.
+pub fn outlet_name<'n>(names: &'n DisplayNames, entry: &Entry) -> Option<&'n str> {
+    entry
+        .categories
+        .iter()
+        .find_map(|c| names.display(FeedKind::Category, c))
+}
+
+/// Text for an XML or HTML attribute or element: markup characters as
+/// entities, characters XML forbids left out.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in strip_invalid_xml(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
     }
+    out
+}
+
+/// A listed feed's public URL in each configured format.
+pub fn listed_urls(config: &Config, listed: &crate::plan::Listed) -> Vec<(Format, String)> {
+    config
+        .formats
+        .iter()
+        .map(|&f| (f, feed_url(config, &listed.spec, f)))
+        .collect()
+}
+
+/// A listed feed's title, as its feeds carry it.
+pub fn listed_title(config: &Config, listed: &crate::plan::Listed) -> String {
+    feed_title(&config.site, &listed.spec, &listed.page)
+}
+
+/// The page a listed feed links to: its own page, else the site root.
+pub fn listed_page(config: &Config, listed: &crate::plan::Listed) -> String {
+    listed
+        .page
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("{}/", config.site.root))
 }

@@ -4,14 +4,19 @@ use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder, SourceBuilder};
+use rss::extension::{Extension, ExtensionMap};
+use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ImageBuilder, ItemBuilder, SourceBuilder};
 
-use super::{Entry, FeedHead};
-use crate::config::Config;
+use super::{outlet_name, Entry, FeedHead};
+use crate::config::{Claim, Config};
 use crate::content::date::rfc822;
+use crate::names::DisplayNames;
 
-pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
-    let items = entries.iter().map(|e| item(e)).collect::<Vec<_>>();
+/// Media RSS, for item images (`media:content`, `media:thumbnail`).
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &[&Entry]) -> Vec<u8> {
+    let items = entries.iter().map(|e| item(e, names)).collect::<Vec<_>>();
     let mut links = vec![Link {
         href: head.self_link.clone(),
         rel: "self".into(),
@@ -27,6 +32,17 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
     }
     let mut namespaces = BTreeMap::new();
     namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    if entries.iter().any(|e| e.image.is_some()) {
+        namespaces.insert("media".to_string(), MEDIA_NS.to_string());
+    }
+    // RSS has one channel image; readers show it as the feed's icon.
+    let image = config.site.icon.as_ref().or(config.site.logo.as_ref()).map(|url| {
+        ImageBuilder::default()
+            .url(url.clone())
+            .title(head.title.clone())
+            .link(head.site_link.clone())
+            .build()
+    });
     let channel = ChannelBuilder::default()
         .title(head.title.clone())
         .link(head.site_link.clone())
@@ -36,6 +52,8 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
         .generator(Some(generator()))
         .namespaces(namespaces)
         .atom_ext(Some(AtomExtension { links }))
+        .image(image)
+        .extensions(head.claim.as_ref().map(follow_challenge).unwrap_or_default())
         .items(items)
         .build();
     let mut out = channel.pretty_write_to(Vec::new(), b' ', 2).unwrap_or_default();
@@ -47,7 +65,51 @@ pub fn generator() -> String {
     format!("feedgen {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn item(e: &Entry) -> rss::Item {
+/// Folo's feed claim, `<follow_challenge><feedId/><userId/></follow_challenge>`.
+fn follow_challenge(claim: &Claim) -> ExtensionMap {
+    let text = |name: &str, value: &str| Extension {
+        name: name.to_string(),
+        value: Some(value.to_string()),
+        ..Extension::default()
+    };
+    let mut children = BTreeMap::new();
+    children.insert("feedId".to_string(), vec![text("feedId", &claim.feed_id)]);
+    children.insert("userId".to_string(), vec![text("userId", &claim.user_id)]);
+    let challenge = Extension {
+        name: "follow_challenge".to_string(),
+        children,
+        ..Extension::default()
+    };
+    let mut inner = BTreeMap::new();
+    inner.insert("follow_challenge".to_string(), vec![challenge]);
+    let mut map = ExtensionMap::new();
+    map.insert(String::new(), inner);
+    map
+}
+
+/// `media:content` (Folo shows it) and `media:thumbnail` for an item's image.
+fn media(url: &str) -> ExtensionMap {
+    let element = |name: &str, medium: bool| {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("url".to_string(), url.to_string());
+        if medium {
+            attrs.insert("medium".to_string(), "image".to_string());
+        }
+        Extension {
+            name: name.to_string(),
+            attrs,
+            ..Extension::default()
+        }
+    };
+    let mut inner = BTreeMap::new();
+    inner.insert("content".to_string(), vec![element("media:content", true)]);
+    inner.insert("thumbnail".to_string(), vec![element("media:thumbnail", false)]);
+    let mut map = ExtensionMap::new();
+    map.insert("media".to_string(), inner);
+    map
+}
+
+fn item(e: &Entry, names: &DisplayNames) -> rss::Item {
     let categories = e
         .categories
         .iter()
@@ -55,11 +117,15 @@ fn item(e: &Entry) -> rss::Item {
         .map(|name| CategoryBuilder::default().name(name.clone()).build())
         .collect::<Vec<_>>();
     let source = e.source.as_ref().map(|url| {
-        let host = url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_else(|| url.clone());
-        SourceBuilder::default().url(url.clone()).title(Some(host)).build()
+        // The outlet by its display name, as Google News names a publisher;
+        // else the source's host.
+        let name = outlet_name(names, e).map(str::to_string).unwrap_or_else(|| {
+            url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| url.clone())
+        });
+        SourceBuilder::default().url(url.clone()).title(Some(name)).build()
     });
     ItemBuilder::default()
         .title(Some(e.title.clone()))
@@ -83,6 +149,7 @@ fn item(e: &Entry) -> rss::Item {
         .content(Some(e.content.clone()))
         .categories(categories)
         .source(source)
+        .extensions(e.image.as_deref().map(media).unwrap_or_default())
         .build()
 }
 

@@ -9,9 +9,12 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
+//! - `discovery`: JSON Feed, display names, images, icons, claims, and
+//!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
 //! - `index`: rebuilds that reuse the rebuild index equal clean builds.
 
 mod bad_input;
+mod discovery;
 mod feeds;
 mod harness;
 mod index;

@@ -569,6 +569,13 @@ fn only_files_feedgen_wrote_are_ever_changed_or_removed() {
     let first = site.build(&[]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     assert!(out.join("category/goes/rss.xml").is_file());
+    // The site's own index.html is where the feed directory would go: it
+    // stays, with a warning, and the other discovery files are written.
+    assert!(
+        first.printed("out/index.html: warning: exists and feedgen did not write it; left as it is, and this discovery file is not written"),
+        "{}",
+        first.stderr
+    );
 
     // A tampered manifest cannot point feedgen outside its folder.
     let manifest = fs::read_to_string(out.join(".feedgen-manifest")).expect("manifest");
@@ -606,6 +613,8 @@ fn only_files_feedgen_wrote_are_ever_changed_or_removed() {
             "atom.xml",
             "category/stays/atom.xml",
             "category/stays/rss.xml",
+            "feeds.json",
+            "feeds.opml",
             "rss.xml"
         ]
     );

@@ -1,0 +1,111 @@
+//! Display names and pages of category and tag feeds: what a subscriber
+//! sees instead of the raw name (`证券时报` for `zhengquanshibao`), and the
+//! site page the feed links to. Today they come from the config map
+//! `feedgen.names`; names and pages read from the site's own category pages
+//! join through [`DisplayNames::add_page`], where the config map still wins.
+
+use std::collections::BTreeMap;
+
+use crate::content::front_matter::{scalar, Value};
+use crate::model::{feed_key, FeedKind};
+
+/// What the site says about one feed: its display name and its page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct FeedPage {
+    /// The name readers show (`证券时报新闻`); `None`: the raw name stays.
+    pub title: Option<String>,
+    /// The feed's page on the site (absolute URL), if it has one.
+    pub url: Option<String>,
+}
+
+/// Display names and pages by feed kind and folder name (the key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisplayNames {
+    pages: BTreeMap<(FeedKind, String), FeedPage>,
+}
+
+impl DisplayNames {
+    /// `feedgen.names: {category: {emnews: 东财滚动新闻}, tag: {…}}`.
+    pub fn from_config(value: Option<&Value>) -> Result<DisplayNames, String> {
+        let mut names = DisplayNames::default();
+        let Some(value) = value else { return Ok(names) };
+        let shape = "`feedgen.names` must be `{category: {name: display name}, tag: {…}}`";
+        for (kind, map) in value.as_mapping().ok_or(shape)? {
+            let kind = match scalar(Some(kind)).as_deref() {
+                Some("category" | "categories") => FeedKind::Category,
+                Some("tag" | "tags") => FeedKind::Tag,
+                other => {
+                    return Err(format!(
+                        "`feedgen.names.{}`: only `category` and `tag` have names ({shape})",
+                        other.unwrap_or("?")
+                    ))
+                }
+            };
+            for (name, display) in map.as_mapping().ok_or(shape)? {
+                let (Some(name), Some(display)) = (scalar(Some(name)), scalar(Some(display))) else {
+                    return Err(shape.to_string());
+                };
+                let display = display.trim();
+                if !display.is_empty() {
+                    let page = names.pages.entry((kind, feed_key(&name))).or_default();
+                    page.title = Some(display.to_string());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Add what a page of the site says about a feed (its title and URL).
+    /// What is already known (the config map) wins; the page fills the rest.
+    /// The reader of `category/*.html` pages plugs in here (see `cmd/build.rs`).
+    #[allow(dead_code)]
+    pub fn add_page(&mut self, kind: FeedKind, name: &str, page: FeedPage) {
+        let known = self.pages.entry((kind, feed_key(name))).or_default();
+        if known.title.is_none() {
+            known.title = page.title;
+        }
+        if known.url.is_none() {
+            known.url = page.url;
+        }
+    }
+
+    /// What is known about the feed of `kind` with folder name `key`.
+    pub fn page(&self, kind: FeedKind, key: &str) -> FeedPage {
+        self.pages.get(&(kind, key.to_string())).cloned().unwrap_or_default()
+    }
+
+    /// The display name of the category or tag `name`, if one is known.
+    pub fn display(&self, kind: FeedKind, name: &str) -> Option<&str> {
+        self.pages.get(&(kind, feed_key(name)))?.title.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::front_matter::parse_document;
+
+    #[test]
+    fn config_names_are_matched_like_folder_names_and_win_over_pages() {
+        let map = parse_document("names: {category: {EMnews: 东财滚动新闻}, tag: {x: Y}}").expect("yaml");
+        let mut names = DisplayNames::from_config(map.get("names")).expect("names");
+        assert_eq!(names.display(FeedKind::Category, "emnews"), Some("东财滚动新闻"));
+        assert_eq!(names.display(FeedKind::Tag, "X"), Some("Y"));
+        assert_eq!(names.display(FeedKind::Tag, "emnews"), None);
+        names.add_page(
+            FeedKind::Category,
+            "emnews",
+            FeedPage {
+                title: Some("Emnews".into()),
+                url: Some("https://s.example/category/emnews.html".into()),
+            },
+        );
+        let page = names.page(FeedKind::Category, "emnews");
+        assert_eq!(page.title.as_deref(), Some("东财滚动新闻"));
+        assert_eq!(page.url.as_deref(), Some("https://s.example/category/emnews.html"));
+        for bad in ["names: [a]", "names: {site: {a: b}}", "names: {category: [a]}"] {
+            let map = parse_document(bad).expect("yaml");
+            assert!(DisplayNames::from_config(map.get("names")).is_err(), "{bad}");
+        }
+    }
+}
