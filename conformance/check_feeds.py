@@ -5,7 +5,8 @@ Usage: check_feeds.py FEEDS
 FEEDS holds one output folder per site (`<site>/`) and the build's
 `--summary json` line (`<site>.json`). For every site:
 
-- the `*.xml` files on disk are exactly those in `.feedgen-manifest`;
+- the `*.xml` files on disk are exactly those in `.feedgen-manifest`, and
+  every file it lists exists;
 - feedparser reads each without complaint (no bozo) and as the right
   format (`rss.xml` as rss20, `atom.xml` as atom10);
 - it sees as many entries as the file has `<item>`/`<entry>` elements
@@ -101,7 +102,12 @@ def check_site(site, problems):
     before = len(problems)
     feeds = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.xml"))
     manifest = site / ".feedgen-manifest"
-    listed = sorted(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
+    written = sorted(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
+    # The manifest also lists the discovery files (feeds.opml, …) and JSON Feeds.
+    listed = [rel for rel in written if rel.endswith(".xml")]
+    for rel in written:
+        if not (site / rel).is_file():
+            problems.append(f"{name}: the manifest lists {rel}, which is not on disk")
     if feeds != listed:
         problems.append(f"{name}: feeds on disk {feeds} differ from the manifest {listed}")
     if not feeds:

@@ -34,3 +34,17 @@ need_command() {
     command -v "$command" >/dev/null 2>&1 ||
         die "$command is still missing after installing $package"
 }
+
+# npm_install DIR PACKAGE...: install npm packages into DIR (a scratch
+# folder; nothing global), installing Debian's nodejs and npm if missing.
+# Prints nothing on success; fails when the registry cannot be reached.
+npm_install() {
+    local dir=$1
+    shift
+    need_command node nodejs
+    need_command npm npm
+    mkdir -p "$dir"
+    echo "conformance: npm install $*" >&2
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$@" >/dev/null ||
+        die "npm install $* failed"
+}

@@ -64,14 +64,17 @@ pub fn is_chinese(config: &Config) -> bool {
 
 const STYLE: &str =
     "body{font:15px/1.5 system-ui,sans-serif;margin:1.5em auto;max-width:60em;padding:0 1em;color:#222}\
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}th:nth-child(2){width:5em}\
+th:nth-child(3){width:9.5em}th:nth-child(4){width:10em}td{overflow-wrap:anywhere}th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #ddd}\
 td.n{text-align:right}small{color:#666}input{font:inherit;padding:.3em;width:20em;max-width:100%}";
 
-/// Filter rows by the text of their name cell; show how many match.
+/// Filter rows by the text of their name cell; show how many match, and
+/// hide a group with no match.
 const SCRIPT: &str = "(function(){var q=document.getElementById('q'),c=document.getElementById('shown'),\
 r=[].slice.call(document.querySelectorAll('tbody tr')),k=r.map(function(t){return t.cells[0].textContent.toLowerCase()});\
-q.parentNode.hidden=false;q.addEventListener('input',function(){var v=q.value.trim().toLowerCase(),n=0;\
-r.forEach(function(t,i){var m=k[i].indexOf(v)>=0;t.hidden=!m;if(m)n++});c.textContent=n})})();";
+q.closest('p').hidden=false;q.addEventListener('input',function(){var v=q.value.trim().toLowerCase(),n=0;\
+r.forEach(function(t,i){var m=k[i].indexOf(v)>=0;t.hidden=!m;if(m)n++});c.textContent=n;\
+[].forEach.call(document.querySelectorAll('section'),function(s){s.hidden=!s.querySelector('tbody tr:not([hidden])')})})})();";
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let w = if is_chinese(config) { &ZH } else { &EN };
@@ -116,13 +119,13 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
         }
         let _ = write!(
             out,
-            "<h2>{group}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            "<section>\n<h2>{group}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             w.name, w.posts, w.latest, w.subscribe
         );
         for l in feeds {
             row(&mut out, config, l);
         }
-        out.push_str("</tbody>\n</table>\n");
+        out.push_str("</tbody>\n</table>\n</section>\n");
     }
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out.into_bytes()
