@@ -365,8 +365,11 @@ fn image_url(root: &str, ours: &Mapping, key: &str) -> std::result::Result<Optio
     else {
         return Ok(None);
     };
-    let url = if raw.contains("://") {
+    // Anything with a scheme (`javascript:`) is a URL, not a path.
+    let url = if url::Url::parse(&raw).is_ok() {
         raw.clone()
+    } else if raw.starts_with("//") {
+        format!("{}:{raw}", root.split(':').next().unwrap_or("https"))
     } else {
         format!("{root}/{}", raw.trim_start_matches('/'))
     };

@@ -461,3 +461,60 @@ fn the_directory_of_4000_feeds_stays_small() {
     // About 250 bytes a feed: names, dates and relative links, nothing else.
     assert!(size < 1_100_000, "index.html is {size} bytes for 4,001 feeds");
 }
+
+#[test]
+fn bad_names_icons_and_claims_are_configuration_errors() {
+    for (config, message) in [
+        (
+            "feedgen:\n  names: {site: {a: b}}\n",
+            "`feedgen.names.site`: only `category` and `tag` have names",
+        ),
+        (
+            "feedgen:\n  icon: 'javascript:alert(1)'\n",
+            "`feedgen.icon: javascript:alert(1)` must be an http(s) URL",
+        ),
+        (
+            "feedgen:\n  claims: {category/a: {feed_id: '1'}}\n",
+            "`feedgen.claims.category/a` needs both `feed_id` and `user_id`",
+        ),
+        (
+            "feedgen:\n  formats: [rss, xml]\n",
+            "`feedgen.formats` may hold `rss`, `atom` and `json`",
+        ),
+    ] {
+        let site = Site::new();
+        site.config(config);
+        site.put("_posts/2024-03-01-a.md", "---\ntitle: A\ndate: 2024-03-01\n---\nx\n");
+        let run = site.build(&[]).expect_code(2);
+        assert!(run.stderr.contains(message), "{config}: {}", run.stderr);
+        assert!(!site.out().join("rss.xml").exists(), "nothing is written");
+    }
+}
+
+#[test]
+fn a_changed_display_name_reaches_every_file_that_shows_it() {
+    let site = news_site("");
+    site.build(&[]).expect_code(0);
+    site.edit("_config.yml", "emnews: 东财滚动新闻", "emnews: 东方财富");
+    site.build(&[]).expect_code(0);
+    let out = site.out();
+    assert_eq!(
+        read_rss(&out.join("category/emnews/rss.xml")).title(),
+        "Safety · 东方财富"
+    );
+    let site_rss = read_rss(&out.join("rss.xml"));
+    let alpha = site_rss
+        .items()
+        .iter()
+        .find(|i| i.title() == Some("Alpha"))
+        .expect("Alpha");
+    assert_eq!(
+        alpha.source().and_then(|s| s.title()),
+        Some("东方财富"),
+        "the site feed names the outlet anew"
+    );
+    for file in ["feeds.opml", "feeds.json", "index.html"] {
+        let text = text(&out.join(file));
+        assert!(text.contains("东方财富") && !text.contains("东财滚动新闻"), "{file}");
+    }
+}
