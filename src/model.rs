@@ -246,7 +246,6 @@ mod tests {
             categories: cats.iter().map(|c| Box::from(*c)).collect(),
             tags: Vec::new(),
             unpublished: false,
-            future: false,
             plain_text: false,
         }
     }

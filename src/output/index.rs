@@ -44,7 +44,7 @@ impl Index {
                     w.u8(2);
                     w.u64(m.date.timestamp() as u64);
                     w.u64(i64::from(m.date.offset().local_minus_utc()) as u64);
-                    w.u8(u8::from(m.unpublished) | (u8::from(m.future) << 1) | (u8::from(m.plain_text) << 2));
+                    w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
                     w.list(&m.categories);
                     w.list(&m.tags);
                 }
@@ -99,7 +99,6 @@ impl Index {
                         categories: r.list()?,
                         tags: r.list()?,
                         unpublished: flags & 1 != 0,
-                        future: flags & 2 != 0,
                         plain_text: flags & 4 != 0,
                     })
                 }
@@ -203,7 +202,6 @@ mod tests {
             categories: vec!["emnews".into(), "上海·证券".into()],
             tags: vec!["东财滚动新闻".into()],
             unpublished: false,
-            future: true,
             plain_text: true,
         };
         let warn = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
@@ -249,7 +247,7 @@ mod tests {
             Outcome::Post(m) => {
                 assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
                 assert_eq!(m.categories[1].as_ref(), "上海·证券");
-                assert!(m.future && !m.unpublished && m.plain_text);
+                assert!(!m.unpublished && m.plain_text);
             }
             other => panic!("{other:?}"),
         }
