@@ -57,10 +57,27 @@ impl SiteZone {
     }
 }
 
-/// `+0800`, `+08:00`, `-05`, `Z`, `UTC`.
+/// `+0800`, `+08:00`, `-05`, `Z`, `UTC`, and the zone abbreviations of
+/// Ruby's table that Jekyll's `Time.parse` knows (`CST` is US Central, -06:00).
 fn parse_offset(text: &str) -> Option<FixedOffset> {
-    if text == "Z" || text.eq_ignore_ascii_case("UTC") || text.eq_ignore_ascii_case("GMT") {
-        return FixedOffset::east_opt(0);
+    let hours = match text.to_ascii_uppercase().as_str() {
+        "Z" | "UTC" | "GMT" | "UT" => Some(0),
+        "EST" => Some(-5),
+        "EDT" | "AST" => Some(-4),
+        "CST" => Some(-6),
+        "CDT" => Some(-5),
+        "MST" => Some(-7),
+        "MDT" => Some(-6),
+        "PST" => Some(-8),
+        "PDT" => Some(-7),
+        "CET" | "BST" => Some(1),
+        "CEST" | "EET" => Some(2),
+        "EEST" => Some(3),
+        "JST" => Some(9),
+        _ => None,
+    };
+    if let Some(h) = hours {
+        return FixedOffset::east_opt(h * 3600);
     }
     let (sign, rest) = match text.as_bytes().first()? {
         b'+' => (1, &text[1..]),
@@ -88,6 +105,10 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
 /// Ruby's `Time.parse` allows.
 pub fn parse_date(text: &str, zone: SiteZone) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
+    if text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        // `Mon, 28 Mar 2022 10:00:00 +0200` (RFC 2822, as Ruby reads it).
+        return DateTime::parse_from_rfc2822(text).ok();
+    }
     let date_end = text
         .find(|c: char| c.is_whitespace() || c == 'T' || c == 't')
         .unwrap_or(text.len());
@@ -311,6 +332,15 @@ mod tests {
             Some("2022-02-24T09:05:06+08:00")
         );
         assert_eq!(atom("2022/03/27 10:00").as_deref(), Some("2022-03-27T10:00:00+08:00"));
+        assert_eq!(
+            atom("Mon, 28 Mar 2022 10:00:00 +0200").as_deref(),
+            Some("2022-03-28T10:00:00+02:00")
+        );
+        // Ruby's zone table: CST is US Central.
+        assert_eq!(
+            atom("2021-12-01 13:33:50 CST").as_deref(),
+            Some("2021-12-01T13:33:50-06:00")
+        );
     }
 
     #[test]

@@ -398,7 +398,7 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
             slug: slug.clone(),
             permalink: scalar(map.get("permalink")).filter(|p| !p.trim().is_empty()),
             date: jekyll_date(map, parsed.yaml),
-            categories: None,
+            categories: nested_categories(map, rel),
         }
     };
     Some(Post {
@@ -470,11 +470,11 @@ fn is_draft(rel: &str) -> bool {
 }
 
 /// Jekyll's `slug` for a file: the name after the date prefix without
-/// extension and trailing dots (a draft's whole name without extension).
+/// extension and trailing dots (an undated draft's whole name without extension).
 fn file_slug(rel: &str) -> String {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     match post_file_name(name) {
-        Some((_, slug)) if !is_draft(rel) => crate::permalink::file_slug(slug).to_string(),
+        Some((_, slug)) => crate::permalink::file_slug(slug).to_string(),
         _ => file_stem(rel).to_string(),
     }
 }
@@ -573,6 +573,54 @@ fn categories(map: &Mapping, folders: Vec<Box<str>>) -> Vec<Box<str>> {
     push_terms(&mut out, map.get("categories"), true);
     push_terms(&mut out, map.get("category"), false);
     out
+}
+
+/// A list inside the `categories` list: Jekyll makes the inner list one
+/// more category, written as Ruby prints it (`["x", "y"]`), before its
+/// items. `None` when there is no inner list (the usual case).
+fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Box<str>>> {
+    let Some(Value::Sequence(items)) = map.get("categories") else {
+        return None;
+    };
+    if !items.iter().any(Value::is_sequence) {
+        return None;
+    }
+    fn inspect(value: &Value) -> String {
+        match value {
+            Value::Sequence(items) => format!("[{}]", items.iter().map(inspect).collect::<Vec<_>>().join(", ")),
+            Value::String(s) => format!("{s:?}"),
+            Value::Null => "nil".to_string(),
+            other => scalar(Some(other)).unwrap_or_default(),
+        }
+    }
+    fn flatten(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Sequence(items) => items.iter().for_each(|i| flatten(i, out)),
+            other => out.extend(scalar(Some(other))),
+        }
+    }
+    // Ruby's `to_s`: an inner list prints as its `inspect`, the rest as text.
+    let mut names: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            Value::Sequence(_) => inspect(i),
+            other => scalar(Some(other)).unwrap_or_default(),
+        })
+        .collect();
+    items.iter().for_each(|i| flatten(i, &mut names));
+    let mut out = path_categories(rel);
+    names.iter().for_each(|n| {
+        if !n.is_empty() && !out.iter().any(|o| **o == **n) {
+            out.push(n.as_str().into());
+        }
+    });
+    let singular = categories(map, Vec::new());
+    for c in singular {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// Jekyll's tags: `tag` when present (one name, or a list) replaces
