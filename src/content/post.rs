@@ -204,11 +204,14 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             });
         }
         Err(ParseError::Yaml { line, message }) => {
-            return reject(
-                diags,
-                Some(line),
-                format!("{message}; Jekyll cannot read it either and publishes the post at a URL made from the build date, which changes with every build, so there is no stable page to link to"),
-            );
+            // Front matter Ruby's YAML reader refuses too (feedgen's size
+            // and depth limits are feedgen's own).
+            let jekyll = if message.starts_with("front matter is not valid YAML") || message.contains("not a mapping") {
+                "; Jekyll cannot read it either and publishes the post at a URL made from the build date, which changes with every build, so there is no stable page to link to"
+            } else {
+                ""
+            };
+            return reject(diags, Some(line), format!("{message}{jekyll}"));
         }
     };
     let Parsed {
