@@ -200,7 +200,7 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
             n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
         };
         note.message = format!(
-            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} later and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
+            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
             unquoted.len(),
             if unquoted.len() == 1 { " has" } else { "s have" },
             zone_shift(config)
