@@ -97,6 +97,7 @@ fn open_output(config: &Config, mode: Mode) -> Result<Output> {
 fn read_settings(config: &Config) -> u64 {
     Fingerprint::new()
         .add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(crate::content::READ_RULES.as_bytes())
         .add(config.content_dir.display().to_string().as_bytes())
         .add(format!("{:?}", config.site.zone).as_bytes())
         .add_u64(config.max_file_size)

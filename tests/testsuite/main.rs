@@ -9,10 +9,12 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
-//! - `index`: rebuilds that reuse the rebuild index equal clean builds.
+//! - `index`: rebuilds that reuse the rebuild index equal clean builds;
+//! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file.
 
 mod bad_input;
 mod feeds;
 mod harness;
 mod index;
+mod jekyll;
 mod safety;
