@@ -91,7 +91,13 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                     continue;
                 }
                 _ => {
-                    if is_post_name(path) {
+                    // Only a would-be post is worth a word; pages get none.
+                    let under_posts = path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .components()
+                        .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
+                    if is_post_name(path) && under_posts {
                         let message = "symlink points outside the content folder (or nowhere); not followed";
                         found
                             .diagnostics
