@@ -15,7 +15,7 @@ use post::{Outcome, Post, PostMeta, ReadRules};
 
 /// Names the rules files are read by: part of the rebuild index's
 /// fingerprint, so records read under older rules are never reused.
-pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; 2026-12";
+pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; records with jekyll_time";
 
 /// A post file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

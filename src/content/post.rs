@@ -19,6 +19,11 @@ pub struct PostMeta {
     pub tags: Vec<Box<str>>,
     /// `published: false` or `published:` with no value (Jekyll hides both).
     pub unpublished: bool,
+    /// The instant Jekyll reads as the post's date (epoch seconds): it
+    /// decides whether the post is "future" to Jekyll, so feeds never link
+    /// to a page Jekyll has not published yet. Differs from `date` for an
+    /// unquoted offset-less date (UTC to Jekyll) and a blank line before `---`.
+    pub jekyll_time: i64,
     /// The body nests too deep to publish as HTML and is published as its
     /// text: decided once, when the post is read, from the HTML its
     /// Markdown really builds.
@@ -39,7 +44,7 @@ impl PostMeta {
     /// Whether the post is published (Jekyll's rules: only the site's
     /// switches count; a post's own `future: true` is not a Jekyll key).
     pub fn is_visible(&self, rules: Publishing) -> bool {
-        (!self.unpublished || rules.unpublished) && (rules.future || self.date <= rules.now)
+        (!self.unpublished || rules.unpublished) && (rules.future || self.jekyll_time <= rules.now.timestamp())
     }
 }
 
@@ -194,9 +199,11 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             };
             warn(diags, Some(line), message);
             let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+            let date = rules.zone.localize(day.and_time(NaiveTime::MIN));
             return Outcome::Post(PostMeta {
                 path: rel.into(),
-                date: rules.zone.localize(day.and_time(NaiveTime::MIN)),
+                date,
+                jekyll_time: date.timestamp(),
                 categories: path_categories(rel),
                 tags: Vec::new(),
                 unpublished: false,
@@ -349,9 +356,15 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         );
     }
 
+    let jekyll_date = match jekyll_reading_date(map, yaml, rel, parsed.hidden_from_jekyll) {
+        LinkDate::AsFeed => date,
+        LinkDate::Instant(d) => d,
+        LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
+    };
     Outcome::Post(PostMeta {
         path: rel.into(),
         date,
+        jekyll_time: jekyll_date.timestamp(),
         categories: categories(map, path_categories(rel)),
         tags: tags(map),
         unpublished: matches!(map.get("published"), Some(Value::Null | Value::Bool(false))),
@@ -390,9 +403,10 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
     let map = &parsed.map;
     let body = parsed.body;
     let slug = scalar(map.get("slug")).unwrap_or_else(|| file_slug(rel));
+    let date = jekyll_reading_date(map, parsed.yaml, rel, parsed.hidden_from_jekyll);
     let jekyll = if parsed.hidden_from_jekyll {
         JekyllReading {
-            date: file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight),
+            date,
             categories: Some(path_categories(rel)),
             ..file_reading()
         }
@@ -400,7 +414,7 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
         JekyllReading {
             slug: slug.clone(),
             permalink: scalar(map.get("permalink")).filter(|p| !p.trim().is_empty()),
-            date: jekyll_date(map, parsed.yaml),
+            date,
             categories: nested_categories(map, rel),
         }
     };
@@ -422,6 +436,16 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
         body: published_body(body),
         markdown: is_markdown(rel),
     })
+}
+
+/// The date Jekyll reads: the file-name date when it sees no front matter
+/// (a blank line before `---`), else [`jekyll_date`].
+fn jekyll_reading_date(map: &Mapping, yaml: &str, rel: &str, hidden_from_jekyll: bool) -> LinkDate {
+    if hidden_from_jekyll {
+        file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
+    } else {
+        jekyll_date(map, yaml)
+    }
 }
 
 /// The date Jekyll's URL uses: an unquoted offset-less timestamp is UTC

@@ -45,6 +45,7 @@ impl Index {
                     w.u64(m.date.timestamp() as u64);
                     w.u64(i64::from(m.date.offset().local_minus_utc()) as u64);
                     w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
+                    w.u64(m.jekyll_time as u64);
                     w.list(&m.categories);
                     w.list(&m.tags);
                 }
@@ -93,9 +94,11 @@ impl Index {
                     let offset = FixedOffset::east_opt(i32::try_from(r.u64()? as i64).ok()?)?;
                     let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
                     let flags = r.u8()?;
+                    let jekyll_time = r.u64()? as i64;
                     Outcome::Post(PostMeta {
                         path: rel.as_str().into(),
                         date,
+                        jekyll_time,
                         categories: r.list()?,
                         tags: r.list()?,
                         unpublished: flags & 1 != 0,
@@ -199,6 +202,7 @@ mod tests {
         let meta = PostMeta {
             path: "_posts/a.md".into(),
             date,
+            jekyll_time: date.timestamp() + 8 * 3600,
             categories: vec!["emnews".into(), "上海·证券".into()],
             tags: vec!["东财滚动新闻".into()],
             unpublished: false,

@@ -196,6 +196,13 @@ fn jekylls_site_switches_decide_what_is_published() {
         "---\ntitle: String false\npublished: \"false\"\n---\nx\n",
     );
     s.put("_drafts/a-draft.md", "---\ntitle: Draft\ndate: 2022-05-06\n---\nx\n");
+    // Written 20:00 in Shanghai (before "now", 2030-01-01 00:00 +0800), but
+    // unquoted without offset: 20:00 UTC to Jekyll, after "now". Jekyll has
+    // no page for it yet, so the feeds do not link to it either.
+    s.put(
+        "_posts/2029-12-31-utc-future.md",
+        "---\ntitle: UTC future\ndate: 2029-12-31 20:00:00\n---\nx\n",
+    );
     let titles = |out: &str| -> Vec<String> {
         let mut t: Vec<String> = items(&s.path(out).join("atom.xml"))
             .into_iter()
@@ -211,7 +218,14 @@ fn jekylls_site_switches_decide_what_is_published() {
     s.build_into("switched", &[]).expect_code(0);
     assert_eq!(
         titles("switched"),
-        ["Draft", "Future", "Hidden", "Published null", "String false"]
+        [
+            "Draft",
+            "Future",
+            "Hidden",
+            "Published null",
+            "String false",
+            "UTC future"
+        ]
     );
 }
 
