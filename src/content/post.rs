@@ -981,6 +981,8 @@ mod tests {
         let (out, diags) = scan_text(text, "_posts/2021-12-01-a.md");
         let Outcome::Post(m) = out else { panic!("not published") };
         assert_eq!(m.date.to_rfc3339(), "2021-12-01T13:33:50+08:00");
+        // "Future" is decided on Jekyll's reading, 8 hours later.
+        assert_eq!(m.jekyll_time, m.date.timestamp() + 8 * 3600);
         assert_eq!(
             diags,
             vec![format!("_posts/2021-12-01-a.md:3: note: {UNQUOTED_DATE_NOTE}")]
