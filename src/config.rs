@@ -125,6 +125,10 @@ pub struct Config {
     /// Posts dated after this are not published (unless `future: true`).
     pub now: DateTime<FixedOffset>,
     pub drafts: bool,
+    /// Jekyll's `future: true`: posts dated after `now` are published.
+    pub future: bool,
+    /// Jekyll's `unpublished: true`: `published: false` posts are published.
+    pub unpublished: bool,
     pub strict: bool,
     pub max_file_size: u64,
     pub only: Only,
@@ -294,7 +298,10 @@ impl Config {
             formats,
             limit,
             now,
-            drafts: flags.drafts,
+            // Jekyll's switches, truthy as in Ruby (anything but false/null).
+            drafts: flags.drafts || jekyll_switch(&map, "show_drafts"),
+            future: jekyll_switch(&map, "future"),
+            unpublished: jekyll_switch(&map, "unpublished"),
             strict: flags.strict,
             max_file_size,
             only: flags.only,
@@ -310,6 +317,11 @@ fn read_mapping(file: &Path) -> Result<Mapping> {
         DocumentError::Invalid(why) => anyhow::anyhow!("{} is not valid YAML: {why}", file.display()),
         DocumentError::NotAMapping => anyhow::anyhow!("{} is not a YAML mapping", file.display()),
     })
+}
+
+/// A Jekyll `_config.yml` switch: on unless missing, `false` or null.
+fn jekyll_switch(map: &Mapping, key: &str) -> bool {
+    !matches!(map.get(key), None | Some(Value::Null | Value::Bool(false)))
 }
 
 /// A scalar setting as text, read as front matter is.

@@ -238,15 +238,16 @@ mod tests {
     use chrono::TimeZone;
 
     fn post(path: &str, hour: u32, cats: &[&str]) -> PostMeta {
+        let date = FixedOffset::east_opt(8 * 3600)
+            .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, hour, 0, 0).single())
+            .expect("date");
         PostMeta {
             path: path.into(),
-            date: FixedOffset::east_opt(8 * 3600)
-                .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, hour, 0, 0).single())
-                .expect("date"),
+            date,
+            jekyll_time: date.timestamp(),
             categories: cats.iter().map(|c| Box::from(*c)).collect(),
             tags: Vec::new(),
             unpublished: false,
-            future: false,
             plain_text: false,
         }
     }

@@ -1,32 +1,89 @@
-//! Where a post lives on the site: Jekyll permalink styles expanded for a
-//! post, joined with the site `url` and `baseurl`, percent-encoded to ASCII.
+//! Where a post lives on the site, as Jekyll 4.3 decides it: permalink
+//! styles and patterns expanded for a post (Jekyll's `slugify`, category
+//! and sanitizing rules), the file Jekyll writes for that URL, and the
+//! absolute link to it (site `url` + `baseurl`, percent-encoded to ASCII).
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+use regex::Regex;
 
 /// The pieces of a post its permalink is made from.
 pub struct PermalinkParts<'a> {
     pub categories: &'a [Box<str>],
-    /// The post date, in the site's zone (as Jekyll builds URLs).
+    /// The post date as Jekyll reads it, in the site's zone.
     pub date: DateTime<FixedOffset>,
-    /// `:title`: the file name without date prefix and extension, or the
-    /// front-matter `slug`.
+    /// Jekyll's `slug` data: the front-matter `slug`, else the file name
+    /// after the date prefix (see [`file_slug`]).
     pub slug: &'a str,
+    /// The file name without its extension (`:name`).
+    pub name: &'a str,
 }
 
-/// Expand a Jekyll permalink style or pattern for a post. The result is a
-/// site-relative path starting with `/`, not yet encoded.
-pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
-    let pattern = match style {
+/// How [`slugify`] treats characters (Jekyll's `slugify` modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlugMode {
+    /// Keeps letters, marks and decimal digits only.
+    Default,
+    /// Also keeps `._~!$&'()+,;=@` (what `:title` uses).
+    Pretty,
+}
+
+/// Jekyll's `Utils.slugify`: every run of characters the mode does not
+/// keep becomes one `-`, one leading and one trailing `-` are dropped, and
+/// the result is lower-cased unless `cased`.
+pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
+    static DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}]+").ok());
+    static PRETTY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+").ok());
+    let re = match mode {
+        SlugMode::Default => &*DEFAULT,
+        SlugMode::Pretty => &*PRETTY,
+    };
+    let Some(re) = re else { return text.to_string() };
+    let replaced = re.replace_all(text, "-");
+    let trimmed = replaced.strip_prefix('-').unwrap_or(&replaced);
+    let trimmed = trimmed.strip_suffix('-').unwrap_or(trimmed);
+    if cased {
+        trimmed.to_string()
+    } else {
+        trimmed.to_lowercase()
+    }
+}
+
+/// The file-name part Jekyll uses as a post's `slug` when the front matter
+/// has none: the stem after the `YYYY-MM-DD-` prefix, trailing dots
+/// dropped (`2022-01-02-dots..` → `dots`).
+pub fn file_slug(stem_after_date: &str) -> &str {
+    stem_after_date.trim_end_matches('.')
+}
+
+/// A file's name without folders and extension (`:name`).
+pub fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The pattern of a Jekyll permalink style; anything else is a pattern.
+fn pattern_of(style: &str) -> &str {
+    match style {
         "date" | "" => "/:categories/:year/:month/:day/:title:output_ext",
         "pretty" => "/:categories/:year/:month/:day/:title/",
         "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
         "weekdate" => "/:categories/:year/W:week/:short_day/:title:output_ext",
         "none" => "/:categories/:title:output_ext",
         custom => custom,
-    };
+    }
+}
+
+/// Expand a Jekyll permalink style or pattern for a post: the post's URL
+/// path as Jekyll builds it, percent-decoded (so it names the file Jekyll
+/// writes, see [`destination`]). Starts with `/`.
+pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
+    let pattern = pattern_of(style);
     let d = parts.date;
-    // Jekyll lower-cases categories and keeps each once.
+    // `:categories`: each lower-cased, kept once after lower-casing, joined
+    // with `/`; not slugified.
     let mut lowered: Vec<String> = Vec::with_capacity(parts.categories.len());
     for c in parts.categories {
         let c = c.to_lowercase();
@@ -34,14 +91,14 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
             lowered.push(c);
         }
     }
-    let categories = lowered.join("/");
     let mut out = String::with_capacity(pattern.len() + 64);
     let mut rest = pattern;
+    // Placeholder names are `[a-z_]+`, as in Jekyll's URL#generate_url_from_drop.
     while let Some(i) = rest.find(':') {
-        out.push_str(&rest[..i]);
+        out.push_str(&decoded(&rest[..i]));
         let after = &rest[i + 1..];
         let name_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
             .unwrap_or(after.len());
         let name = &after[..name_len];
         let value = match name {
@@ -55,13 +112,23 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
             "i_day" => d.day().to_string(),
             "y_day" => format!("{:03}", d.ordinal()),
             "week" => format!("{:02}", d.iso_week().week()),
+            "w_year" => d.iso_week().year().to_string(),
+            "w_day" => d.weekday().number_from_monday().to_string(),
             "short_day" => d.format("%a").to_string(),
             "long_day" => d.format("%A").to_string(),
             "hour" => format!("{:02}", d.hour()),
             "minute" => format!("{:02}", d.minute()),
             "second" => format!("{:02}", d.second()),
-            "title" | "slug" | "name" => parts.slug.to_string(),
-            "categories" => categories.clone(),
+            "title" => slugify(parts.slug, SlugMode::Pretty, true),
+            "slug" => slugify(parts.slug, SlugMode::Default, false),
+            "name" => slugify(parts.name, SlugMode::Default, false),
+            "categories" => lowered.join("/"),
+            "slugified_categories" => lowered
+                .iter()
+                .map(|c| slugify(c, SlugMode::Default, false))
+                .collect::<Vec<_>>()
+                .join("/"),
+            "collection" => "posts".to_string(),
             "output_ext" => ".html".to_string(),
             _ => {
                 out.push(':');
@@ -73,27 +140,54 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
         out.push_str(&value);
         rest = &after[name_len..];
     }
-    out.push_str(rest);
-    collapse_slashes(&out)
+    out.push_str(&decoded(rest));
+    sanitize(&out)
 }
 
-/// One leading `/`, no empty, `.` or `..` segments (Jekyll strips them too,
-/// so a category named `..` cannot climb out of the site), and a trailing
-/// `/` kept when the pattern had one.
-fn collapse_slashes(path: &str) -> String {
-    let segments: Vec<&str> = path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
-        .collect();
-    let mut out = String::with_capacity(path.len() + 1);
-    for segment in &segments {
-        out.push('/');
-        out.push_str(segment);
+/// Literal pattern text as the file name Jekyll writes reads it.
+fn decoded(text: &str) -> std::borrow::Cow<'_, str> {
+    percent_decode_str(text).decode_utf8_lossy()
+}
+
+/// Jekyll's `URL#sanitize_url`: `..` becomes `/`, `./` goes, runs of `/`
+/// become one. So no category or slug climbs out of the site (`..` is
+/// gone), and `v1.` + `/2022` reads `v12022`, as on the real site.
+fn sanitize(path: &str) -> String {
+    let mut out = format!("/{path}").replace("..", "/").replace("./", "");
+    let mut squeezed = String::with_capacity(out.len());
+    let mut previous = '\0';
+    for c in out.drain(..) {
+        if !(c == '/' && previous == '/') {
+            squeezed.push(c);
+        }
+        previous = c;
     }
-    if path.ends_with('/') || segments.is_empty() {
-        out.push('/');
+    squeezed
+}
+
+/// The file Jekyll writes for a (decoded) URL path, relative to the
+/// output folder: `…/` gets `index.html`, anything not ending in `.html`
+/// gets `.html` (`Document#destination`). The conformance check
+/// (`conformance/checks/30-jekyll`) applies the same rule to real builds.
+#[cfg(test)]
+pub fn destination(path: &str) -> String {
+    let rel = path.trim_start_matches('/');
+    if path.ends_with('/') {
+        format!("{rel}index.html")
+    } else if rel.ends_with(".html") {
+        rel.to_string()
+    } else {
+        format!("{rel}.html")
     }
-    out
+}
+
+/// The absolute link to a (decoded) URL path: the site root, then the path
+/// with everything outside RFC 3986's path characters percent-encoded,
+/// upper-case hex, as Jekyll's `absolute_url` writes it. Two deliberate
+/// differences keep the link on the file Jekyll wrote: no Unicode NFKC
+/// (`ＡＢＣ` stays `ＡＢＣ`), and `?` is `%3F`.
+pub fn link(root: &str, path: &str) -> String {
+    format!("{root}{}", encode_path(path))
 }
 
 /// Bytes a path segment keeps as written: unreserved characters and
@@ -151,14 +245,25 @@ pub fn encode_url(url: &str) -> String {
     utf8_percent_encode(url, WRITTEN_URL).to_string()
 }
 
-/// Site root: `url` + `baseurl`, without a trailing slash.
+/// Site root: `url` + `baseurl`, without a trailing slash. Scheme and
+/// host are lower-cased and a default port dropped, as Jekyll's
+/// `absolute_url` does; `baseurl` loses its trailing `/` (Jekyll's
+/// `chomp`), and so does `url` (Jekyll would keep it and write `//`).
 pub fn site_root(url: &str, baseurl: &str) -> String {
     let url = url.trim().trim_end_matches('/');
-    let base = baseurl.trim().trim_matches('/');
+    let url = match url::Url::parse(url) {
+        Ok(parsed) if parsed.has_host() => {
+            let path = parsed.path().trim_end_matches('/');
+            format!("{}{path}", parsed.origin().ascii_serialization())
+        }
+        _ => url.to_string(),
+    };
+    let base = baseurl.trim().trim_end_matches('/');
     if base.is_empty() {
-        url.to_string()
+        url
     } else {
-        format!("{url}/{}", encode_path(base))
+        let base = base.strip_prefix('/').unwrap_or(base);
+        format!("{url}/{}", encode_path(&decoded(base)))
     }
 }
 
@@ -171,7 +276,12 @@ mod tests {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        PermalinkParts { categories, date, slug }
+        PermalinkParts {
+            categories,
+            date,
+            slug,
+            name: slug,
+        }
     }
 
     #[test]
@@ -254,5 +364,80 @@ mod tests {
     fn site_roots() {
         assert_eq!(site_root("https://a.example/", ""), "https://a.example");
         assert_eq!(site_root("https://a.example", "/blog/"), "https://a.example/blog");
+        assert_eq!(site_root("https://a.example/", "/blog"), "https://a.example/blog");
+        assert_eq!(site_root("HTTPS://Example.COM:443", "blog"), "https://example.com/blog");
+        assert_eq!(
+            site_root("http://a.example:8080/site", ""),
+            "http://a.example:8080/site"
+        );
+        assert_eq!(
+            site_root("https://a.example", "/博客"),
+            "https://a.example/%E5%8D%9A%E5%AE%A2"
+        );
+    }
+
+    /// Jekyll 4.3.1's answers (research fixtures `slugs`).
+    #[test]
+    fn slugify_like_jekyll() {
+        let pretty = |s: &str| slugify(s, SlugMode::Pretty, true);
+        assert_eq!(pretty("hello world & more!"), "hello-world-&-more!");
+        assert_eq!(pretty("Upper Case Title"), "Upper-Case-Title");
+        assert_eq!(pretty("what?"), "what");
+        assert_eq!(pretty("c#-sharp"), "c-sharp");
+        assert_eq!(pretty("100%-sure"), "100-sure");
+        assert_eq!(pretty("multiple   spaces"), "multiple-spaces");
+        assert_eq!(pretty("-leading-and-trailing-"), "leading-and-trailing");
+        assert_eq!(pretty("full（width）｜bar"), "full-width-bar");
+        assert_eq!(pretty("quote's \"double\""), "quote's-double");
+        assert_eq!(pretty("brackets[1](2){3}"), "brackets-1-(2)-3");
+        assert_eq!(pretty("中文 标题"), "中文-标题");
+        assert_eq!(pretty("dots.in.name"), "dots.in.name");
+        assert_eq!(pretty(file_slug("trailing dots...")), "trailing-dots");
+        assert_eq!(
+            slugify("Hello World & More!", SlugMode::Default, false),
+            "hello-world-more"
+        );
+        assert_eq!(slugify("café 中文", SlugMode::Default, false), "café-中文");
+    }
+
+    #[test]
+    fn placeholders_and_sanitizing() {
+        let cats: Vec<Box<str>> = vec![
+            "News".into(),
+            "news".into(),
+            "with space".into(),
+            "Q?".into(),
+            "a/b".into(),
+        ];
+        let p = parts(&cats, "hello world & more!");
+        assert_eq!(
+            expand("date", &p),
+            "/news/with space/q?/a/b/2021/12/08/hello-world-&-more!.html"
+        );
+        let cats: Vec<Box<str>> = vec!["v1.".into()];
+        assert_eq!(expand("date", &parts(&cats, "x")), "/v12021/12/08/x.html");
+        // A front-matter slug keeps its trailing dot; the sanitizer eats `./`.
+        assert_eq!(expand("date", &parts(&[], "你好 世界.")), "/2021/12/08/你好-世界/html");
+        assert_eq!(expand("pretty", &parts(&[], "你好 世界.")), "/2021/12/08/你好-世界");
+        assert_eq!(
+            expand("/Fixed%20Path/页面.html", &parts(&[], "x")),
+            "/Fixed Path/页面.html"
+        );
+        assert_eq!(expand("weekdate", &parts(&[], "x")), "/2021/W49/Wed/x.html");
+        assert_eq!(
+            expand("/news/:slug:output_ext", &parts(&[], "Hello World")),
+            "/news/hello-world.html"
+        );
+    }
+
+    #[test]
+    fn destinations_and_links() {
+        assert_eq!(destination("/a/b/"), "a/b/index.html");
+        assert_eq!(destination("/a/b.html"), "a/b.html");
+        assert_eq!(destination("/p/2022/x"), "p/2022/x.html");
+        assert_eq!(
+            link("https://a.example", "/q?/c#/100%/ＡＢＣ.html"),
+            "https://a.example/q%3F/c%23/100%25/%EF%BC%A1%EF%BC%A2%EF%BC%A3.html"
+        );
     }
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode, Verbosity};
-use crate::content::post::{Outcome, PostMeta, ReadRules};
+use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, shown_path, Record};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model;
@@ -105,6 +105,7 @@ fn open_output(config: &Config, mode: Mode) -> Result<Output> {
 fn read_settings(config: &Config) -> u64 {
     Fingerprint::new()
         .add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(crate::content::READ_RULES.as_bytes())
         .add(config.content_dir.display().to_string().as_bytes())
         .add(format!("{:?}", config.site.zone).as_bytes())
         .add_u64(config.max_file_size)
@@ -124,10 +125,21 @@ impl Collection {
         self.records
             .iter()
             .filter_map(|r| match &r.scanned.outcome {
-                Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(config.now) => Some((meta, r.hash)),
+                Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(publishing(config)) => {
+                    Some((meta, r.hash))
+                }
                 _ => None,
             })
             .unzip()
+    }
+}
+
+/// The site's publishing switches.
+fn publishing(config: &Config) -> Publishing {
+    Publishing {
+        now: config.now,
+        future: config.future,
+        unpublished: config.unpublished,
     }
 }
 
@@ -160,6 +172,7 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
         diagnostics: found.diagnostics,
         ..Report::default()
     };
+    let mut unquoted = Vec::new();
     for r in &records {
         let warned = r.scanned.diagnostics.iter().any(|d| d.severity == Severity::Warning);
         let strict = is_rejected(config, r);
@@ -167,7 +180,7 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
             Outcome::NotAPost => {}
             Outcome::Rejected => report.rejected += 1,
             Outcome::Post(_) if strict => report.rejected += 1,
-            Outcome::Post(meta) if !meta.is_visible(config.now) => report.excluded += 1,
+            Outcome::Post(meta) if !meta.is_visible(publishing(config)) => report.excluded += 1,
             Outcome::Post(_) => {
                 report.published += 1;
                 report.recovered += usize::from(warned);
@@ -177,6 +190,10 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
             report.read += 1;
         }
         for d in &r.scanned.diagnostics {
+            if d.message == UNQUOTED_DATE_NOTE {
+                unquoted.push(d);
+                continue;
+            }
             let mut d = d.clone();
             if strict && d.severity == Severity::Warning {
                 d.severity = Severity::Error;
@@ -185,7 +202,37 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
             report.diagnostics.push(d);
         }
     }
+    if let Some(first) = unquoted.first() {
+        let mut note = (*first).clone();
+        let others = match unquoted.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
+        };
+        note.message = format!(
+            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
+            unquoted.len(),
+            if unquoted.len() == 1 { " has" } else { "s have" },
+            zone_shift(config)
+        );
+        report.diagnostics.push(note);
+    }
     Collection { records, report }
+}
+
+/// How far the site zone is from UTC, in words, for the unquoted-date note.
+fn zone_shift(config: &Config) -> String {
+    let offset = config.site.zone.at(config.now).offset().local_minus_utc();
+    let (hours, minutes) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+    let amount = if minutes == 0 {
+        format!("{hours} h")
+    } else {
+        format!("{hours} h {minutes} min")
+    };
+    match offset {
+        0 => "no later".to_string(),
+        o if o > 0 => format!("{amount} later"),
+        _ => format!("{amount} earlier"),
+    }
 }
 
 /// Say what a long step is doing, on a terminal only.

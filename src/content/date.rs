@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
+use regex::Regex;
+use std::sync::LazyLock;
 
 /// The site's zone for dates written without an offset.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,8 +23,9 @@ impl SiteZone {
         name.parse::<Tz>().ok().map(SiteZone::Iana)
     }
 
-    /// Place a wall-clock time in this zone. In a DST gap the time is moved
-    /// forward by the gap; in an overlap the earlier instant wins.
+    /// Place a wall-clock time in this zone as Ruby's `Time.parse` does for
+    /// Jekyll: in a DST gap the time moves forward by an hour; in an
+    /// overlap the later (standard-time) instant wins.
     pub fn localize(&self, naive: NaiveDateTime) -> DateTime<FixedOffset> {
         match self {
             SiteZone::Fixed(offset) => match offset.from_local_datetime(&naive) {
@@ -32,7 +35,7 @@ impl SiteZone {
             SiteZone::Iana(tz) => {
                 let fixed = |d: DateTime<Tz>| d.fixed_offset();
                 match tz.from_local_datetime(&naive) {
-                    LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => fixed(d),
+                    LocalResult::Single(d) | LocalResult::Ambiguous(_, d) => fixed(d),
                     LocalResult::None => {
                         let later = naive + chrono::Duration::hours(1);
                         match tz.from_local_datetime(&later) {
@@ -54,10 +57,27 @@ impl SiteZone {
     }
 }
 
-/// `+0800`, `+08:00`, `-05`, `Z`, `UTC`.
+/// `+0800`, `+08:00`, `-05`, `Z`, `UTC`, and the zone abbreviations of
+/// Ruby's table that Jekyll's `Time.parse` knows (`CST` is US Central, -06:00).
 fn parse_offset(text: &str) -> Option<FixedOffset> {
-    if text == "Z" || text.eq_ignore_ascii_case("UTC") || text.eq_ignore_ascii_case("GMT") {
-        return FixedOffset::east_opt(0);
+    let hours = match text.to_ascii_uppercase().as_str() {
+        "Z" | "UTC" | "GMT" | "UT" => Some(0),
+        "EST" => Some(-5),
+        "EDT" | "AST" => Some(-4),
+        "CST" => Some(-6),
+        "CDT" => Some(-5),
+        "MST" => Some(-7),
+        "MDT" => Some(-6),
+        "PST" => Some(-8),
+        "PDT" => Some(-7),
+        "CET" | "BST" => Some(1),
+        "CEST" | "EET" => Some(2),
+        "EEST" => Some(3),
+        "JST" => Some(9),
+        _ => None,
+    };
+    if let Some(h) = hours {
+        return FixedOffset::east_opt(h * 3600);
     }
     let (sign, rest) = match text.as_bytes().first()? {
         b'+' => (1, &text[1..]),
@@ -80,14 +100,20 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
 }
 
 /// Parse a front-matter date. Returns `None` for anything unusable
-/// (`date:  +0800`, `soon`, `2021-13-45`).
+/// (`date:  +0800`, `soon`, `2021-13-45`). Numbers need no zero padding
+/// (`2022-2-24 9:05:06 +0800`), and `/` may separate the date's parts, as
+/// Ruby's `Time.parse` allows.
 pub fn parse_date(text: &str, zone: SiteZone) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
-    if text.len() < 10 || !text.is_char_boundary(10) {
-        return None;
+    if text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        // `Mon, 28 Mar 2022 10:00:00 +0200` (RFC 2822, as Ruby reads it).
+        return DateTime::parse_from_rfc2822(text).ok();
     }
-    let date = NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok()?;
-    let rest = &text[10..];
+    let date_end = text
+        .find(|c: char| c.is_whitespace() || c == 'T' || c == 't')
+        .unwrap_or(text.len());
+    let date = parse_day(&text[..date_end])?;
+    let rest = text[date_end..].trim_start();
     let rest = rest
         .strip_prefix('T')
         .or_else(|| rest.strip_prefix('t'))
@@ -110,21 +136,82 @@ pub fn parse_date(text: &str, zone: SiteZone) -> Option<DateTime<FixedOffset>> {
     offset.from_local_datetime(&naive).single()
 }
 
-/// `18:58:11`, `18:58`, `18:58:11.123` (fractions are dropped: feeds show
-/// whole seconds).
-fn parse_time(text: &str) -> Option<NaiveTime> {
-    let whole = text.split(['.', ',']).next().unwrap_or(text);
-    NaiveTime::parse_from_str(whole, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(whole, "%H:%M"))
-        .ok()
+/// `2021-12-15`, `2022-2-4`, `2022/03/27`: four-digit year, month and day
+/// of one or two digits.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let sep = if text.contains('/') { '/' } else { '-' };
+    let mut parts = text.split(sep);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let ok = |p: &str, max: usize| (1..=max).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || y.len() != 4 || !ok(y, 4) || !ok(m, 2) || !ok(d, 2) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-/// The `YYYY-MM-DD` prefix of a post's file name, if it has one.
+/// `18:58:11`, `9:05:06`, `18:58`, `18:58:11.123` (fractions are dropped:
+/// feeds show whole seconds).
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    let whole = text.split(['.', ',']).next().unwrap_or(text);
+    let mut parts = whole.split(':');
+    let h = parts.next()?;
+    let m = parts.next()?;
+    let s = parts.next().unwrap_or("0");
+    let ok = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !ok(h) || m.len() != 2 || !ok(m) || !ok(s) {
+        return None;
+    }
+    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, s.parse().ok()?)
+}
+
+/// Whether a front-matter `date` value, as written in the file, is what
+/// Ruby's YAML reader (Psych) turns into a timestamp without a zone: an
+/// unquoted `2021-12-01 13:33:50` (padding optional, fraction allowed).
+/// Jekyll then takes the wall time as UTC, not as the site's zone.
+pub fn is_zoneless_yaml_timestamp(raw: &str) -> bool {
+    static TIME: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?$").ok());
+    let raw = raw.trim();
+    let raw = raw.split_once(" #").map_or(raw, |(value, _)| value.trim_end());
+    TIME.as_ref().is_some_and(|re| re.is_match(raw))
+}
+
+/// What the `YYYY-MM-DD-` part of a post's file name means to Jekyll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileDate {
+    /// A day; out-of-range days roll over as in Ruby (`2022-02-30` is March 2).
+    Day(NaiveDate),
+    /// A month or day Ruby refuses: Jekyll stops the whole build.
+    Invalid,
+}
+
+/// A post's file name as Jekyll's `DATE_FILENAME_MATCHER` reads it:
+/// `(\d{2,4}-\d{1,2}-\d{1,2})-(slug)(.ext)`. `None`: not a post to Jekyll.
+pub fn post_file_name(name: &str) -> Option<(FileDate, &str)> {
+    static MATCHER: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-([^/]*)(\.[^.]+)$").ok());
+    let caps = MATCHER.as_ref()?.captures(name)?;
+    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
+    let slug = caps.get(4).map_or("", |m| m.as_str());
+    let (Some(mut year), Some(month), Some(day)) = (number(1), number(2), number(3)) else {
+        return Some((FileDate::Invalid, slug));
+    };
+    if caps.get(1).is_some_and(|m| m.as_str().len() == 2) {
+        year += if year < 69 { 2000 } else { 1900 };
+    }
+    let date = u32::try_from(month)
+        .ok()
+        .filter(|m| (1..=12).contains(m) && (1..=31).contains(&day))
+        .and_then(|m| NaiveDate::from_ymd_opt(year, m, 1))
+        .and_then(|first| first.checked_add_days(chrono::Days::new(u64::try_from(day - 1).ok()?)));
+    Some((date.map_or(FileDate::Invalid, FileDate::Day), slug))
+}
+
+/// The `YYYY-MM-DD` prefix of a post's file name (without extension), if
+/// it has one Jekyll accepts.
 pub fn file_name_date(stem: &str) -> Option<NaiveDate> {
-    let prefix = stem.get(..10)?;
-    let date = NaiveDate::parse_from_str(prefix, "%Y-%m-%d").ok()?;
-    match stem.as_bytes().get(10) {
-        None | Some(b'-') => Some(date),
+    match post_file_name(&format!("{stem}.x")) {
+        Some((FileDate::Day(d), _)) => Some(d),
         _ => None,
     }
 }
@@ -222,10 +309,66 @@ mod tests {
             file_name_date("2021-12-08-202112082206672930"),
             NaiveDate::from_ymd_opt(2021, 12, 8)
         );
-        assert_eq!(file_name_date("2021-12-08"), NaiveDate::from_ymd_opt(2021, 12, 8));
+        assert_eq!(file_name_date("2021-12-08"), None);
         assert_eq!(file_name_date("-202205262391921712"), None);
         assert_eq!(file_name_date("2021-12-0812"), None);
-        assert_eq!(file_name_date("2021-02-30-x"), None);
+        // Jekyll 4.3.1: unpadded, two-digit years, days that roll over.
+        assert_eq!(file_name_date("2022-1-5-x"), NaiveDate::from_ymd_opt(2022, 1, 5));
+        assert_eq!(file_name_date("22-01-31-x"), NaiveDate::from_ymd_opt(2022, 1, 31));
+        assert_eq!(file_name_date("2022-02-30-x"), NaiveDate::from_ymd_opt(2022, 3, 2));
+        assert_eq!(
+            post_file_name("2022-13-02-bad-month.md"),
+            Some((FileDate::Invalid, "bad-month"))
+        );
+        assert_eq!(post_file_name("2022-02-01-noext"), None);
+        assert_eq!(post_file_name("no-date-prefix.md"), None);
+        assert_eq!(post_file_name("2022-01-02-dots...md").map(|(_, s)| s), Some("dots.."));
+    }
+
+    #[test]
+    fn unpadded_and_slashed_dates() {
+        assert_eq!(
+            atom("2022-2-24 9:05:06 +0800").as_deref(),
+            Some("2022-02-24T09:05:06+08:00")
+        );
+        assert_eq!(atom("2022/03/27 10:00").as_deref(), Some("2022-03-27T10:00:00+08:00"));
+        assert_eq!(
+            atom("Mon, 28 Mar 2022 10:00:00 +0200").as_deref(),
+            Some("2022-03-28T10:00:00+02:00")
+        );
+        // Ruby's zone table: CST is US Central.
+        assert_eq!(
+            atom("2021-12-01 13:33:50 CST").as_deref(),
+            Some("2021-12-01T13:33:50-06:00")
+        );
+    }
+
+    #[test]
+    fn zoneless_yaml_timestamps() {
+        for yes in [
+            "2021-12-01 13:33:50",
+            "2022-2-24 9:05:06",
+            "2021-12-01T13:33:50.75",
+            "2021-12-01 13:33:50 # c",
+        ] {
+            assert!(is_zoneless_yaml_timestamp(yes), "{yes}");
+        }
+        for no in [
+            "\"2021-12-01 13:33:50\"",
+            "2021-12-01 13:33",
+            "2021-12-01",
+            "2021-12-01 13:33:50 +0800",
+            "2021-12-01T13:33:50Z",
+        ] {
+            assert!(!is_zoneless_yaml_timestamp(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn dst_follows_ruby() {
+        let ny = SiteZone::parse("America/New_York").expect("zone");
+        let ambiguous = parse_date("2022-11-06 01:30:00", ny).expect("date");
+        assert_eq!(rfc3339(&ambiguous), "2022-11-06T01:30:00-05:00");
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub struct Split<'a> {
     /// Line of the first YAML line (the one after the opening `---`).
     pub yaml_line: usize,
     pub body: &'a str,
+    /// Lines came before the opening `---`: Jekyll, which wants it on the
+    /// first line, reads no front matter in this file.
+    pub hidden_from_jekyll: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -62,6 +65,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
                 yaml: &text[yaml_start..cursor],
                 yaml_line: open_line + 1,
                 body: &text[cursor + end..],
+                hidden_from_jekyll: open_line > 1,
             });
         }
         cursor += end;
@@ -76,6 +80,9 @@ pub struct Parsed {
     /// 1-based lines (within the YAML block) whose double-quoted value was
     /// re-quoted to make the block parse.
     pub requoted: Vec<usize>,
+    /// 1-based lines (within the block) of top-level keys written again
+    /// later: the last one wins, as in Jekyll.
+    pub overridden: Vec<usize>,
 }
 
 /// Why the YAML block could not be used; `line` is within the block.
@@ -104,17 +111,78 @@ pub fn parse(yaml: &str) -> Result<Parsed, YamlError> {
         Ok(map) => Ok(Parsed {
             map,
             requoted: Vec::new(),
+            overridden: Vec::new(),
         }),
         Err(first) => {
-            let (fixed, requoted) = requote_broken_lines(yaml);
+            // Jekyll's YAML reader keeps the last of a key written twice;
+            // ours refuses the block, so earlier copies are blanked out.
+            let (yaml, overridden) = without_overridden_keys(yaml);
+            if !overridden.is_empty() {
+                if let Ok(map) = parse_mapping(&yaml) {
+                    return Ok(Parsed {
+                        map,
+                        requoted: Vec::new(),
+                        overridden,
+                    });
+                }
+            }
+            let (fixed, requoted) = requote_broken_lines(&yaml);
             if requoted.is_empty() {
                 return Err(first);
             }
             // Still broken: report what is left, at its own line, rather
             // than the quotes that were just recovered.
-            parse_mapping(&fixed).map(|map| Parsed { map, requoted })
+            parse_mapping(&fixed).map(|map| Parsed {
+                map,
+                requoted,
+                overridden,
+            })
         }
     }
+}
+
+/// The block with every top-level `key:` that is written again later
+/// blanked out (with its indented continuation lines), and the 1-based
+/// lines blanked. Line numbers stay as they were.
+fn without_overridden_keys(yaml: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    let top_key = |line: &str| -> Option<String> {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            return None;
+        }
+        let (key, _) = line.split_once(':')?;
+        let key = key.trim_end();
+        (!key.is_empty() && !key.contains(['{', '[', '"', '\''])).then(|| key.to_string())
+    };
+    let lines: Vec<&str> = yaml.split_inclusive('\n').collect();
+    let keys: Vec<Option<String>> = lines.iter().map(|l| top_key(l)).collect();
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(k) = key {
+            last.insert(k, i);
+        }
+    }
+    let overridden: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .filter(|(i, k)| k.as_deref().is_some_and(|k| last.get(k) != Some(i)))
+        .map(|(i, _)| i)
+        .collect();
+    if overridden.is_empty() {
+        return (std::borrow::Cow::Borrowed(yaml), Vec::new());
+    }
+    let mut out = String::with_capacity(yaml.len());
+    let mut blanking = false;
+    for (i, line) in lines.iter().enumerate() {
+        if keys[i].is_some() || !line.starts_with([' ', '\t']) {
+            blanking = overridden.contains(&i);
+        }
+        if blanking {
+            out.push('\n');
+        } else {
+            out.push_str(line);
+        }
+    }
+    (std::borrow::Cow::Owned(out), overridden.iter().map(|i| i + 1).collect())
 }
 
 /// Largest front matter read, in bytes. The YAML parser holds an event per
@@ -536,6 +604,17 @@ mod tests {
         let s = split("---\n---").expect("split");
         assert_eq!(s.yaml, "");
         assert_eq!(s.body, "");
+        assert!(!s.hidden_from_jekyll);
+        assert!(split("\n---\na: b\n---\n").expect("split").hidden_from_jekyll);
+        assert!(!split("\u{feff}---\na: b\n---\n").expect("split").hidden_from_jekyll);
+    }
+
+    #[test]
+    fn a_key_written_twice_keeps_the_last_value() {
+        let p = parse("title: First\ntags:\n  - a\ntitle: Second\ntags: b\n").expect("parse");
+        assert_eq!(p.map.get("title").and_then(Value::as_str), Some("Second"));
+        assert_eq!(p.map.get("tags").and_then(Value::as_str), Some("b"));
+        assert_eq!(p.overridden, vec![1, 2]);
     }
 
     #[test]

@@ -13,6 +13,10 @@ use walkdir::WalkDir;
 use crate::diagnostics::{Diagnostic, Severity};
 use post::{Outcome, Post, PostMeta, ReadRules};
 
+/// Names the rules files are read by: part of the rebuild index's
+/// fingerprint, so records read under older rules are never reused.
+pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; records with jekyll_time";
+
 /// A post file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PostFile {
@@ -44,7 +48,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
             return true;
         }
         let name = entry.file_name().to_string_lossy();
-        let wanted = if name.starts_with('.') {
+        let wanted = if skipped_by_jekyll(&name) && !name.starts_with('_') {
             false
         } else if name.starts_with('_') {
             name == "_posts" || (drafts && name == "_drafts")
@@ -87,7 +91,13 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                     continue;
                 }
                 _ => {
-                    if is_post_name(path) {
+                    // Only a would-be post is worth a word; pages get none.
+                    let under_posts = path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .components()
+                        .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
+                    if is_post_name(path) && under_posts {
                         let message = "symlink points outside the content folder (or nowhere); not followed";
                         found
                             .diagnostics
@@ -114,10 +124,22 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         };
         let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
         let in_posts_dir = rel.split('/').any(|d| d == "_posts" || d == "_drafts");
+        // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
+        // page or a static file to Jekyll, and is not even read.
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
+        if !in_posts_dir || skipped_by_jekyll(name) {
+            continue;
+        }
         found.files.push(PostFile { rel, in_posts_dir });
     }
     found.files.sort();
     found
+}
+
+/// Names Jekyll's entry filter skips: starting with `.`, `_`, `#` or `~`,
+/// or ending in `~`.
+fn skipped_by_jekyll(name: &str) -> bool {
+    name.starts_with(['.', '_', '#', '~']) || name.ends_with('~')
 }
 
 fn is_post_name(path: &Path) -> bool {

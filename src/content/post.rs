@@ -2,12 +2,12 @@
 //! post, for selection) and [`Post`] (loaded again only for posts that
 //! appear in a feed, for rendering).
 
-use super::date::{file_name_date, parse_date, SiteZone};
+use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
 use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::markup::{nests_too_deep, MAX_HTML_DEPTH};
 use crate::xml_chars::first_invalid_xml_char;
-use chrono::{DateTime, FixedOffset, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
 /// Per-post metadata: everything choosing a feed's items needs, nothing more.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,20 +17,34 @@ pub struct PostMeta {
     pub date: DateTime<FixedOffset>,
     pub categories: Vec<Box<str>>,
     pub tags: Vec<Box<str>>,
-    /// `published: false`.
+    /// `published: false` or `published:` with no value (Jekyll hides both).
     pub unpublished: bool,
-    /// `future: true`: published even when dated after "now".
-    pub future: bool,
+    /// The instant Jekyll reads as the post's date (epoch seconds): it
+    /// decides whether the post is "future" to Jekyll, so feeds never link
+    /// to a page Jekyll has not published yet. Differs from `date` for an
+    /// unquoted offset-less date (UTC to Jekyll) and a blank line before `---`.
+    pub jekyll_time: i64,
     /// The body nests too deep to publish as HTML and is published as its
     /// text: decided once, when the post is read, from the HTML its
     /// Markdown really builds.
     pub plain_text: bool,
 }
 
+/// The site's publishing switches (Jekyll's `_config.yml` keys).
+#[derive(Debug, Clone, Copy)]
+pub struct Publishing {
+    pub now: DateTime<FixedOffset>,
+    /// `future: true`: posts dated after `now` are published too.
+    pub future: bool,
+    /// `unpublished: true`: `published: false` posts are published too.
+    pub unpublished: bool,
+}
+
 impl PostMeta {
-    /// Whether the post is published at `now` (Jekyll's rules).
-    pub fn is_visible(&self, now: DateTime<FixedOffset>) -> bool {
-        !self.unpublished && (self.future || self.date <= now)
+    /// Whether the post is published (Jekyll's rules: only the site's
+    /// switches count; a post's own `future: true` is not a Jekyll key).
+    pub fn is_visible(&self, rules: Publishing) -> bool {
+        (!self.unpublished || rules.unpublished) && (rules.future || self.jekyll_time <= rules.now.timestamp())
     }
 }
 
@@ -42,14 +56,40 @@ pub struct Post {
     pub slug: String,
     pub author: Option<Author>,
     pub excerpt: Option<String>,
-    pub permalink: Option<String>,
     pub guid: Option<String>,
     /// Front-matter `image:` (a URL, or Jekyll SEO's `{path: …}`).
     pub image: Option<String>,
+    /// How Jekyll reads the file: what the link is made from.
+    pub jekyll: JekyllReading,
     pub source: SourceLink,
     pub body: String,
     /// `.html` posts are HTML already; `.md`/`.markdown` are Markdown.
     pub markdown: bool,
+}
+
+/// What Jekyll makes of a post file, for its URL. It differs from the
+/// feed's reading where Jekyll reads the file differently from what its
+/// author meant (a blank line before `---`, an unquoted date without offset).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JekyllReading {
+    /// Jekyll's `slug` data: front-matter `slug`, else from the file name.
+    pub slug: String,
+    /// A front-matter `permalink` Jekyll sees.
+    pub permalink: Option<String>,
+    pub date: LinkDate,
+    /// `None`: the feed's categories.
+    pub categories: Option<Vec<Box<str>>>,
+}
+
+/// The date Jekyll builds a post's URL from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LinkDate {
+    /// The feed's date.
+    AsFeed,
+    /// Another instant (an unquoted offset-less date, which Jekyll reads as UTC).
+    Instant(DateTime<FixedOffset>),
+    /// 00:00 of this day in the site zone (the file-name date).
+    LocalMidnight(NaiveDate),
 }
 
 /// The article's original URL.
@@ -77,9 +117,14 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadRules {
     pub zone: SiteZone,
-    /// Under `_posts/` or `_drafts/`: a file without front matter is worth a warning.
+    /// Under `_posts/` or `_drafts/`: a post to Jekyll. Anything else is a
+    /// page (or a static file), never a post, and gets no diagnostics.
     pub in_posts_dir: bool,
 }
+
+/// The note every post with an unquoted offset-less date carries; a run
+/// prints it once, with the count (see `cmd::build`).
+pub const UNQUOTED_DATE_NOTE: &str = "unquoted `date` with a time and no offset";
 
 /// Everything parsed from one file's text.
 struct Parsed<'a> {
@@ -90,6 +135,10 @@ struct Parsed<'a> {
     body_line: usize,
     /// Lines (within the YAML) re-quoted to make it parse.
     requoted: Vec<usize>,
+    /// Lines (within the YAML) of keys written again later.
+    overridden: Vec<usize>,
+    /// Jekyll reads no front matter (lines before the opening `---`).
+    hidden_from_jekyll: bool,
 }
 
 /// Read a post's text for selection, collecting every problem on the way.
@@ -102,26 +151,77 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         diags.push(Diagnostic::new(shown, line, Severity::Error, message));
         Outcome::Rejected
     };
-    let parsed = match parse_text(text) {
-        Ok(p) => p,
-        Err(ParseError::NotAPost) => {
-            if rules.in_posts_dir {
-                warn(
+    if !rules.in_posts_dir {
+        return Outcome::NotAPost;
+    }
+    let draft = is_draft(rel);
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if !draft {
+        match post_file_name(name) {
+            None => {
+                return reject(
                     diags,
-                    Some(1),
-                    "no front matter (a post starts with a `---` line); not published".into(),
+                    None,
+                    "the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published".into(),
                 );
             }
+            Some((FileDate::Invalid, _)) => {
+                return reject(
+                    diags,
+                    None,
+                    "the date in the file name is not a real date: Jekyll stops building the whole site at this file (\"Invalid date\"); not published; rename the file".into(),
+                );
+            }
+            Some((FileDate::Day(_), _)) => {}
+        }
+    }
+    let parsed = match parse_text(text) {
+        Ok(p) => p,
+        Err(ParseError::NotAPost | ParseError::Unclosed { .. }) if draft => {
+            warn(
+                diags,
+                Some(1),
+                "no front matter (a post starts with a `---` line); not published".into(),
+            );
             return Outcome::NotAPost;
         }
-        Err(ParseError::Unclosed { line }) => {
-            return reject(
-                diags,
-                Some(line),
-                "front matter is never closed (no second `---` line)".into(),
-            );
+        Err(e @ (ParseError::NotAPost | ParseError::Unclosed { .. })) => {
+            let day = file_name_date(file_stem(rel)).unwrap_or_default();
+            let title = titleize_slug(&file_slug(rel));
+            let shown_day = day.format("%Y-%m-%d");
+            let (line, message) = match e {
+                ParseError::Unclosed { line } => (
+                    line,
+                    format!("front matter is never closed (no second `---` line): Jekyll reads no front matter and publishes the whole file as the text of a post titled `{title}`, dated {shown_day} from the file name; published the same way; close the front matter with a `---` line"),
+                ),
+                _ => (
+                    1,
+                    format!("no front matter: Jekyll publishes the file as a post titled `{title}`, dated {shown_day} from the file name; published the same way"),
+                ),
+            };
+            warn(diags, Some(line), message);
+            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+            let date = rules.zone.localize(day.and_time(NaiveTime::MIN));
+            return Outcome::Post(PostMeta {
+                path: rel.into(),
+                date,
+                jekyll_time: date.timestamp(),
+                categories: path_categories(rel),
+                tags: Vec::new(),
+                unpublished: false,
+                plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
+            });
         }
-        Err(ParseError::Yaml { line, message }) => return reject(diags, Some(line), message),
+        Err(ParseError::Yaml { line, message }) => {
+            // Front matter Ruby's YAML reader refuses too (feedgen's size
+            // and depth limits are feedgen's own).
+            let jekyll = if message.starts_with("front matter is not valid YAML") || message.contains("not a mapping") {
+                "; Jekyll cannot read it either and publishes the post at a URL made from the build date, which changes with every build, so there is no stable page to link to"
+            } else {
+                ""
+            };
+            return reject(diags, Some(line), format!("{message}{jekyll}"));
+        }
     };
     let Parsed {
         map,
@@ -134,8 +234,18 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
 
     if text.starts_with('\u{feff}') {
         warn(diags, Some(1), "file starts with a byte-order mark; ignored".into());
-    } else if !text.starts_with("---") {
-        warn(diags, Some(1), "blank lines before the opening `---`; ignored".into());
+    }
+    if parsed.hidden_from_jekyll {
+        let day =
+            file_name_date(file_stem(rel)).map_or_else(String::new, |d| format!(", dated {}", d.format("%Y-%m-%d")));
+        warn(
+            diags,
+            Some(1),
+            format!(
+                "blank line before the opening `---`: Jekyll reads no front matter in this file, so the site's page for this post is broken (it shows the front matter as text, titled `{}`{day}, without categories); the feed keeps the front matter and links to that page; fix the file by deleting the blank line(s) before `---`",
+                titleize_slug(&file_slug(rel))
+            ),
+        );
     }
     if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
         warn(diags, Some(line), "Windows line endings (CRLF); read as LF".into());
@@ -154,8 +264,15 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         warn(
             diags,
             Some(yaml_line + line - 1),
-            "value has unescaped `\"` or `\\` inside double quotes; kept the text between the first and last quote"
+            "value has unescaped `\"` or `\\` inside double quotes; kept the text between the first and last quote. Jekyll cannot read this front matter: it publishes the post at a URL made from the build date, which changes with every build; the feed links to the page this front matter describes, which Jekyll builds once the quotes are escaped (`\\\"`) or the value is single-quoted"
                 .into(),
+        );
+    }
+    for line in &parsed.overridden {
+        warn(
+            diags,
+            Some(yaml_line + line - 1),
+            "this key is written again below; the last value wins, as in Jekyll".into(),
         );
     }
 
@@ -177,11 +294,16 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             let fallback = file_name_date(stem).map(|day| rules.zone.localize(day.and_time(NaiveTime::MIN)));
             match (fallback, written_date) {
                 (Some(d), Some(w)) => {
+                    let jekyll = if draft {
+                        ""
+                    } else {
+                        "; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"
+                    };
                     warn(
                         diags,
                         line,
                         format!(
-                            "{}; using {} from the file name",
+                            "{}; using {} from the file name{jekyll}",
                             date_problem(&w),
                             d.format("%Y-%m-%d")
                         ),
@@ -190,7 +312,6 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
                 }
                 (Some(d), None) if rules.in_posts_dir => d,
                 (Some(d), None) => d,
-                (None, _) if !rules.in_posts_dir && !map.contains_key("date") => return Outcome::NotAPost,
                 (None, Some(w)) => {
                     return reject(
                         diags,
@@ -208,6 +329,15 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             }
         }
     };
+
+    if !parsed.hidden_from_jekyll && raw_value(yaml, "date").is_some_and(is_zoneless_yaml_timestamp) {
+        diags.push(Diagnostic::new(
+            shown,
+            line_of("date"),
+            Severity::Note,
+            UNQUOTED_DATE_NOTE,
+        ));
+    }
 
     let maybe_empty_link = body.contains("<>");
     if let (true, SourceLink::Empty { line }) = (maybe_empty_link, source_link(body, parsed.body_line)) {
@@ -228,13 +358,18 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         );
     }
 
+    let jekyll_date = match jekyll_reading_date(map, yaml, rel, parsed.hidden_from_jekyll) {
+        LinkDate::AsFeed => date,
+        LinkDate::Instant(d) => d,
+        LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
+    };
     Outcome::Post(PostMeta {
         path: rel.into(),
         date,
-        categories: terms(map, "category", "categories", path_categories(rel)),
-        tags: terms(map, "tag", "tags", Vec::new()),
-        unpublished: map.get("published").and_then(Value::as_bool) == Some(false),
-        future: map.get("future").and_then(Value::as_bool) == Some(true),
+        jekyll_time: jekyll_date.timestamp(),
+        categories: categories(map, path_categories(rel)),
+        tags: tags(map),
+        unpublished: matches!(map.get("published"), Some(Value::Null | Value::Bool(false))),
         plain_text,
     })
 }
@@ -242,23 +377,64 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
 /// Read a post's text again for rendering. Problems were reported by
 /// [`scan`]; here they only mean there is nothing to render.
 pub fn load(text: &str, rel: &str) -> Option<Post> {
-    let parsed = parse_text(text).ok()?;
+    let file_reading = || JekyllReading {
+        slug: file_slug(rel),
+        permalink: None,
+        date: LinkDate::AsFeed,
+        categories: None,
+    };
+    let parsed = match parse_text(text) {
+        Ok(p) => p,
+        // Published as Jekyll does: the whole file is the text.
+        Err(ParseError::NotAPost | ParseError::Unclosed { .. }) if !is_draft(rel) => {
+            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+            return Some(Post {
+                title: titleize_slug(&file_slug(rel)),
+                slug: file_slug(rel),
+                author: None,
+                excerpt: None,
+                guid: None,
+                image: None,
+                jekyll: file_reading(),
+                source: source_link(body, 1),
+                body: published_body(body),
+                markdown: is_markdown(rel),
+            });
+        }
+        Err(_) => return None,
+    };
     let map = &parsed.map;
     let body = parsed.body;
+    let slug = scalar(map.get("slug")).unwrap_or_else(|| file_slug(rel));
+    let date = jekyll_reading_date(map, parsed.yaml, rel, parsed.hidden_from_jekyll);
+    let jekyll = if parsed.hidden_from_jekyll {
+        JekyllReading {
+            date,
+            categories: Some(path_categories(rel)),
+            ..file_reading()
+        }
+    } else {
+        JekyllReading {
+            slug: slug.clone(),
+            permalink: scalar(map.get("permalink")).filter(|p| !p.trim().is_empty()),
+            date,
+            categories: nested_categories(map, rel),
+        }
+    };
     Some(Post {
         title: scalar(map.get("title"))
             .map(|t| t.trim().to_string())
             .unwrap_or_default(),
-        slug: scalar(map.get("slug")).unwrap_or_else(|| post_slug(file_stem(rel)).to_string()),
+        slug,
         author: author(map.get("author")),
         excerpt: scalar(map.get("excerpt")).filter(|e| !e.trim().is_empty()),
-        permalink: scalar(map.get("permalink")).filter(|p| !p.trim().is_empty()),
         guid: scalar(map.get("guid"))
             .or_else(|| scalar(map.get("id")))
             .filter(|g| !g.trim().is_empty()),
         image: scalar(map.get("image"))
             .or_else(|| scalar(map.get("image")?.as_mapping()?.get("path")))
             .filter(|i| !i.trim().is_empty()),
+        jekyll,
         source: match source_from_front_matter(map) {
             Some(url) => SourceLink::Url(url),
             None => source_link(body, parsed.body_line),
@@ -266,6 +442,74 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
         body: published_body(body),
         markdown: is_markdown(rel),
     })
+}
+
+/// The date Jekyll reads: the file-name date when it sees no front matter
+/// (a blank line before `---`), else [`jekyll_date`].
+fn jekyll_reading_date(map: &Mapping, yaml: &str, rel: &str, hidden_from_jekyll: bool) -> LinkDate {
+    if hidden_from_jekyll {
+        file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
+    } else {
+        jekyll_date(map, yaml)
+    }
+}
+
+/// The date Jekyll's URL uses: an unquoted offset-less timestamp is UTC
+/// to Jekyll (Ruby's YAML reader makes it a UTC time); anything else is
+/// read as the feed reads it.
+fn jekyll_date(map: &Mapping, yaml: &str) -> LinkDate {
+    let Some(utc) = FixedOffset::east_opt(0).map(SiteZone::Fixed) else {
+        return LinkDate::AsFeed;
+    };
+    match (raw_value(yaml, "date"), scalar(map.get("date"))) {
+        (Some(raw), Some(written)) if is_zoneless_yaml_timestamp(raw) => {
+            parse_date(&written, utc).map_or(LinkDate::AsFeed, LinkDate::Instant)
+        }
+        _ => LinkDate::AsFeed,
+    }
+}
+
+/// The text after `key:` on the top-level line that sets `key` (the last
+/// one: the last value wins).
+fn raw_value<'a>(yaml: &'a str, key: &str) -> Option<&'a str> {
+    yaml.lines()
+        .rev()
+        .find_map(|line| line.strip_prefix(key)?.trim_start().strip_prefix(':'))
+        .map(str::trim)
+}
+
+/// Ruby's `titleize_slug`, Jekyll's title for a post without one in front
+/// matter it can read: `UpperCase-Name` → `Uppercase Name`.
+pub fn titleize_slug(slug: &str) -> String {
+    let words: Vec<String> = slug
+        .trim_end_matches('-')
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Under `_drafts/` (and not in a `_posts/` below it).
+fn is_draft(rel: &str) -> bool {
+    let dirs: Vec<&str> = rel.split('/').collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    dirs.contains(&"_drafts") && !dirs.contains(&"_posts")
+}
+
+/// Jekyll's `slug` for a file: the name after the date prefix without
+/// extension and trailing dots (an undated draft's whole name without extension).
+fn file_slug(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match post_file_name(name) {
+        Some((_, slug)) => crate::permalink::file_slug(slug).to_string(),
+        _ => file_stem(rel).to_string(),
+    }
 }
 
 enum ParseError {
@@ -289,6 +533,8 @@ fn parse_text(text: &str) -> Result<Parsed<'_>, ParseError> {
             body: split.body,
             body_line,
             requoted: p.requoted,
+            overridden: p.overridden,
+            hidden_from_jekyll: split.hidden_from_jekyll,
         }),
         Err(e) => Err(ParseError::Yaml {
             line: split.yaml_line + e.line.unwrap_or(1) - 1,
@@ -352,39 +598,101 @@ fn date_problem(written: &str) -> String {
     }
 }
 
-/// Jekyll's term rules: the singular key wins and is one name; the plural
-/// key is a list, or a string split on whitespace. Duplicates are dropped.
-fn terms(map: &Mapping, singular: &str, plural: &str, mut out: Vec<Box<str>>) -> Vec<Box<str>> {
-    let mut push = |name: String| {
+/// Jekyll's categories: folder categories, then `categories` (a list, or
+/// a string split on whitespace), then `category` (added, not replacing;
+/// one name, or a list). Each name once.
+fn categories(map: &Mapping, folders: Vec<Box<str>>) -> Vec<Box<str>> {
+    let mut out = folders;
+    push_terms(&mut out, map.get("categories"), true);
+    push_terms(&mut out, map.get("category"), false);
+    out
+}
+
+/// A list inside the `categories` list: Jekyll makes the inner list one
+/// more category, written as Ruby prints it (`["x", "y"]`), before its
+/// items. `None` when there is no inner list (the usual case).
+fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Box<str>>> {
+    let Some(Value::Sequence(items)) = map.get("categories") else {
+        return None;
+    };
+    if !items.iter().any(Value::is_sequence) {
+        return None;
+    }
+    fn inspect(value: &Value) -> String {
+        match value {
+            Value::Sequence(items) => format!("[{}]", items.iter().map(inspect).collect::<Vec<_>>().join(", ")),
+            Value::String(s) => format!("{s:?}"),
+            Value::Null => "nil".to_string(),
+            other => scalar(Some(other)).unwrap_or_default(),
+        }
+    }
+    fn flatten(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Sequence(items) => items.iter().for_each(|i| flatten(i, out)),
+            other => out.extend(scalar(Some(other))),
+        }
+    }
+    // Ruby's `to_s`: an inner list prints as its `inspect`, the rest as text.
+    let mut names: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            Value::Sequence(_) => inspect(i),
+            other => scalar(Some(other)).unwrap_or_default(),
+        })
+        .collect();
+    items.iter().for_each(|i| flatten(i, &mut names));
+    let mut out = path_categories(rel);
+    names.iter().for_each(|n| {
+        if !n.is_empty() && !out.iter().any(|o| **o == **n) {
+            out.push(n.as_str().into());
+        }
+    });
+    let singular = categories(map, Vec::new());
+    for c in singular {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// Jekyll's tags: `tag` when present (one name, or a list) replaces
+/// `tags` (a list, or a string split on whitespace). Each name once.
+fn tags(map: &Mapping) -> Vec<Box<str>> {
+    let mut out = Vec::new();
+    match map.get("tag") {
+        Some(v) if !v.is_null() => push_terms(&mut out, Some(v), false),
+        _ => push_terms(&mut out, map.get("tags"), true),
+    }
+    out
+}
+
+fn push_terms(out: &mut Vec<Box<str>>, value: Option<&Value>, split: bool) {
+    let mut push = |name: &str| {
         let name = name.trim();
         if !name.is_empty() && !out.iter().any(|t| &**t == name) {
             out.push(name.into());
         }
     };
-    let value = match map.get(singular) {
-        Some(v) if !v.is_null() => Some((v, false)),
-        _ => map.get(plural).map(|v| (v, true)),
-    };
     match value {
-        Some((Value::Sequence(items), _)) => {
+        Some(Value::Sequence(items)) => {
             for item in items {
                 if let Some(s) = scalar(Some(item)) {
-                    push(s);
+                    push(&s);
                 }
             }
         }
-        Some((v, split)) => {
+        Some(v) => {
             if let Some(s) = scalar(Some(v)) {
                 if split {
-                    s.split_whitespace().for_each(|t| push(t.to_string()));
+                    s.split_whitespace().for_each(&mut push);
                 } else {
-                    push(s);
+                    push(&s);
                 }
             }
         }
         None => {}
     }
-    out
 }
 
 /// Jekyll gives `a/b/_posts/x.md` the categories `a` and `b`.
@@ -397,16 +705,7 @@ fn path_categories(rel: &str) -> Vec<Box<str>> {
 }
 
 fn file_stem(rel: &str) -> &str {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
-}
-
-/// `2021-12-08-202112082206672930` → `202112082206672930`.
-fn post_slug(stem: &str) -> &str {
-    match file_name_date(stem) {
-        Some(_) if stem.len() > 11 => &stem[11..],
-        _ => stem,
-    }
+    crate::permalink::file_stem(rel)
 }
 
 #[cfg(test)]
@@ -443,9 +742,18 @@ mod tests {
             vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Box<str>>
         );
         assert_eq!(m.tags, vec!["东财滚动新闻".into(), "2021".into()] as Vec<Box<str>>);
-        let m = meta("---\ndate: 2021-12-08\ncategory: two words\ncategories: ignored\ntag: one\n---\n");
-        assert_eq!(m.categories, vec!["two words".into()] as Vec<Box<str>>);
+        // `category` is added after `categories` (one name); `tag` replaces `tags`.
+        let m = meta("---\ndate: 2021-12-08\ncategory: two words\ncategories: Plural more\ntag: one\ntags: a b\n---\n");
+        assert_eq!(
+            m.categories,
+            vec!["Plural".into(), "more".into(), "two words".into()] as Vec<Box<str>>
+        );
         assert_eq!(m.tags, vec!["one".into()] as Vec<Box<str>>);
+        let m = meta("---\ndate: 2021-12-08\ncategory: [s1, s2]\ncategories: [p1, s1]\n---\n");
+        assert_eq!(
+            m.categories,
+            vec!["p1".into(), "s1".into(), "s2".into()] as Vec<Box<str>>
+        );
     }
 
     #[test]
@@ -462,7 +770,7 @@ mod tests {
         let (out, diags) = scan_text("---\ntitle: a\ndate:  +0800\n---\nx", "_posts/2022-05-26-1.md");
         let Outcome::Post(m) = out else { panic!("rejected") };
         assert_eq!(m.date.to_rfc3339(), "2022-05-26T00:00:00+08:00");
-        assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: warning: date `+0800` is not a usable date; using 2022-05-26 from the file name"]);
+        assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: warning: date `+0800` is not a usable date; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]);
     }
 
     #[test]
@@ -471,21 +779,25 @@ mod tests {
         assert!(matches!(out, Outcome::Post(_)));
         assert_eq!(
             diags,
-            vec!["_posts/2022-05-26-1.md:3: warning: the date is empty; using 2022-05-26 from the file name"]
+            vec!["_posts/2022-05-26-1.md:3: warning: the date is empty; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]
         );
-        let (out, diags) = scan_text("---\ntitle: a\ndate: \"\"\n---\nx", "_posts/1.md");
+        let (out, diags) = scan_text("---\ntitle: a\ndate: \"\"\n---\nx", "_drafts/1.md");
         assert!(matches!(out, Outcome::Rejected));
         assert_eq!(
             diags,
-            vec!["_posts/1.md:3: error: the date is empty and the file name has no YYYY-MM-DD- prefix"]
+            vec!["_drafts/1.md:3: error: the date is empty and the file name has no YYYY-MM-DD- prefix"]
         );
     }
 
     #[test]
     fn no_date_anywhere_is_rejected() {
-        let (out, diags) = scan_text("---\ntitle: \"\"\ndate:  +0800\n---\n<>", "_posts/-1.md");
+        let (out, diags) = scan_text("---\ntitle: \"\"\ndate:  +0800\n---\n<>", "_drafts/-1.md");
         assert!(matches!(out, Outcome::Rejected));
-        assert!(diags.iter().any(|d| d == "_posts/-1.md:3: error: date `+0800` is not a usable date and the file name has no YYYY-MM-DD- prefix"), "{diags:?}");
+        assert!(diags.iter().any(|d| d == "_drafts/-1.md:3: error: date `+0800` is not a usable date and the file name has no YYYY-MM-DD- prefix"), "{diags:?}");
+        // Under `_posts/`, Jekyll reads only dated file names as posts.
+        let (out, diags) = scan_text("---\ntitle: a\ndate: 2021-12-08\n---\n", "_posts/-1.md");
+        assert!(matches!(out, Outcome::Rejected));
+        assert_eq!(diags, vec!["_posts/-1.md: error: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"]);
     }
 
     #[test]
@@ -493,10 +805,25 @@ mod tests {
         let now = FixedOffset::east_opt(0)
             .and_then(|z| z.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single())
             .expect("now");
-        assert!(!meta("---\ndate: 2021-12-08\npublished: false\n---\n").is_visible(now));
-        assert!(!meta("---\ndate: 2031-12-08\n---\n").is_visible(now));
-        assert!(meta("---\ndate: 2031-12-08\nfuture: true\n---\n").is_visible(now));
-        assert!(meta("---\ndate: 2029-12-08\n---\n").is_visible(now));
+        let site = Publishing {
+            now,
+            future: false,
+            unpublished: false,
+        };
+        assert!(!meta("---\ndate: 2021-12-08\npublished: false\n---\n").is_visible(site));
+        assert!(!meta("---\ndate: 2021-12-08\npublished:\n---\n").is_visible(site));
+        assert!(meta("---\ndate: 2021-12-08\npublished: \"false\"\n---\n").is_visible(site));
+        assert!(!meta("---\ndate: 2031-12-08\n---\n").is_visible(site));
+        // A post's own `future: true` is not a Jekyll key: still hidden.
+        assert!(!meta("---\ndate: 2031-12-08\nfuture: true\n---\n").is_visible(site));
+        assert!(meta("---\ndate: 2029-12-08\n---\n").is_visible(site));
+        let switches = Publishing {
+            future: true,
+            unpublished: true,
+            ..site
+        };
+        assert!(meta("---\ndate: 2031-12-08\n---\n").is_visible(switches));
+        assert!(meta("---\ndate: 2021-12-08\npublished: false\n---\n").is_visible(switches));
     }
 
     #[test]
@@ -531,7 +858,11 @@ mod tests {
         )
         .expect("post");
         assert_eq!(post.source, SourceLink::Url("http://s.example/x".into()));
-        let post = load("---\ndate: 2021-12-08\n---\ntext <> kept\n<>\nend\n", "_posts/a.md").expect("post");
+        let post = load(
+            "---\ndate: 2021-12-08\n---\ntext <> kept\n<>\nend\n",
+            "_posts/2021-12-08-a.md",
+        )
+        .expect("post");
         assert_eq!(post.body, "text <> kept\nend\n");
         assert_eq!(post.slug, "a");
     }
@@ -539,20 +870,22 @@ mod tests {
     #[test]
     fn deep_nesting_is_reported() {
         let text = format!("---\ndate: 2021-12-08\ntitle: a\n---\nok\n{}x\n", "<div>".repeat(600));
-        let (out, diags) = scan_text(&text, "_posts/a.md");
+        let (out, diags) = scan_text(&text, "_posts/2021-12-08-a.md");
         assert!(matches!(out, Outcome::Post(_)));
         assert_eq!(
             diags,
-            vec!["_posts/a.md:5: warning: the text nests more than 512 levels deep; published as plain text"]
+            vec![
+                "_posts/2021-12-08-a.md:5: warning: the text nests more than 512 levels deep; published as plain text"
+            ]
         );
         let (_, diags) = scan_text(
             &format!("---\ndate: 2021-12-08\ntitle: a\n---\n{} x\n", "> ".repeat(513)),
-            "_posts/a.md",
+            "_posts/2021-12-08-a.md",
         );
         assert_eq!(diags.len(), 1, "{diags:?}");
         let (_, diags) = scan_text(
             &format!("---\ndate: 2021-12-08\ntitle: a\n---\n{} x\n", ">".repeat(512)),
-            "_posts/a.md",
+            "_posts/2021-12-08-a.md",
         );
         assert!(diags.is_empty(), "{diags:?}");
         // Decided on what the Markdown builds: tags in a code block are
@@ -561,21 +894,146 @@ mod tests {
             "---\ndate: 2021-12-08\ntitle: a\n---\n```\n{}\n```\n",
             "<div>".repeat(600)
         );
-        let (out, diags) = scan_text(&fenced, "_posts/a.md");
+        let (out, diags) = scan_text(&fenced, "_posts/2021-12-08-a.md");
         assert!(matches!(out, Outcome::Post(PostMeta { plain_text: false, .. })));
         assert!(diags.is_empty(), "{diags:?}");
         let list = format!("---\ndate: 2021-12-08\ntitle: a\n---\n{}x\n", "- ".repeat(600));
-        let (out, diags) = scan_text(&list, "_posts/a.md");
+        let (out, diags) = scan_text(&list, "_posts/2021-12-08-a.md");
         assert!(matches!(out, Outcome::Post(PostMeta { plain_text: true, .. })));
         assert_eq!(diags.len(), 1, "{diags:?}");
     }
 
     #[test]
     fn control_characters_are_reported() {
-        let (_, diags) = scan_text("---\ndate: 2021-12-08\ntitle: a\u{7}b\n---\n", "_posts/a.md");
+        let (_, diags) = scan_text("---\ndate: 2021-12-08\ntitle: a\u{7}b\n---\n", "_posts/2021-12-08-a.md");
         assert_eq!(
             diags,
-            vec!["_posts/a.md:3: warning: character U+0007 is not allowed in XML; it is left out of the feeds"]
+            vec!["_posts/2021-12-08-a.md:3: warning: character U+0007 is not allowed in XML; it is left out of the feeds"]
         );
+    }
+
+    #[test]
+    fn files_jekyll_publishes_without_front_matter_are_published() {
+        let (out, diags) = scan_text("Just text.\n", "_posts/2022-01-13-no-front-matter.md");
+        let Outcome::Post(m) = out else { panic!("not published") };
+        assert_eq!(m.date.to_rfc3339(), "2022-01-13T00:00:00+08:00");
+        assert_eq!(diags, vec!["_posts/2022-01-13-no-front-matter.md:1: warning: no front matter: Jekyll publishes the file as a post titled `No Front Matter`, dated 2022-01-13 from the file name; published the same way"]);
+        let post = load("Just text.\n", "_posts/2022-01-13-no-front-matter.md").expect("post");
+        assert_eq!(post.title, "No Front Matter");
+        let (out, diags) = scan_text("---\ntitle: Never closed\nbody\n", "news/_posts/2022-01-14-unclosed.md");
+        let Outcome::Post(m) = out else { panic!("not published") };
+        assert_eq!(m.categories, vec!["news".into()] as Vec<Box<str>>);
+        assert!(
+            diags[0].starts_with("news/_posts/2022-01-14-unclosed.md:1: warning: front matter is never closed"),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn pages_get_no_diagnostics() {
+        let mut diags = Vec::new();
+        let page = ReadRules {
+            in_posts_dir: false,
+            ..rules()
+        };
+        let text = "---\r\nlayout: category\r\n---";
+        assert!(matches!(
+            scan(text, "category/emnews.html", "x", page, &mut diags),
+            Outcome::NotAPost
+        ));
+        assert!(matches!(
+            scan(
+                "---\ndate: 2021-12-08\n---\n",
+                "notes/2021-12-08-a.md",
+                "x",
+                page,
+                &mut diags
+            ),
+            Outcome::NotAPost
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn jekyll_reading_of_a_blank_line_before_front_matter() {
+        let text = "\n---\ntitle: Blank line first\ndate: 2022-01-10 23:30:00 +0800\ncategories: notes\nslug: other\n---\nBody\n";
+        let (out, diags) = scan_text(text, "_posts/2022-01-10-blank-line.md");
+        let Outcome::Post(m) = out else { panic!("not published") };
+        // The feed keeps the author's meaning ...
+        assert_eq!(m.date.to_rfc3339(), "2022-01-10T23:30:00+08:00");
+        assert_eq!(m.categories, vec!["notes".into()] as Vec<Box<str>>);
+        assert!(
+            diags[0].contains("the site's page for this post is broken"),
+            "{diags:?}"
+        );
+        assert!(diags[0].contains("deleting the blank line"), "{diags:?}");
+        // ... the link follows Jekyll's reading: file name, no categories, midnight.
+        let post = load(text, "_posts/2022-01-10-blank-line.md").expect("post");
+        assert_eq!(post.title, "Blank line first");
+        assert_eq!(
+            post.jekyll,
+            JekyllReading {
+                slug: "blank-line".into(),
+                permalink: None,
+                date: LinkDate::LocalMidnight(NaiveDate::from_ymd_opt(2022, 1, 10).expect("day")),
+                categories: Some(Vec::new()),
+            }
+        );
+    }
+
+    #[test]
+    fn unquoted_offsetless_dates_are_utc_to_jekyll() {
+        let text = "---\ntitle: a\ndate: 2021-12-01 13:33:50\n---\n";
+        let (out, diags) = scan_text(text, "_posts/2021-12-01-a.md");
+        let Outcome::Post(m) = out else { panic!("not published") };
+        assert_eq!(m.date.to_rfc3339(), "2021-12-01T13:33:50+08:00");
+        // "Future" is decided on Jekyll's reading, 8 hours later.
+        assert_eq!(m.jekyll_time, m.date.timestamp() + 8 * 3600);
+        assert_eq!(
+            diags,
+            vec![format!("_posts/2021-12-01-a.md:3: note: {UNQUOTED_DATE_NOTE}")]
+        );
+        let post = load(text, "_posts/2021-12-01-a.md").expect("post");
+        let utc = FixedOffset::east_opt(0).expect("utc");
+        assert_eq!(
+            post.jekyll.date,
+            LinkDate::Instant(
+                NaiveDate::from_ymd_opt(2021, 12, 1)
+                    .and_then(|d| d.and_hms_opt(13, 33, 50))
+                    .and_then(|n| n.and_local_timezone(utc).single())
+                    .expect("instant")
+            )
+        );
+        for quoted in [
+            "\"2021-12-01 13:33:50\"",
+            "2021-12-01 13:33",
+            "2021-12-01 13:33:50 +0800",
+        ] {
+            let text = format!("---\ntitle: a\ndate: {quoted}\n---\n");
+            let (_, diags) = scan_text(&text, "_posts/2021-12-01-a.md");
+            assert!(diags.is_empty(), "{quoted}: {diags:?}");
+            let post = load(&text, "_posts/2021-12-01-a.md").expect("post");
+            assert_eq!(post.jekyll.date, LinkDate::AsFeed, "{quoted}");
+        }
+    }
+
+    #[test]
+    fn a_duplicate_key_keeps_the_last_value_with_a_warning() {
+        let text = "---\ntitle: First title\ntitle: Second title\ndate: 2022-01-15\n---\n";
+        let (out, diags) = scan_text(text, "_posts/2022-01-15-dup-key.md");
+        assert!(matches!(out, Outcome::Post(_)));
+        assert_eq!(diags, vec!["_posts/2022-01-15-dup-key.md:2: warning: this key is written again below; the last value wins, as in Jekyll"]);
+        assert_eq!(
+            load(text, "_posts/2022-01-15-dup-key.md").expect("post").title,
+            "Second title"
+        );
+    }
+
+    #[test]
+    fn titles_from_file_names() {
+        assert_eq!(titleize_slug("UpperCase-Name"), "Uppercase Name");
+        assert_eq!(titleize_slug("中文文件名"), "中文文件名");
+        assert_eq!(file_slug("_posts/2022-01-02-dots...md"), "dots");
+        assert_eq!(file_slug("_drafts/a-draft.md"), "a-draft");
     }
 }

@@ -44,7 +44,8 @@ impl Index {
                     w.u8(2);
                     w.u64(m.date.timestamp() as u64);
                     w.u64(i64::from(m.date.offset().local_minus_utc()) as u64);
-                    w.u8(u8::from(m.unpublished) | (u8::from(m.future) << 1) | (u8::from(m.plain_text) << 2));
+                    w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
+                    w.u64(m.jekyll_time as u64);
                     w.list(&m.categories);
                     w.list(&m.tags);
                 }
@@ -93,13 +94,14 @@ impl Index {
                     let offset = FixedOffset::east_opt(i32::try_from(r.u64()? as i64).ok()?)?;
                     let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
                     let flags = r.u8()?;
+                    let jekyll_time = r.u64()? as i64;
                     Outcome::Post(PostMeta {
                         path: rel.as_str().into(),
                         date,
+                        jekyll_time,
                         categories: r.list()?,
                         tags: r.list()?,
                         unpublished: flags & 1 != 0,
-                        future: flags & 2 != 0,
                         plain_text: flags & 4 != 0,
                     })
                 }
@@ -200,10 +202,10 @@ mod tests {
         let meta = PostMeta {
             path: "_posts/a.md".into(),
             date,
+            jekyll_time: date.timestamp() + 8 * 3600,
             categories: vec!["emnews".into(), "上海·证券".into()],
             tags: vec!["东财滚动新闻".into()],
             unpublished: false,
-            future: true,
             plain_text: true,
         };
         let warn = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
@@ -249,7 +251,7 @@ mod tests {
             Outcome::Post(m) => {
                 assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
                 assert_eq!(m.categories[1].as_ref(), "上海·证券");
-                assert!(m.future && !m.unpublished && m.plain_text);
+                assert!(!m.unpublished && m.plain_text);
             }
             other => panic!("{other:?}"),
         }

@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::config::{Claim, Config, Format, Site};
 use crate::content::front_matter::Author;
-use crate::content::post::{Post, PostMeta, SourceLink};
+use crate::content::post::{LinkDate, Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
 use crate::names::{DisplayNames, FeedPage};
@@ -49,19 +49,24 @@ const SUMMARY_CHARS: usize = 280;
 
 /// The post's absolute URL on the site.
 pub fn post_link(site: &Site, meta: &PostMeta, post: &Post) -> String {
-    let path = match &post.permalink {
-        Some(p) => permalink::expand(p, &parts(site, meta, post)),
-        None => permalink::expand(&site.permalink, &parts(site, meta, post)),
-    };
-    format!("{}{}", site.root, permalink::encode_path(&path))
+    permalink::link(&site.root, &page_path(site, meta, post))
 }
 
-fn parts<'a>(site: &Site, meta: &'a PostMeta, post: &'a Post) -> PermalinkParts<'a> {
-    PermalinkParts {
-        categories: &meta.categories,
-        date: site.zone.at(meta.date),
-        slug: &post.slug,
-    }
+/// The post's URL path as Jekyll builds it (decoded): Jekyll's reading of
+/// the file, which may differ from the feed's (see [`Post::jekyll`]).
+pub fn page_path(site: &Site, meta: &PostMeta, post: &Post) -> String {
+    let jekyll = &post.jekyll;
+    let parts = PermalinkParts {
+        categories: jekyll.categories.as_deref().unwrap_or(&meta.categories),
+        date: match jekyll.date {
+            LinkDate::AsFeed => site.zone.at(meta.date),
+            LinkDate::Instant(d) => site.zone.at(d),
+            LinkDate::LocalMidnight(day) => site.zone.localize(day.and_time(chrono::NaiveTime::MIN)),
+        },
+        slug: &jekyll.slug,
+        name: permalink::file_stem(&meta.path),
+    };
+    permalink::expand(jekyll.permalink.as_deref().unwrap_or(&site.permalink), &parts)
 }
 
 /// Render one post into an [`Entry`].

@@ -11,12 +11,15 @@
 //!   paths that try to leave the output folder;
 //! - `discovery`: JSON Feed, display names, images, icons, claims, and
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
-//! - `index`: rebuilds that reuse the rebuild index equal clean builds.
+//! - `index`: rebuilds that reuse the rebuild index equal clean builds;
+//! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
+//! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
 
 mod bad_input;
 mod discovery;
 mod feeds;
 mod harness;
 mod index;
+mod jekyll;
 mod safety;
 mod served;
