@@ -86,7 +86,7 @@ fn open_output(config: &Config, mode: Mode) -> Result<Output> {
             let _ = writeln!(
                 std::io::stderr(),
                 "feedgen: waiting for another feedgen run on {} to finish",
-                config.output_dir.display()
+                crate::diagnostics::escape_controls(&config.output_dir.display().to_string())
             );
         }
     })

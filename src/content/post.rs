@@ -5,7 +5,7 @@
 use super::date::{file_name_date, parse_date, SiteZone};
 use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::markup::{nests_too_deep, MAX_HTML_DEPTH};
+use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveTime};
 
@@ -167,7 +167,14 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         );
     }
 
-    let written_date = map.get("date").map(|v| scalar(Some(v)).unwrap_or_default());
+    let date_value = map.get("date");
+    let written_date = date_value.map(|v| scalar(Some(v)).unwrap_or_default());
+    // `date: [2024-01-02]` is a list, not an empty date.
+    let date_problem = |w: &str| match date_value {
+        Some(Value::Sequence(_)) => "the date is a YAML list, not a date (write it without `[` `]`)".to_string(),
+        Some(Value::Mapping(_)) => "the date is a YAML mapping, not a date".to_string(),
+        _ => date_problem(w),
+    };
     let date = match written_date.as_deref().and_then(|d| parse_date(d, rules.zone)) {
         Some(d) => d,
         None => {
@@ -217,6 +224,17 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             );
         }
     }
+    if body.len() > MAX_ITEM_CONTENT_BYTES {
+        warn(
+            diags,
+            Some(parsed.body_line),
+            format!(
+                "the text is {} bytes, over feedgen's {MAX_ITEM_CONTENT_BYTES}-byte limit for one feed item; the feeds carry its first {} bytes",
+                body.len(),
+                cut_content(body).len()
+            ),
+        );
+    }
     let plain_text = nests_too_deep(&published_body(body), is_markdown(rel));
     if plain_text {
         warn(
@@ -226,11 +244,22 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         );
     }
 
+    let (categories, all_categories) = terms(map, "category", "categories", path_categories(rel));
+    let (tags, all_tags) = terms(map, "tag", "tags", Vec::new());
+    for (what, all, singular) in [("categories", all_categories, "category"), ("tags", all_tags, "tag")] {
+        if all > MAX_TERMS {
+            warn(
+                diags,
+                line_of(what).or_else(|| line_of(singular)).or(Some(*yaml_line)),
+                format!("the post has {all} {what}; only the first {MAX_TERMS} are used (feedgen's limit per post)"),
+            );
+        }
+    }
     Outcome::Post(PostMeta {
         path: rel.into(),
         date,
-        categories: terms(map, "category", "categories", path_categories(rel)),
-        tags: terms(map, "tag", "tags", Vec::new()),
+        categories,
+        tags,
         unpublished: map.get("published").and_then(Value::as_bool) == Some(false),
         future: map.get("future").and_then(Value::as_bool) == Some(true),
         plain_text,
@@ -325,9 +354,10 @@ fn is_markdown(rel: &str) -> bool {
     !rel.to_ascii_lowercase().ends_with(".html")
 }
 
-/// The body as published: LF line endings, no `<>` lines.
+/// The body as published: at most [`MAX_ITEM_CONTENT_BYTES`], LF line
+/// endings, no `<>` lines.
 fn published_body(body: &str) -> String {
-    without_empty_autolinks(&body.replace("\r\n", "\n"))
+    without_empty_autolinks(&cut_content(body).replace("\r\n", "\n"))
 }
 
 /// The body without `<>` lines: an empty autolink is the producing
@@ -347,13 +377,25 @@ fn date_problem(written: &str) -> String {
     }
 }
 
+/// Most categories, and most tags, one post brings into feeds. Every feed
+/// of a post lists all its terms, so output grows with the square of a
+/// post's term count: 10,000 tags would write gigabytes.
+pub const MAX_TERMS: usize = 100;
+
 /// Jekyll's term rules: the singular key wins and is one name; the plural
 /// key is a list, or a string split on whitespace. Duplicates are dropped.
-fn terms(map: &Mapping, singular: &str, plural: &str, mut out: Vec<Box<str>>) -> Vec<Box<str>> {
+/// Returns the first [`MAX_TERMS`] names, and how many there were.
+fn terms(map: &Mapping, singular: &str, plural: &str, out: Vec<Box<str>>) -> (Vec<Box<str>>, usize) {
+    let mut seen: std::collections::HashSet<Box<str>> = out.iter().cloned().collect();
+    let mut out = out;
+    let mut total = out.len();
     let mut push = |name: String| {
         let name = name.trim();
-        if !name.is_empty() && !out.iter().any(|t| &**t == name) {
-            out.push(name.into());
+        if !name.is_empty() && seen.insert(name.into()) {
+            total += 1;
+            if out.len() < MAX_TERMS {
+                out.push(name.into());
+            }
         }
     };
     let value = match map.get(singular) {
@@ -379,7 +421,7 @@ fn terms(map: &Mapping, singular: &str, plural: &str, mut out: Vec<Box<str>>) ->
         }
         None => {}
     }
-    out
+    (out, total)
 }
 
 /// Jekyll gives `a/b/_posts/x.md` the categories `a` and `b`.
