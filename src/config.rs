@@ -296,7 +296,10 @@ fn read_mapping(file: &Path) -> Result<Mapping> {
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
         .with_context(cannot)?;
     if bytes.len() as u64 > limit {
-        bail!("{} is over feedgen's {limit}-byte limit for a configuration file", file.display());
+        bail!(
+            "{} is over feedgen's {limit}-byte limit for a configuration file",
+            file.display()
+        );
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
@@ -330,7 +333,11 @@ fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<S
             .split('/')
             // A folder of at most 100 bytes leaves room for a 120-byte feed name.
             .all(|part| {
-                !part.is_empty() && part.len() <= 100 && part != "." && part != ".." && !part.contains(|c: char| c == '\\' || c.is_control())
+                !part.is_empty()
+                    && part.len() <= 100
+                    && part != "."
+                    && part != ".."
+                    && !part.contains(|c: char| c == '\\' || c.is_control())
             });
     if ok && !dir.starts_with('/') {
         Ok(dir)

@@ -55,7 +55,9 @@ impl fmt::Display for Diagnostic {
 /// separators and bidi overrides written as `\n`, `\t`, `\r`, `\u{1b}`.
 /// Everything feedgen prints about a name passes here.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    let escaped = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let escaped = |c: char| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     if !text.contains(escaped) {
         return Cow::Borrowed(text);
     }
@@ -86,7 +88,12 @@ mod tests {
 
     #[test]
     fn control_characters_cannot_forge_lines() {
-        let d = Diagnostic::new("content/_posts/a\nb.md:1: error: forged\t\u{1b}[31m", None, Severity::Note, "m\r");
+        let d = Diagnostic::new(
+            "content/_posts/a\nb.md:1: error: forged\t\u{1b}[31m",
+            None,
+            Severity::Note,
+            "m\r",
+        );
         assert_eq!(
             d.to_string(),
             "content/_posts/a\\nb.md:1: error: forged\\t\\u{1b}[31m: note: m\\r"

@@ -436,7 +436,9 @@ pub fn author(value: Option<&Value>) -> Option<Author> {
             Some(Author {
                 name: name.trim().to_string(),
                 email: string(map, "email"),
-                uri: string(map, "uri").or_else(|| string(map, "url")).filter(|u| is_web_or_mail(u)),
+                uri: string(map, "uri")
+                    .or_else(|| string(map, "url"))
+                    .filter(|u| is_web_or_mail(u)),
             })
         }
         _ => None,
