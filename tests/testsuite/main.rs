@@ -9,10 +9,13 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
-//! - `index`: rebuilds that reuse the rebuild index equal clean builds.
+//! - `index`: rebuilds that reuse the rebuild index equal clean builds;
+//! - `robustness`: issue #9, input side: no lost posts, no hangs or
+//!   blow-ups, nothing forged on the terminal.
 
 mod bad_input;
 mod feeds;
 mod harness;
 mod index;
+mod robustness;
 mod safety;
