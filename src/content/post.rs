@@ -385,10 +385,11 @@ pub const MAX_TERMS: usize = 100;
 /// Jekyll's term rules: the singular key wins and is one name; the plural
 /// key is a list, or a string split on whitespace. Duplicates are dropped.
 /// Returns the first [`MAX_TERMS`] names, and how many there were.
-fn terms(map: &Mapping, singular: &str, plural: &str, out: Vec<Box<str>>) -> (Vec<Box<str>>, usize) {
-    let mut seen: std::collections::HashSet<Box<str>> = out.iter().cloned().collect();
-    let mut out = out;
-    let mut total = out.len();
+/// `from_path` (folders above `_posts`) come first, under the same rules.
+fn terms(map: &Mapping, singular: &str, plural: &str, from_path: Vec<Box<str>>) -> (Vec<Box<str>>, usize) {
+    let mut seen: std::collections::HashSet<Box<str>> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut total = 0;
     let mut push = |name: String| {
         let name = name.trim();
         if !name.is_empty() && seen.insert(name.into()) {
@@ -398,6 +399,7 @@ fn terms(map: &Mapping, singular: &str, plural: &str, out: Vec<Box<str>>) -> (Ve
             }
         }
     };
+    from_path.iter().for_each(|name| push(name.to_string()));
     let value = match map.get(singular) {
         Some(v) if !v.is_null() => Some((v, false)),
         _ => map.get(plural).map(|v| (v, true)),

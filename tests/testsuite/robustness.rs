@@ -570,8 +570,13 @@ fn a_non_ascii_source_host_is_written_in_punycode() {
         item.via,
         vec!["http://xn--fsqu00a.xn--0zwm56d/%E6%96%B0%E9%97%BB?id=1".to_string()]
     );
+    // The bytes as written (feed-rs normalises the URL it reads).
+    let url = "http://xn--fsqu00a.xn--0zwm56d/%E6%96%B0%E9%97%BB?id=1";
+    let atom = fs::read_to_string(site.out().join("atom.xml")).expect("atom");
+    assert!(atom.contains(&format!("<link href=\"{url}\" rel=\"via\"/>")), "{atom}");
     let rss = read_rss(&site.out().join("rss.xml"));
     let source = rss.items()[0].source().expect("source");
+    assert_eq!(source.url(), url);
     assert_eq!(source.title(), Some("xn--fsqu00a.xn--0zwm56d"));
 }
 
