@@ -47,9 +47,9 @@ pub fn markdown_to_html(body: &str) -> String {
 /// [`depth_bound`] says it could nest that deep, which real posts never do.
 pub fn nests_too_deep(body: &str, markdown: bool) -> bool {
     if !markdown {
-        return nesting_depth(body) > MAX_HTML_DEPTH;
+        return depth_up_to(body, MAX_HTML_DEPTH) > MAX_HTML_DEPTH;
     }
-    depth_bound(body) > MAX_HTML_DEPTH && nesting_depth(&markdown_to_html(body)) > MAX_HTML_DEPTH
+    depth_bound(body) > MAX_HTML_DEPTH && depth_up_to(&markdown_to_html(body), MAX_HTML_DEPTH) > MAX_HTML_DEPTH
 }
 
 /// An upper bound on the [`nesting_depth`] of `markdown_to_html(body)`,
@@ -79,7 +79,17 @@ pub fn depth_bound(body: &str) -> usize {
 /// tags inside comments or scripts. An end tag closes only an element that
 /// is open, as in the HTML parser: `</i>` with no `<i>` open closes
 /// nothing, so `<b></i>` repeated nests as deep as the parser builds it.
+/// A formatting element (`b`, `i`, `a`, …) closed by another element's end
+/// tag stays counted: the parser opens it again before the next text
+/// (`<div><b></div>x` repeated nests `b` ever deeper).
+#[cfg(test)]
 pub fn nesting_depth(html: &str) -> usize {
+    depth_up_to(html, usize::MAX)
+}
+
+/// [`nesting_depth`], or any figure over `cap` once the depth passes it:
+/// stopping there keeps the count linear in the input's length.
+fn depth_up_to(html: &str, cap: usize) -> usize {
     use std::collections::HashMap;
     // The open elements, and how many of each name: an end tag with none
     // open is skipped in O(1), one with one open pops down to it, so every
@@ -113,21 +123,37 @@ pub fn nesting_depth(html: &str) -> usize {
                 continue;
             };
             *n -= 1;
+            let mut reopened = Vec::new();
             while let Some(top) = open.pop() {
                 if top == name {
                     break;
                 }
-                if let Some(n) = open_count.get_mut(&top) {
+                if is_formatting(&top) {
+                    reopened.push(top);
+                } else if let Some(n) = open_count.get_mut(&top) {
                     *n -= 1;
                 }
             }
+            open.extend(reopened.into_iter().rev());
         } else {
             *open_count.entry(name.clone()).or_insert(0) += 1;
             open.push(name);
             deepest = deepest.max(open.len());
+            if deepest > cap {
+                return deepest;
+            }
         }
     }
     deepest
+}
+
+/// The HTML parser's formatting elements: closed by another element's end
+/// tag, they are reconstructed at the next text.
+fn is_formatting(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "b" | "big" | "code" | "em" | "font" | "i" | "nobr" | "s" | "small" | "strike" | "strong" | "tt" | "u"
+    )
 }
 
 /// Void elements and elements whose end tag may be omitted.
@@ -198,6 +224,15 @@ mod tests {
         assert!(nests_too_deep(&body, false));
         assert!(nests_too_deep(&body, true));
         assert_eq!(nesting_depth(&"<b></b></i>".repeat(150_000)), 1);
+    }
+
+    #[test]
+    fn formatting_elements_closed_by_another_end_tag_stay_open() {
+        // The parser reopens each `<b>` before the next `x`, inside the last.
+        for pattern in ["<div><b></div>x", "<table><b></table>x", "<i><b></i>x", "<p><b></p>x"] {
+            assert!(nests_too_deep(&pattern.repeat(1_000), false), "{pattern}");
+        }
+        assert_eq!(nesting_depth(&"<div><b>x</b></div>".repeat(1_000)), 2);
     }
 
     /// The one-pass bound never falls below what the parser builds, for
