@@ -11,7 +11,9 @@ FEEDS holds one output folder per site (`<site>/`) and the build's
 - it sees as many entries as the file has `<item>`/`<entry>` elements
   (counted by the standard library's XML parser), with the same links, and
   every entry has a link, a non-empty title and a date;
-- an RSS feed and its Atom twin list the same links at the same instants;
+- an RSS feed and its Atom twin list the same links at the same instants,
+  and a reader shows the same summary text and author for each item (RSS
+  descriptions are read as HTML, Atom summaries are `type="text"`);
 - the site-wide feeds list every published post (the builds use a limit
   above the number of posts).
 
@@ -19,7 +21,9 @@ Prints one line per problem and exits 1 if there is any.
 """
 
 import calendar
+import html
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -43,6 +47,17 @@ def xml_links(path):
                 break
         links.append(href)
     return links
+
+
+def shown_text(detail):
+    """What a reader displays of a feedparser text construct."""
+    value = detail.get("value", "") if detail else ""
+    if detail and detail.get("type") == "text/html":
+        value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+    return " ".join(value.split())
+
+
+SHOWN = {}
 
 
 def check_feed(path, rel, problems):
@@ -71,6 +86,10 @@ def check_feed(path, rel, problems):
         if date is None:
             problems.append(f"{rel}: entry {n} ({link}) has no date")
         seen.append((link, calendar.timegm(date) if date else None))
+        author = e.get("author_detail", {}).get("name") or e.get("author", "")
+        if not author:
+            problems.append(f"{rel}: entry {n} ({link}) has no author")
+    SHOWN[rel] = [(shown_text(e.get("summary_detail")), e.get("author_detail", {}).get("name")) for e in d.entries]
     links = [link for link, _ in seen]
     if links != expected:
         problems.append(f"{rel}: feedparser sees other links than the file has: {links} vs {expected}")
@@ -93,6 +112,10 @@ def check_site(site, problems):
             twin = rel[: -len("rss.xml")] + "atom.xml"
             if twin in entries and entries[twin] != seen:
                 problems.append(f"{name}/{rel} and {twin} list other posts or dates")
+            shown, shown_twin = SHOWN.get(f"{name}/{rel}"), SHOWN.get(f"{name}/{twin}")
+            if twin in entries and shown != shown_twin:
+                diff = next((a, b) for a, b in zip(shown or [], shown_twin or []) if a != b) if shown and shown_twin else None
+                problems.append(f"{name}/{rel} and {twin} show other summaries or authors: {diff}")
     summary = json.loads((site.parent / f"{name}.json").read_text(encoding="utf-8"))
     for rel in ("rss.xml", "atom.xml"):
         if rel in entries and len(entries[rel]) != summary["published"]:

@@ -33,6 +33,9 @@ pub struct Site {
     pub description: String,
     /// `url` + `baseurl`, no trailing slash: `https://finews.example.com`.
     pub root: String,
+    /// Where the feeds are published (`feedgen.feeds_url`), no trailing
+    /// slash; the site root unless set. Self links and feed ids use it.
+    pub feeds_root: String,
     /// BCP 47 language tag (`zh-CN`), if the site has a usable one.
     pub lang: Option<String>,
     pub zone: SiteZone,
@@ -173,7 +176,12 @@ impl Config {
         if !matches!(parsed.scheme(), "http" | "https") {
             bail!(at(&format!("`url: {url}` must be an http or https URL")));
         }
+        check_public_url("url", &parsed).map_err(|e| anyhow::anyhow!(at(&e)))?;
         let root = site_root(&url, &string(&map, "baseurl").unwrap_or_default());
+        let feeds_root = match string(&ours, "feeds_url").filter(|u| !u.trim().is_empty()) {
+            Some(feeds_url) => feeds_root(&root, &feeds_url).map_err(|e| anyhow::anyhow!(at(&e)))?,
+            None => root.clone(),
+        };
         let title = string(&map, "title")
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| root.clone());
@@ -258,6 +266,7 @@ impl Config {
                 title,
                 description,
                 root,
+                feeds_root,
                 lang: string(&map, "lang").and_then(|l| language_tag(&l)),
                 zone,
                 author,
@@ -323,6 +332,46 @@ fn string(map: &Mapping, key: &str) -> Option<String> {
 
 fn is_web_url(text: &str) -> bool {
     url::Url::parse(text.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Refuse a public URL that would leak or break every link made from it:
+/// credentials (they would appear in every feed), a query or a fragment
+/// (joining paths after them gives URLs that point elsewhere).
+fn check_public_url(key: &str, url: &url::Url) -> std::result::Result<(), String> {
+    let problem = if !url.username().is_empty() || url.password().is_some() {
+        "holds a user name or password, which every feed would publish"
+    } else if url.query().is_some() {
+        "has a query (`?…`); links are made by appending paths to it"
+    } else if url.fragment().is_some() {
+        "has a fragment (`#…`); links are made by appending paths to it"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "`{key}: {url}` {problem}; give a plain http(s) URL such as https://example.com"
+    ))
+}
+
+/// `feedgen.feeds_url`: an absolute http(s) URL, or a path under the site
+/// root (`/feeds` on `https://ex.com/blog` is `https://ex.com/blog/feeds`).
+fn feeds_root(root: &str, raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    if raw.contains("://") {
+        let parsed = url::Url::parse(raw).map_err(|e| format!("`feedgen.feeds_url: {raw}` is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!(
+                "`feedgen.feeds_url: {raw}` must be an http or https URL, or a path such as /feeds"
+            ));
+        }
+        check_public_url("feedgen.feeds_url", &parsed)?;
+        return Ok(raw.trim_end_matches('/').to_string());
+    }
+    if raw.contains(['?', '#', '\\']) || raw.split('/').any(|s| s == "..") || raw.starts_with("//") {
+        return Err(format!(
+            "`feedgen.feeds_url: {raw}` must be an absolute http(s) URL or a path under the site root such as /feeds"
+        ));
+    }
+    Ok(site_root(root, raw))
 }
 
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {

@@ -59,7 +59,7 @@ fn person(author: &Author) -> atom_syndication::Person {
 }
 
 fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
-    let root = &config.site.root;
+    let root = &config.site.feeds_root;
     let mut links = vec![LinkBuilder::default()
         .href(e.link.clone())
         .rel("alternate")

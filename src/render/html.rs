@@ -73,7 +73,10 @@ pub fn text_of(html: &str) -> String {
     while let Some(i) = rest.find(['<', '&']) {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        if rest.starts_with('<') {
+        if rest.starts_with('<') && !starts_tag(rest) {
+            out.push('<');
+            rest = &rest[1..];
+        } else if rest.starts_with('<') {
             let end = rest.find('>').map_or(rest.len(), |e| e + 1);
             let tag = &rest[..end];
             if is_block_tag(tag) {
@@ -96,6 +99,17 @@ pub fn text_of(html: &str) -> String {
     }
     out.push_str(rest);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the `<` that `s` starts with opens markup, as an HTML parser
+/// reads it: `<` before a space or digit (`2 < 4`) is text.
+fn starts_tag(s: &str) -> bool {
+    let mut next = s.bytes().skip(1);
+    match next.next() {
+        Some(b'/') => next.next().is_some_and(|b| b.is_ascii_alphabetic()),
+        Some(b) => b.is_ascii_alphabetic() || b == b'!' || b == b'?',
+        None => false,
+    }
 }
 
 fn is_block_tag(tag: &str) -> bool {
@@ -248,6 +262,11 @@ mod tests {
     #[test]
     fn text_and_summaries() {
         assert_eq!(text_of("<p>a &amp; b</p><p>c&lt;d &#20013;</p>"), "a & b c<d 中");
+        assert_eq!(
+            text_of("5 > 3 & 2 < 4, a <b>bold</b> </x> <!-- c -->"),
+            "5 > 3 & 2 < 4, a bold"
+        );
+        assert_eq!(text_of("x <"), "x <");
         assert_eq!(
             first_paragraph("<blockquote>\n<p>摘要：利好。</p>\n</blockquote>\n<p>正文</p>"),
             "摘要：利好。"

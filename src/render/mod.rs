@@ -159,7 +159,7 @@ pub struct FeedHead {
 pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
     let path = feed_path(&config.layout, spec, format);
     let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
-    format!("{}/{}", config.site.root, encoded.join("/"))
+    format!("{}/{}", config.site.feeds_root, encoded.join("/"))
 }
 
 pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<DateTime<FixedOffset>>) -> FeedHead {

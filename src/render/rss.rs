@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder, SourceBuilder};
 
 use super::{Entry, FeedHead};
@@ -71,9 +72,41 @@ fn item(e: &Entry) -> rss::Item {
         ))
         .pub_date(Some(rfc822(&e.date)))
         .author(e.author.email.as_ref().map(|m| format!("{m} ({})", e.author.name)))
-        .description(Some(e.summary.clone()))
+        // Readers show `author` only with an email; `dc:creator` names anyone.
+        .dublin_core_ext(Some(DublinCoreExtension {
+            creators: vec![e.author.name.clone()],
+            ..DublinCoreExtension::default()
+        }))
+        // Readers take an RSS description as HTML: escape the plain-text
+        // summary once more so `a<b && c>d` shows as written.
+        .description(Some(escape_html(&e.summary)))
         .content(Some(e.content.clone()))
         .categories(categories)
         .source(source)
         .build()
+}
+
+/// Plain text as HTML that displays it: `&`, `<` and `>` as entities.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+
+    #[test]
+    fn summaries_survive_being_read_as_html() {
+        assert_eq!(escape_html("a<b && c>d"), "a&lt;b &amp;&amp; c&gt;d");
+        assert_eq!(escape_html("东财 · 滚动"), "东财 · 滚动");
+    }
 }

@@ -441,7 +441,7 @@ fn unpublished_future_drafts_and_pages_stay_out() {
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert_eq!(
         lines[0],
-        "content/_posts/2021-12-14-sanitize.md:20: warning: empty source link `<>`; the post has no source link"
+        "content/_posts/2021-12-14-sanitize.md:22: warning: empty source link `<>`; the post has no source link"
     );
     assert!(lines[1].starts_with("feedgen: 11 posts read, 9 published (1 recovered), 0 rejected, 2 not published; 20 feeds written, 0 unchanged, 0 removed in "), "{}", lines[1]);
 
@@ -517,11 +517,15 @@ fn content_is_sanitized_and_its_urls_made_absolute() {
     ] {
         assert!(rss_html.contains(good), "missing {good}:\n{rss_html}");
     }
-    assert_eq!(
-        i.description(),
-        Some("季报正文第一段。"),
-        "summary is the first paragraph's text"
+    // The summary is the first paragraph's text; readers take an RSS
+    // description as HTML, so its `<` and `&` are escaped once more.
+    assert!(
+        rss_html.contains("<p>要点：若 a&lt;b &amp;&amp; c&gt;d 则买入。</p>"),
+        "{rss_html}"
     );
+    assert_eq!(i.description(), Some("要点：若 a&lt;b &amp;&amp; c&gt;d 则买入。"));
+    let summary = entry(&atom, SANITIZE).summary().expect("atom summary");
+    assert_eq!(summary.as_str(), "要点：若 a<b && c>d 则买入。");
     // The title's `&` and `<>` survive escaping in every reader.
     assert_eq!(entry(&atom, SANITIZE).title().as_str(), SANITIZE);
     let parsed = read_feed_rs(&out.join("rss.xml"));

@@ -19,3 +19,4 @@ mod harness;
 mod index;
 mod robustness;
 mod safety;
+mod served;
