@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{self, list::Terms};
 use crate::config::{Config, Mode, Only, Overrides, Verbosity};
+use crate::diagnostics::escape_controls;
 use crate::report::{print_stdout, ExitStatus};
 
 #[derive(Debug, Parser)]
@@ -135,7 +136,8 @@ pub fn run(cli: Cli) -> ExitStatus {
     match dispatch(cli) {
         Ok(status) => status,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "feedgen: error: {err:#}");
+            let message = format!("{err:#}");
+            let _ = writeln!(std::io::stderr(), "feedgen: error: {}", escape_controls(&message));
             ExitStatus::UsageOrConfig
         }
     }

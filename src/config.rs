@@ -9,6 +9,7 @@ use crate::content::front_matter::{self, author, scalar, Author, DocumentError, 
 use crate::names::DisplayNames;
 use crate::permalink::encode_url;
 use crate::permalink::site_root;
+use crate::xml_chars::strip_invalid_xml;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
 
@@ -154,6 +155,9 @@ pub struct Overrides {
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+/// Largest `feedgen.max_file_size` accepted: 1 GiB, so the byte count (and
+/// the one byte read past it) can never overflow.
+pub const MAX_MAX_FILE_SIZE: u64 = 1 << 30;
 
 impl Config {
     /// Read the site configuration and apply the flags. `epoch_env` is the
@@ -216,10 +220,16 @@ impl Config {
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| root.clone());
         let description = string(&map, "description").unwrap_or_else(|| title.clone());
-        let author = author(map.get("author")).unwrap_or_else(|| Author {
-            name: title.clone(),
-            ..Author::default()
-        });
+        let author = author(map.get("author"))
+            .map(|a| Author {
+                name: strip_invalid_xml(&a.name),
+                email: a.email.as_deref().map(strip_invalid_xml),
+                uri: a.uri.as_deref().map(strip_invalid_xml),
+            })
+            .unwrap_or_else(|| Author {
+                name: title.clone(),
+                ..Author::default()
+            });
 
         let limit = match flags.limit {
             Some(n) => n,
@@ -232,7 +242,10 @@ impl Config {
             },
         };
         if limit == 0 {
-            bail!("the item limit must be at least 1");
+            match flags.limit {
+                Some(_) => bail!("--limit must be at least 1"),
+                None => bail!(at("`feedgen.limit` must be at least 1")),
+            }
         }
         let formats = match ours.get("formats") {
             None => vec![Format::Rss, Format::Atom],
@@ -264,8 +277,17 @@ impl Config {
         let max_file_size = match ours.get("max_file_size") {
             Some(v) => v
                 .as_u64()
-                .with_context(|| at("`feedgen.max_file_size` must be a number of bytes"))?,
+                .filter(|n| (1..=MAX_MAX_FILE_SIZE).contains(n))
+                .with_context(|| {
+                    at(&format!(
+                        "`feedgen.max_file_size` must be a number of bytes from 1 to {MAX_MAX_FILE_SIZE}"
+                    ))
+                })?,
             None => DEFAULT_MAX_FILE_SIZE,
+        };
+        let hub = match string(&ours, "hub") {
+            Some(hub) if !is_web_url(&hub) => bail!(at(&format!("`feedgen.hub: {hub}` must be an http or https URL"))),
+            hub => hub,
         };
         let now = match (&flags.now, epoch_env.filter(|e| !e.trim().is_empty())) {
             (Some(text), _) => parse_now(text, zone).with_context(|| format!("--now `{text}` is not a date"))?,
@@ -286,7 +308,7 @@ impl Config {
                 zone,
                 author,
                 permalink: string(&map, "permalink").unwrap_or_else(|| "date".to_string()),
-                hub: string(&ours, "hub"),
+                hub,
                 icon,
                 logo,
                 claims: claims(ours.get("claims")).map_err(|e| anyhow::anyhow!(at(&e)))?,
@@ -311,8 +333,34 @@ impl Config {
     }
 }
 
+/// Read the configuration file: a regular file (a FIFO would block, a
+/// device never end) of at most the front-matter size limit, which the
+/// YAML parser also gets with front matter's nesting limit.
 fn read_mapping(file: &Path) -> Result<Mapping> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    use std::io::Read;
+    let cannot = || format!("cannot read {}", file.display());
+    let meta = std::fs::metadata(file).with_context(cannot)?;
+    if !meta.is_file() {
+        bail!("{} is not a regular file", file.display());
+    }
+    let limit = front_matter::MAX_YAML_BYTES as u64;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .with_context(cannot)?;
+    if bytes.len() as u64 > limit {
+        bail!(
+            "{} is over feedgen's {limit}-byte limit for a configuration file",
+            file.display()
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not valid UTF-8 (first bad byte at offset {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     front_matter::parse_document(&text).map_err(|e| match e {
         DocumentError::Invalid(why) => anyhow::anyhow!("{} is not valid YAML: {why}", file.display()),
         DocumentError::NotAMapping => anyhow::anyhow!("{} is not a YAML mapping", file.display()),
@@ -324,9 +372,15 @@ fn jekyll_switch(map: &Mapping, key: &str) -> bool {
     !matches!(map.get(key), None | Some(Value::Null | Value::Bool(false)))
 }
 
-/// A scalar setting as text, read as front matter is.
+/// A scalar setting as text, read as front matter is, without the
+/// characters XML forbids: every string setting passes here, and most
+/// reach every feed (one BEL in `title` would make them all malformed).
 fn string(map: &Mapping, key: &str) -> Option<String> {
-    scalar(map.get(key))
+    scalar(map.get(key)).map(|s| strip_invalid_xml(&s))
+}
+
+fn is_web_url(text: &str) -> bool {
+    url::Url::parse(text.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 /// Refuse a public URL that would leak or break every link made from it:
@@ -419,13 +473,18 @@ fn claims(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Claim>,
 }
 
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {
-    let dir = string(ours, key).unwrap_or_else(|| default.to_string());
+    // The raw text: a control character in a folder name is refused, not cleaned.
+    let dir = scalar(ours.get(key)).unwrap_or_else(|| default.to_string());
     let ok = !dir.is_empty()
         && dir
             .split('/')
             // A folder of at most 100 bytes leaves room for a 120-byte feed name.
             .all(|part| {
-                !part.is_empty() && part.len() <= 100 && part != "." && part != ".." && !part.contains(['\\', '\0'])
+                !part.is_empty()
+                    && part.len() <= 100
+                    && part != "."
+                    && part != ".."
+                    && !part.contains(|c: char| c == '\\' || c.is_control())
             });
     if ok && !dir.starts_with('/') {
         Ok(dir)

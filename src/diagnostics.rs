@@ -1,6 +1,7 @@
 //! Problems found while reading posts, kept as values and printed together
 //! at the end in path order (`path:line: severity: message`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,11 +41,37 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
+        let (path, message) = (escape_controls(&self.path), escape_controls(&self.message));
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}: {}", self.path, line, severity, self.message),
-            None => write!(f, "{}: {}: {}", self.path, severity, self.message),
+            Some(line) => write!(f, "{path}:{line}: {severity}: {message}"),
+            None => write!(f, "{path}: {severity}: {message}"),
         }
     }
+}
+
+/// Text as it may reach a terminal or a line-based reader: control
+/// characters (a newline in a file name would forge a diagnostic line or a
+/// TSV row, an escape sequence would drive the terminal) and Unicode line
+/// separators and bidi overrides written as `\n`, `\t`, `\r`, `\u{1b}`.
+/// Everything feedgen prints about a name passes here.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let escaped = |c: char| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if escaped(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -57,5 +84,20 @@ mod tests {
         assert_eq!(d.to_string(), "content/_posts/a.md:3: warning: title recovered");
         let d = Diagnostic::new("content/_posts/a.md", None, Severity::Error, "not UTF-8");
         assert_eq!(d.to_string(), "content/_posts/a.md: error: not UTF-8");
+    }
+
+    #[test]
+    fn control_characters_cannot_forge_lines() {
+        let d = Diagnostic::new(
+            "content/_posts/a\nb.md:1: error: forged\t\u{1b}[31m",
+            None,
+            Severity::Note,
+            "m\r",
+        );
+        assert_eq!(
+            d.to_string(),
+            "content/_posts/a\\nb.md:1: error: forged\\t\\u{1b}[31m: note: m\\r"
+        );
+        assert_eq!(escape_controls("上海·证券"), "上海·证券");
     }
 }

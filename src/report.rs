@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::config::{Config, Mode, Verbosity};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{escape_controls, Diagnostic, Severity};
 
 /// Counts for the closing summary line.
 #[derive(Debug, Default, Clone)]
@@ -103,7 +103,7 @@ impl Report {
             let _ = writeln!(
                 err,
                 "{}: stale: differs from what a build would write",
-                config.output_dir.join(stale).display()
+                escape_controls(&config.output_dir.join(stale).display().to_string())
             );
         }
         if config.verbosity == Verbosity::Verbose {

@@ -68,13 +68,26 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     };
     let mut commit = Commit::begin(&output, mode, &plan, previous, !todo.is_empty())?;
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
-    report
-        .diagnostics
-        .extend(render_and_store(config, &plan, &posts, &todo, &mut commit)?);
+    let unread = render_and_store(config, &plan, &posts, &hashes, &todo, &mut commit)?;
+    // A post that could not be read again is not published, and the index
+    // forgets it, so the next run reads it afresh.
+    report.published = report.published.saturating_sub(unread.len());
+    report.rejected += unread.len();
+    let unread: std::collections::HashSet<String> = unread.iter().map(|&i| posts[i].path.to_string()).collect();
+    for i in &unread {
+        let message = "changed or vanished while feedgen ran; left out of this build (the next build reads it again)";
+        let shown = shown_path(&config.content_dir, i);
+        report
+            .diagnostics
+            .push(Diagnostic::new(&shown, None, Severity::Error, message));
+    }
     phases.lap("render and write feeds");
 
+    drop(posts);
     let files_reused = collection.records.len() == previous_count && collection.records.iter().all(|r| r.reused);
-    let done = commit.finish(&plan, collection.records, files_reused)?;
+    let mut records = collection.records;
+    records.retain(|r| !unread.contains(r.rel.as_str()));
+    let done = commit.finish(&plan, records, files_reused && unread.is_empty())?;
     phases.lap("manifest and index");
 
     report.written += done.written;
@@ -94,7 +107,7 @@ fn open_output(config: &Config, mode: Mode) -> Result<Output> {
             let _ = writeln!(
                 std::io::stderr(),
                 "feedgen: waiting for another feedgen run on {} to finish",
-                config.output_dir.display()
+                crate::diagnostics::escape_controls(&config.output_dir.display().to_string())
             );
         }
     })
@@ -168,8 +181,17 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
         &format!("reading {} post files", found.files.len()),
     );
     let records = content::scan_all(root, &found.files, rules, config.max_file_size, previous);
+    // A post file the walk had to skip (a name that is not UTF-8, a symlink
+    // out of the folder) is a post not published: `--strict` makes that an error.
+    let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
+        if config.strict && d.severity == Severity::Warning {
+            d.severity = Severity::Error;
+            d.message.push_str(" (rejected: --strict)");
+        }
+        d
+    });
     let mut report = Report {
-        diagnostics: found.diagnostics,
+        diagnostics: walk_diagnostics.collect(),
         ..Report::default()
     };
     let mut unquoted = Vec::new();
@@ -248,15 +270,17 @@ fn progress(config: &Config, amount: usize, what: &str) {
 const BATCH: usize = 256;
 
 /// Render the artifacts in `todo` and hand them to `commit`, reading and
-/// rendering each post once and dropping it after its last artifact.
-/// Returns the diagnostics of posts that could not be read again.
+/// rendering each post once and dropping it after its last artifact. A
+/// post is rendered only from the very bytes it was read from (`hashes`).
+/// Returns the posts that could not be read again, in `posts` order.
 fn render_and_store(
     config: &Config,
     plan: &Plan,
     posts: &[&PostMeta],
+    hashes: &[u64],
     todo: &[&Artifact],
     commit: &mut Commit,
-) -> Result<Vec<Diagnostic>> {
+) -> Result<Vec<usize>> {
     let root = &config.content_dir;
     let mut order: Vec<&Artifact> = todo.to_vec();
     order.sort_by_key(|a| (plan.items(a).iter().min().copied(), a.path.as_str()));
@@ -264,7 +288,7 @@ fn render_and_store(
     for a in &order {
         plan.items(a).iter().for_each(|&i| uses[i] += 1);
     }
-    let mut diagnostics = Vec::new();
+    let mut unread = Vec::new();
     let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
     for batch in order.chunks(BATCH) {
         let mut needed: Vec<usize> = batch
@@ -278,18 +302,25 @@ fn render_and_store(
             .par_iter()
             .map(|&i| {
                 let meta = posts[i];
-                let entry = content::load_post(root, meta, config.max_file_size)
+                let entry = content::load_post(root, meta, hashes[i], config.max_file_size)
                     .map(|post| render::entry(&config.site, meta, &post));
                 (i, entry)
             })
             .collect();
         for (i, entry) in rendered {
             if entry.is_none() {
-                let message = "changed or vanished while feedgen ran; left out of this build";
-                let shown = shown_path(root, &posts[i].path);
-                diagnostics.push(Diagnostic::new(&shown, None, Severity::Error, message));
+                unread.push(i);
             }
             entries.insert(i, entry);
+        }
+        for a in batch {
+            if plan
+                .items(a)
+                .iter()
+                .any(|i| entries.get(i).is_some_and(Option::is_none))
+            {
+                commit.distrust(&a.path);
+            }
         }
         let shared: &Commit = commit;
         let stored: Vec<Result<_>> = batch
@@ -313,5 +344,6 @@ fn render_and_store(
             }
         }
     }
-    Ok(diagnostics)
+    unread.sort_unstable();
+    Ok(unread)
 }

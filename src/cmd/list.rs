@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use crate::cmd::build::read_posts;
 use crate::config::Config;
 use crate::content::date::rfc3339;
+use crate::diagnostics::escape_controls;
 use crate::model::{self, FeedSpec};
 use crate::plan::feed_path;
 use crate::report::print_stdout;
@@ -40,7 +41,10 @@ pub fn run(config: &Config, what: Terms) -> Result<()> {
                         .to_string()
                 })
                 .collect();
-            writeln!(out, "{}\t{}\t{}\t{}", spec.name, spec.total, newest, paths.join(" "))?;
+            // Tabs and newlines in a name would forge columns and rows.
+            let name = escape_controls(&spec.name);
+            let paths = escape_controls(&paths.join(" ")).into_owned();
+            writeln!(out, "{name}\t{}\t{newest}\t{paths}", spec.total)?;
         }
         Ok(())
     })

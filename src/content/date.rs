@@ -1,7 +1,7 @@
 //! Post dates: the forms Jekyll accepts, naive ones placed in the site's
 //! time zone, always keeping the offset the post was written in.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -24,8 +24,9 @@ impl SiteZone {
     }
 
     /// Place a wall-clock time in this zone as Ruby's `Time.parse` does for
-    /// Jekyll: in a DST gap the time moves forward by an hour; in an
-    /// overlap the later (standard-time) instant wins.
+    /// Jekyll: in a DST gap the time moves forward by the gap (an hour in
+    /// New York, 30 minutes on Lord Howe Island); in an overlap the later
+    /// (standard-time) instant wins.
     pub fn localize(&self, naive: NaiveDateTime) -> DateTime<FixedOffset> {
         match self {
             SiteZone::Fixed(offset) => match offset.from_local_datetime(&naive) {
@@ -36,13 +37,22 @@ impl SiteZone {
                 let fixed = |d: DateTime<Tz>| d.fixed_offset();
                 match tz.from_local_datetime(&naive) {
                     LocalResult::Single(d) | LocalResult::Ambiguous(_, d) => fixed(d),
-                    LocalResult::None => {
-                        let later = naive + chrono::Duration::hours(1);
-                        match tz.from_local_datetime(&later) {
-                            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => fixed(d),
-                            LocalResult::None => fixed(tz.from_utc_datetime(&naive)),
-                        }
-                    }
+                    // In a gap, read the time with the offset in force just
+                    // before it: the instant lands as far past the gap's
+                    // start as the time was, i.e. moved forward by the
+                    // gap, whatever its length (30 minutes on Lord Howe
+                    // Island, a whole day in Samoa in 2011).
+                    LocalResult::None => (1..=4 * 48)
+                        .map(|quarters| naive - chrono::Duration::minutes(15 * quarters))
+                        .find_map(|earlier| match tz.from_local_datetime(&earlier) {
+                            LocalResult::Single(d) | LocalResult::Ambiguous(_, d) => Some(d.offset().fix()),
+                            LocalResult::None => None,
+                        })
+                        .and_then(|before| naive.checked_sub_offset(before))
+                        .map_or_else(
+                            || fixed(tz.from_utc_datetime(&naive)),
+                            |utc| fixed(tz.from_utc_datetime(&utc)),
+                        ),
                 }
             }
         }
@@ -54,6 +64,37 @@ impl SiteZone {
             SiteZone::Fixed(offset) => instant.with_timezone(offset),
             SiteZone::Iana(tz) => instant.with_timezone(tz).fixed_offset(),
         }
+    }
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+
+    fn at(zone: &str, naive: &str) -> String {
+        let zone = SiteZone::parse(zone).expect("zone");
+        let naive = NaiveDateTime::parse_from_str(naive, "%Y-%m-%d %H:%M:%S").expect("naive");
+        zone.localize(naive).to_rfc3339()
+    }
+
+    #[test]
+    fn times_in_a_gap_move_forward_by_the_gap() {
+        // Lord Howe Island: 02:00 +10:30 → 02:30 +11:00, a 30-minute gap.
+        assert_eq!(
+            at("Australia/Lord_Howe", "2023-10-01 02:15:00"),
+            "2023-10-01T02:45:00+11:00"
+        );
+        assert_eq!(
+            at("Australia/Lord_Howe", "2023-10-01 01:59:00"),
+            "2023-10-01T01:59:00+10:30"
+        );
+        // An hour's gap, as before.
+        assert_eq!(
+            at("America/New_York", "2024-03-10 02:30:00"),
+            "2024-03-10T03:30:00-04:00"
+        );
+        // Samoa skipped 30 December 2011: a 24-hour gap.
+        assert_eq!(at("Pacific/Apia", "2011-12-30 12:00:00"), "2011-12-31T12:00:00+14:00");
     }
 }
 

@@ -456,6 +456,15 @@ pub fn parse_document(text: &str) -> Result<Mapping, DocumentError> {
     if text.trim().is_empty() {
         return Ok(Mapping::new());
     }
+    // The same bounds as front matter: the parser must never see more.
+    if text.len() > MAX_YAML_BYTES {
+        let message = format!("{} bytes, over feedgen's {MAX_YAML_BYTES}-byte limit", text.len());
+        return Err(DocumentError::Invalid(message));
+    }
+    if let Some(line) = too_deep_line(text, MAX_FLOW_DEPTH) {
+        let message = format!("line {line}: nests `[`/`{{` more than {MAX_FLOW_DEPTH} levels deep");
+        return Err(DocumentError::Invalid(message));
+    }
     match serde_norway::from_str::<Value>(text).map_err(|e| DocumentError::Invalid(e.to_string()))? {
         Value::Mapping(map) => Ok(map),
         Value::Null => Ok(Mapping::new()),
@@ -495,11 +504,20 @@ pub fn author(value: Option<&Value>) -> Option<Author> {
             Some(Author {
                 name: name.trim().to_string(),
                 email: string(map, "email"),
-                uri: string(map, "uri").or_else(|| string(map, "url")),
+                uri: string(map, "uri")
+                    .or_else(|| string(map, "url"))
+                    .filter(|u| is_web_or_mail(u)),
             })
         }
         _ => None,
     }
+}
+
+/// Only `http:`, `https:` and `mailto:` URIs may name a person: an Atom
+/// reader shows `<uri>` as a link, and `javascript:` must never be one.
+fn is_web_or_mail(uri: &str) -> bool {
+    let uri = uri.trim().to_ascii_lowercase();
+    ["http://", "https://", "mailto:"].iter().any(|s| uri.starts_with(s))
 }
 
 /// The 1-based line (within the block) where top-level `key:` stands.

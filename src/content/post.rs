@@ -5,7 +5,7 @@
 use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
 use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::markup::{nests_too_deep, MAX_HTML_DEPTH};
+use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
@@ -286,7 +286,14 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         );
     }
 
-    let written_date = map.get("date").map(|v| scalar(Some(v)).unwrap_or_default());
+    let date_value = map.get("date");
+    let written_date = date_value.map(|v| scalar(Some(v)).unwrap_or_default());
+    // `date: [2024-01-02]` is a list, not an empty date.
+    let date_problem = |w: &str| match date_value {
+        Some(Value::Sequence(_)) => "the date is a YAML list, not a date (write it without `[` `]`)".to_string(),
+        Some(Value::Mapping(_)) => "the date is a YAML mapping, not a date".to_string(),
+        _ => date_problem(w),
+    };
     let date = match written_date.as_deref().and_then(|d| parse_date(d, rules.zone)) {
         Some(d) => d,
         None => {
@@ -349,6 +356,17 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
             );
         }
     }
+    if body.len() > MAX_ITEM_CONTENT_BYTES {
+        warn(
+            diags,
+            Some(parsed.body_line),
+            format!(
+                "the text is {} bytes, over feedgen's {MAX_ITEM_CONTENT_BYTES}-byte limit for one feed item; the feeds carry its first {} bytes",
+                body.len(),
+                cut_content(body).len()
+            ),
+        );
+    }
     let plain_text = nests_too_deep(&published_body(body), is_markdown(rel));
     if plain_text {
         warn(
@@ -363,12 +381,23 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
         LinkDate::Instant(d) => d,
         LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
     };
+    let (categories, all_categories) = capped(categories(map, path_categories(rel)));
+    let (tags, all_tags) = capped(tags(map));
+    for (what, all, singular) in [("categories", all_categories, "category"), ("tags", all_tags, "tag")] {
+        if all > MAX_TERMS {
+            warn(
+                diags,
+                line_of(what).or_else(|| line_of(singular)).or(Some(*yaml_line)),
+                format!("the post has {all} {what}; only the first {MAX_TERMS} are used (feedgen's limit per post)"),
+            );
+        }
+    }
     Outcome::Post(PostMeta {
         path: rel.into(),
         date,
         jekyll_time: jekyll_date.timestamp(),
-        categories: categories(map, path_categories(rel)),
-        tags: tags(map),
+        categories,
+        tags,
         unpublished: matches!(map.get("published"), Some(Value::Null | Value::Bool(false))),
         plain_text,
     })
@@ -576,9 +605,10 @@ fn is_markdown(rel: &str) -> bool {
     !rel.to_ascii_lowercase().ends_with(".html")
 }
 
-/// The body as published: LF line endings, no `<>` lines.
+/// The body as published: at most [`MAX_ITEM_CONTENT_BYTES`], LF line
+/// endings, no `<>` lines.
 fn published_body(body: &str) -> String {
-    without_empty_autolinks(&body.replace("\r\n", "\n"))
+    without_empty_autolinks(&cut_content(body).replace("\r\n", "\n"))
 }
 
 /// The body without `<>` lines: an empty autolink is the producing
@@ -596,6 +626,18 @@ fn date_problem(written: &str) -> String {
         "" => "the date is empty".to_string(),
         w => format!("date `{w}` is not a usable date"),
     }
+}
+
+/// Most categories, and most tags, one post brings into feeds. Every feed
+/// of a post lists all its terms, so output grows with the square of a
+/// post's term count: 10,000 tags would write gigabytes.
+pub const MAX_TERMS: usize = 100;
+
+/// The first [`MAX_TERMS`] of `terms`, and how many there were.
+fn capped(mut terms: Vec<Box<str>>) -> (Vec<Box<str>>, usize) {
+    let all = terms.len();
+    terms.truncate(MAX_TERMS);
+    (terms, all)
 }
 
 /// Jekyll's categories: folder categories, then `categories` (a list, or
@@ -668,9 +710,11 @@ fn tags(map: &Mapping) -> Vec<Box<str>> {
 }
 
 fn push_terms(out: &mut Vec<Box<str>>, value: Option<&Value>, split: bool) {
+    // A set, not a scan of `out`: 30,000 categories must stay linear.
+    let mut seen: std::collections::HashSet<Box<str>> = out.iter().cloned().collect();
     let mut push = |name: &str| {
         let name = name.trim();
-        if !name.is_empty() && !out.iter().any(|t| &**t == name) {
+        if !name.is_empty() && seen.insert(name.into()) {
             out.push(name.into());
         }
     };

@@ -49,6 +49,9 @@ pub struct Commit<'o> {
     /// Artifact path → fingerprint of its inputs, as last recorded.
     fingerprints: BTreeMap<String, u64>,
     rendering: bool,
+    /// Artifacts written without a post that could not be read again: the
+    /// index must not vouch for them, so the next run renders them anew.
+    untrusted: BTreeSet<String>,
     /// Stamp of the settings the index is valid for.
     settings: u64,
     pub done: Committed,
@@ -83,6 +86,7 @@ impl<'o> Commit<'o> {
             retired,
             fingerprints,
             rendering,
+            untrusted: BTreeSet::new(),
             settings,
             done: Committed::default(),
         })
@@ -110,6 +114,12 @@ impl<'o> Commit<'o> {
         }
     }
 
+    /// `path` was rendered without a post that should be in it: record no
+    /// fingerprint for it.
+    pub fn distrust(&mut self, path: &str) {
+        self.untrusted.insert(path.to_string());
+    }
+
     /// Remove retired files, then record the manifest and the rebuild
     /// index (`records`: every post file as read). The index is left alone
     /// when `files_reused` (every file was taken from it unchanged) and
@@ -126,7 +136,8 @@ impl<'o> Commit<'o> {
                 self.output.write_manifest(&self.manifest)?;
                 let mut feeds = self.fingerprints;
                 feeds.extend(plan.artifacts.iter().map(|a| (a.path.clone(), a.fingerprint)));
-                if !(files_reused && !self.rendering && self.retired.is_empty()) {
+                feeds.retain(|path, _| !self.untrusted.contains(path));
+                if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
                     let index = Index { records, feeds };
                     self.output.write(index::FILE, &index.encode(self.settings))?;
                 }

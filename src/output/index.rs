@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 
 /// File name inside the output folder.
 pub const FILE: &str = ".feedgen-index";
-const MAGIC: &[u8; 8] = b"FGINDEX2";
+const MAGIC: &[u8; 8] = b"FGINDEX3";
 
 /// What the last run recorded.
 #[derive(Debug, Default)]
@@ -36,6 +36,8 @@ impl Index {
             w.str(&r.rel);
             w.u64(r.size);
             w.u64(r.mtime_ns as u64);
+            w.u64(r.ctime_ns as u64);
+            w.u64(r.ino);
             w.u64(r.hash);
             match &r.scanned.outcome {
                 Outcome::NotAPost => w.u8(0),
@@ -79,12 +81,14 @@ impl Index {
         if r.take(8)? != MAGIC || r.u64()? != settings {
             return None;
         }
-        let count = r.len()?;
+        let count = r.len(RECORD_BYTES)?;
         let mut records = Vec::with_capacity(count);
         for _ in 0..count {
             let rel = r.str()?;
             let size = r.u64()?;
             let mtime_ns = r.u64()? as i64;
+            let ctime_ns = r.u64()? as i64;
+            let ino = r.u64()?;
             let hash = r.u64()?;
             let outcome = match r.u8()? {
                 0 => Outcome::NotAPost,
@@ -107,8 +111,8 @@ impl Index {
                 }
                 _ => return None,
             };
-            let n = r.len()?;
-            let mut diagnostics = Vec::with_capacity(n.min(16));
+            let n = r.len(DIAGNOSTIC_BYTES)?;
+            let mut diagnostics = Vec::with_capacity(n);
             for _ in 0..n {
                 let path = r.str()?;
                 let line = usize::try_from(r.u64()?).ok().filter(|&l| l > 0);
@@ -129,12 +133,14 @@ impl Index {
                 rel,
                 size,
                 mtime_ns,
+                ctime_ns,
+                ino,
                 hash,
                 scanned: Scanned { outcome, diagnostics },
                 reused: false,
             });
         }
-        let n = r.len()?;
+        let n = r.len(FEED_BYTES)?;
         let mut feeds = BTreeMap::new();
         for _ in 0..n {
             let rel = r.str()?;
@@ -143,6 +149,15 @@ impl Index {
         (r.0.is_empty() && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index { records, feeds })
     }
 }
+
+/// The fewest bytes each kind of encoded element takes, for [`Reader::len`].
+const STR_BYTES: usize = 8;
+/// Path, size, mtime, ctime, inode, hash, outcome, diagnostic count.
+const RECORD_BYTES: usize = STR_BYTES + 8 * 5 + 1 + 8;
+/// Path, line, severity, message.
+const DIAGNOSTIC_BYTES: usize = STR_BYTES + 8 + 1 + STR_BYTES;
+/// Path, fingerprint.
+const FEED_BYTES: usize = STR_BYTES + 8;
 
 struct Writer(Vec<u8>);
 
@@ -177,16 +192,19 @@ impl Reader<'_> {
     fn u64(&mut self) -> Option<u64> {
         self.take(8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
     }
-    /// A count, bounded by the bytes left (a corrupt count cannot allocate).
-    fn len(&mut self) -> Option<usize> {
-        usize::try_from(self.u64()?).ok().filter(|&n| n <= self.0.len())
+    /// A count of things each encoded in at least `min_bytes`, refused
+    /// unless the bytes left can hold that many: a crafted count can never
+    /// make a reader allocate more than a small multiple of the file's size.
+    fn len(&mut self, min_bytes: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
     }
     fn str(&mut self) -> Option<String> {
-        let n = self.len()?;
+        let n = self.len(1)?;
         String::from_utf8(self.take(n)?.to_vec()).ok()
     }
     fn list(&mut self) -> Option<Vec<Box<str>>> {
-        let n = self.len()?;
+        let n = self.len(STR_BYTES)?;
         (0..n).map(|_| self.str().map(String::into_boxed_str)).collect()
     }
 }
@@ -217,6 +235,8 @@ mod tests {
                     rel: "_posts/a.md".into(),
                     size: 10,
                     mtime_ns: 1_700_000_000_123_456_789,
+                    ctime_ns: 1_700_000_000_223_456_789,
+                    ino: 77,
                     hash: 7,
                     reused: false,
                     scanned: Scanned {
@@ -228,6 +248,8 @@ mod tests {
                     rel: "_posts/b.md".into(),
                     size: 3,
                     mtime_ns: -5,
+                    ctime_ns: 9,
+                    ino: 0,
                     hash: 0,
                     reused: false,
                     scanned: Scanned {
@@ -266,5 +288,24 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
         assert!(Index::decode(&flipped, 99).is_none());
+    }
+
+    /// A record count the bytes cannot hold, with a valid checksum (as a
+    /// crafted file has), is refused before anything is allocated for it.
+    #[test]
+    fn a_crafted_count_allocates_nothing() {
+        let mut bytes = sample().encode(99);
+        bytes.truncate(bytes.len() - 8);
+        let left = bytes.len() - 24;
+        bytes[16..24].copy_from_slice(&(left as u64 / RECORD_BYTES as u64 + 1).to_le_bytes());
+        let check = content_hash(&bytes);
+        bytes.extend_from_slice(&check.to_le_bytes());
+        assert!(Index::decode(&bytes, 99).is_none());
+        let mut r = Reader(&[0xff; 64]);
+        assert_eq!(r.len(1), None, "u64::MAX entries");
+        let mut r = Reader(&[3, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+        assert_eq!(r.len(1), Some(3));
+        let mut r = Reader(&[3, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+        assert_eq!(r.len(2), None, "three 2-byte things need 6 bytes");
     }
 }

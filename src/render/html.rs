@@ -2,6 +2,7 @@
 //! made absolute, and plain text for summaries, derived titles and bodies
 //! nested too deep to sanitize.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use ammonia::UrlRelative;
@@ -23,15 +24,36 @@ fn sanitizer() -> ammonia::Builder<'static> {
 /// Clean `html` with the allow-list (no script, iframe, object, embed,
 /// event handlers or style attributes) and make relative and
 /// protocol-relative URLs absolute against `base` (dropped without one).
-pub fn sanitize(html: &str, base: Option<&url::Url>) -> String {
+/// A link to a place in the page itself (`#fn1`, a footnote) points into
+/// `page`, the post's own URL, not the site's home page.
+pub fn sanitize(html: &str, base: Option<&url::Url>, page: Option<&str>) -> String {
     SANITIZER.with(|cell| {
         let mut builder = cell.borrow_mut();
         builder.url_relative(match base {
-            Some(base) => UrlRelative::RewriteWithBase(base.clone()),
+            Some(base) => UrlRelative::Custom(Box::new(Relative {
+                base: base.clone(),
+                page: page.and_then(|p| url::Url::parse(p).ok()),
+            })),
             None => UrlRelative::Deny,
         });
         strip_invalid_xml(&builder.clean(html).to_string())
     })
+}
+
+/// How [`sanitize`] makes a relative URL absolute.
+struct Relative {
+    base: url::Url,
+    page: Option<url::Url>,
+}
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for Relative {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
+        let against = match &self.page {
+            Some(page) if url.starts_with('#') => page,
+            _ => &self.base,
+        };
+        against.join(url).ok().map(|u| Cow::Owned(u.into()))
+    }
 }
 
 /// HTML nested too deep to sanitize, published as one paragraph of its text.
@@ -205,7 +227,7 @@ mod tests {
     #[test]
     fn removes_scripts_handlers_and_styles() {
         let html = markdown_to_html("<p style=\"color:red\" onclick=\"x()\">hi<script>alert(1)</script></p>\n\n<iframe src=\"//e.example\"></iframe><object></object><embed src=x>");
-        let clean = sanitize(&html, Some(&base()));
+        let clean = sanitize(&html, Some(&base()), None);
         for bad in ["script", "onclick", "style", "iframe", "object", "embed", "alert"] {
             assert!(!clean.contains(bad), "{bad} in {clean}");
         }
@@ -227,7 +249,7 @@ mod tests {
     #[test]
     fn makes_links_absolute() {
         let html = markdown_to_html("[a](//finews.example.com/category/emnews.html) [b](../x.html) ![c](/img/c.png)");
-        let clean = sanitize(&html, Some(&base()));
+        let clean = sanitize(&html, Some(&base()), None);
         assert!(
             clean.contains("href=\"https://finews.example.com/category/emnews.html\""),
             "{clean}"
@@ -243,8 +265,17 @@ mod tests {
     }
 
     #[test]
+    fn links_within_the_page_point_into_the_post() {
+        let post = "https://finews.example.com/emnews/2021/12/08/x.html";
+        let html = markdown_to_html("a[^1] [top](#top)\n\n[^1]: note");
+        let clean = sanitize(&html, Some(&base()), Some(post));
+        assert!(clean.contains(&format!("href=\"{post}#1\"")), "{clean}");
+        assert!(clean.contains(&format!("href=\"{post}#top\"")), "{clean}");
+    }
+
+    #[test]
     fn autolinks_render_as_links() {
-        let clean = sanitize(&markdown_to_html("<http://a.example/1>"), Some(&base()));
+        let clean = sanitize(&markdown_to_html("<http://a.example/1>"), Some(&base()), None);
         assert!(clean.contains("<a href=\"http://a.example/1\""), "{clean}");
     }
 
@@ -270,6 +301,7 @@ mod tests {
         let html = sanitize(
             "<p>x<img alt=\"a\" src=\"/i/1.png?a=1&b=2\"><img src=\"https://c.example/2.png\"></p>",
             Some(&base()),
+            None,
         );
         assert_eq!(
             first_image(&html).as_deref(),

@@ -83,7 +83,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     let content = if meta.plain_text {
         html::as_plain_text(&raw_html)
     } else {
-        html::sanitize(&raw_html, base.as_ref().ok())
+        html::sanitize(&raw_html, base.as_ref().ok(), Some(&link))
     };
     let clean = |s: &str| strip_invalid_xml(s.trim());
     let title = match clean(&post.title) {
@@ -94,7 +94,12 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         },
     };
     let summary = match &post.excerpt {
-        Some(e) => html::truncate(&clean(&html::text_of(e)), SUMMARY_CHARS),
+        // Through the HTML parser, as the content goes: every entity
+        // (`&mdash;`) is decoded once, the same for RSS and Atom.
+        Some(e) => html::truncate(
+            &clean(&html::text_of(&html::sanitize(e, base.as_ref().ok(), None))),
+            SUMMARY_CHARS,
+        ),
         None => html::truncate(&html::first_paragraph(&content), SUMMARY_CHARS),
     };
     let (id, id_is_link) = match &post.guid {
@@ -128,8 +133,12 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         tags: meta.tags.iter().map(|t| clean(t)).collect(),
         source: match &post.source {
             // Only web links: a front-matter `javascript:` URL must not become a link.
-            SourceLink::Url(u) => Some(encode_url(&clean(u)))
-                .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))),
+            // Written as the URL parser serialises it: a non-ASCII host in
+            // punycode (IDNA), as every browser sends it.
+            SourceLink::Url(u) => url::Url::parse(&encode_url(&clean(u)))
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(String::from),
             _ => None,
         },
     }

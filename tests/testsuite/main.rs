@@ -13,6 +13,8 @@
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
 //! - `index`: rebuilds that reuse the rebuild index equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
+//! - `robustness`: bad input that must not lose posts, hang, blow up or
+//!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
 
 mod bad_input;
@@ -21,5 +23,6 @@ mod feeds;
 mod harness;
 mod index;
 mod jekyll;
+mod robustness;
 mod safety;
 mod served;
