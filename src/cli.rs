@@ -33,6 +33,17 @@ pub enum Command {
     Check(SourceArgs),
     /// List categories or tags: name, posts, newest date, feed paths.
     List(ListArgs),
+    /// Tell the WebSub hub (`feedgen.hub`) which feeds changed since the last ping.
+    Ping(PingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Folder the feeds were written to (its state holds the list of changed feeds).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -159,6 +170,10 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
             };
             cmd::list::run(&config, what)?;
             Ok(ExitStatus::Success)
+        }
+        Some(Command::Ping(args)) => {
+            let config = load_config(overrides(&args.source, args.output.clone()))?;
+            cmd::ping::run(&config)
         }
     }
 }

@@ -9,6 +9,9 @@ use crate::permalink::site_root;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
 
+mod feeds;
+pub use feeds::{ContentMode, FeedSettings, PerKind, PingSettings, PollHints};
+
 /// Feed formats feedgen writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
@@ -88,7 +91,10 @@ pub struct Config {
     pub output_dir: PathBuf,
     pub layout: Layout,
     pub formats: Vec<Format>,
-    pub limit: usize,
+    /// Which items each feed kind holds, and how much of each post.
+    pub feeds: PerKind,
+    pub poll: PollHints,
+    pub ping: PingSettings,
     /// Posts dated after this are not published (unless `future: true`).
     pub now: DateTime<FixedOffset>,
     pub drafts: bool,
@@ -192,6 +198,9 @@ impl Config {
         if limit == 0 {
             bail!("the item limit must be at least 1");
         }
+        let feeds = PerKind::read(&ours, limit, flags.limit.is_some()).map_err(|e| anyhow::anyhow!(at(&e)))?;
+        let poll = PollHints::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
+        let ping = PingSettings::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
         let formats = match ours.get("formats") {
             None => vec![Format::Rss, Format::Atom],
             Some(v) => {
@@ -246,7 +255,9 @@ impl Config {
             output_dir,
             layout,
             formats,
-            limit,
+            feeds,
+            poll,
+            ping,
             now,
             drafts: flags.drafts,
             strict: flags.strict,

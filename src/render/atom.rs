@@ -6,10 +6,10 @@ use atom_syndication::{
 };
 
 use super::{Entry, FeedHead};
-use crate::config::Config;
+use crate::config::{Config, ContentMode};
 use crate::content::front_matter::Author;
 
-pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &[&Entry]) -> Vec<u8> {
     let mut links = vec![
         LinkBuilder::default()
             .href(head.self_link.clone())
@@ -39,7 +39,7 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
                 .build(),
         ))
         .lang(config.site.lang.clone())
-        .entries(entries.iter().map(|e| entry(config, e)).collect::<Vec<_>>())
+        .entries(entries.iter().map(|e| entry(config, e, content)).collect::<Vec<_>>())
         .build();
     let write = WriteConfig {
         write_document_declaration: true,
@@ -58,7 +58,7 @@ fn person(author: &Author) -> atom_syndication::Person {
         .build()
 }
 
-fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
+fn entry(config: &Config, e: &Entry, content: ContentMode) -> atom_syndication::Entry {
     let root = &config.site.root;
     let mut links = vec![LinkBuilder::default()
         .href(e.link.clone())
@@ -90,11 +90,12 @@ fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
         .links(links)
         .categories(categories)
         .summary(Some(Text::plain(e.summary.clone())))
-        .content(Some(
+        // Summary mode: the entry's alternate link says where the whole post is.
+        .content((content == ContentMode::Full).then(|| {
             ContentBuilder::default()
                 .value(Some(e.content.clone()))
                 .content_type(Some("html".into()))
-                .build(),
-        ))
+                .build()
+        }))
         .build()
 }

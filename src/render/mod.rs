@@ -177,18 +177,57 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
     }
 }
 
+/// An artifact's bytes, and how many of the items offered it holds.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    pub items: usize,
+}
+
 /// Render one artifact of `plan` from the entries of its items, in order.
-pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
+pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Rendered {
     match artifact.kind {
         ArtifactKind::Feed { feed: i, format } => feed(config, &plan.feeds[i], format, entries),
     }
 }
 
-/// Render one feed in one format.
-fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Vec<u8> {
+/// Render one feed in one format, with as many of `entries` (newest
+/// first) as fit in the kind's `max_bytes`: the cap holds for the bytes
+/// written, in each format.
+fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) -> Rendered {
+    let settings = spec.kind.settings(&config.feeds);
+    // The newest post dates the feed even when the cap leaves it out (it
+    // never does: items are cut from the oldest end).
     let head = head(config, spec, format, entries.first().map(|e| e.date));
-    match format {
-        Format::Rss => rss::render(config, &head, entries),
-        Format::Atom => atom::render(config, &head, entries),
+    let render = |items: &[&Entry]| match format {
+        Format::Rss => rss::render(config, &head, settings.content, items),
+        Format::Atom => atom::render(config, &head, settings.content, items),
+    };
+    let max = usize::try_from(settings.max_bytes).unwrap_or(usize::MAX);
+    let bytes = render(entries);
+    if bytes.len() <= max {
+        return Rendered {
+            bytes,
+            items: entries.len(),
+        };
+    }
+    // Over the cap: an item adds the same bytes alone as among others, so
+    // measure each once and keep the newest that fit; re-check the result.
+    let empty = render(&[]).len();
+    let mut room = max.saturating_sub(empty);
+    let mut n = 0;
+    for e in entries {
+        let size = render(std::slice::from_ref(e)).len().saturating_sub(empty);
+        if size > room {
+            break;
+        }
+        room -= size;
+        n += 1;
+    }
+    loop {
+        let bytes = render(&entries[..n]);
+        if bytes.len() <= max || n == 0 {
+            return Rendered { bytes, items: n };
+        }
+        n -= 1;
     }
 }

@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::syndication::{self, SyndicationExtension};
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder, SourceBuilder};
 
 use super::{Entry, FeedHead};
-use crate::config::Config;
+use crate::config::{Config, ContentMode};
 use crate::content::date::rfc822;
 
-pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
-    let items = entries.iter().map(|e| item(e)).collect::<Vec<_>>();
+pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &[&Entry]) -> Vec<u8> {
+    let items = entries.iter().map(|e| item(e, content)).collect::<Vec<_>>();
     let mut links = vec![Link {
         href: head.self_link.clone(),
         rel: "self".into(),
@@ -26,6 +27,22 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
     }
     let mut namespaces = BTreeMap::new();
     namespaces.insert("atom".to_string(), "http://www.w3.org/2005/Atom".to_string());
+    let poll = &config.poll;
+    let syndication = poll
+        .update_period
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .map(|period| {
+            if !namespaces.values().any(|n| n == syndication::NAMESPACE) {
+                namespaces.insert("sy".to_string(), syndication::NAMESPACE.to_string());
+            }
+            SyndicationExtension {
+                period,
+                frequency: poll.update_frequency.and_then(|f| u32::try_from(f).ok()).unwrap_or(1),
+                // The module's own default base; the writer always writes one.
+                base: "1970-01-01T00:00+00:00".to_string(),
+            }
+        });
     let channel = ChannelBuilder::default()
         .title(head.title.clone())
         .link(head.site_link.clone())
@@ -33,6 +50,8 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
         .language(config.site.lang.clone())
         .last_build_date(Some(rfc822(&head.updated)))
         .generator(Some(generator()))
+        .ttl(poll.ttl.map(|minutes| minutes.to_string()))
+        .syndication_ext(syndication)
         .namespaces(namespaces)
         .atom_ext(Some(AtomExtension { links }))
         .items(items)
@@ -46,7 +65,7 @@ pub fn generator() -> String {
     format!("feedgen {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn item(e: &Entry) -> rss::Item {
+fn item(e: &Entry, content: ContentMode) -> rss::Item {
     let categories = e
         .categories
         .iter()
@@ -72,7 +91,7 @@ fn item(e: &Entry) -> rss::Item {
         .pub_date(Some(rfc822(&e.date)))
         .author(e.author.email.as_ref().map(|m| format!("{m} ({})", e.author.name)))
         .description(Some(e.summary.clone()))
-        .content(Some(e.content.clone()))
+        .content((content == ContentMode::Full).then(|| e.content.clone()))
         .categories(categories)
         .source(source)
         .build()
