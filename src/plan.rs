@@ -80,6 +80,8 @@ impl Plan {
         let site = Fingerprint::new()
             .add(env!("CARGO_PKG_VERSION").as_bytes())
             .add(format!("{:?}{:?}", config.site, config.layout).as_bytes())
+            // Item rules (window, caps, content mode) and poll hints.
+            .add(format!("{:?}{:?}", config.feeds, config.poll).as_bytes())
             .finish();
         let artifacts = feeds
             .iter()

@@ -9,10 +9,14 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
-//! - `index`: rebuilds that reuse the rebuild index equal clean builds.
+//! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
+//! - `window`: time-window feeds, caps, content modes, poll hints;
+//! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1.
 
 mod bad_input;
 mod feeds;
 mod harness;
 mod index;
+mod ping;
 mod safety;
+mod window;
