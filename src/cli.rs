@@ -84,7 +84,7 @@ pub struct BuildArgs {
     /// Build only this tag's feeds (repeatable).
     #[arg(long = "tag", value_name = "NAME")]
     pub tags: Vec<String>,
-    /// Items per feed (default 20, or `feedgen.limit`).
+    /// Minimum items per feed, for every kind (default 20, or `feedgen.limit`).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Write nothing; exit 1 if any feed on disk differs from what a build would write.
