@@ -8,7 +8,7 @@ pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Config, Format, Site};
+use crate::config::{Config, ContentMode, Format, Site};
 use crate::content::front_matter::Author;
 use crate::content::post::{Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
@@ -203,12 +203,27 @@ fn feed(config: &Config, spec: &FeedSpec, format: Format, entries: &[&Entry]) ->
         Format::Atom => atom::render(config, &head, settings.content, items),
     };
     let max = usize::try_from(settings.max_bytes).unwrap_or(usize::MAX);
-    let bytes = render(entries);
-    if bytes.len() <= max {
-        return Rendered {
-            bytes,
-            items: entries.len(),
-        };
+    // The text alone (escaping only adds to it) tells a feed that cannot
+    // fit without rendering it whole.
+    let text: usize = entries
+        .iter()
+        .map(|e| {
+            let content = if settings.content == ContentMode::Full {
+                e.content.len()
+            } else {
+                0
+            };
+            e.title.len() + e.summary.len() + content
+        })
+        .sum();
+    if text <= max {
+        let bytes = render(entries);
+        if bytes.len() <= max {
+            return Rendered {
+                bytes,
+                items: entries.len(),
+            };
+        }
     }
     // Over the cap: an item adds the same bytes alone as among others, so
     // measure each once and keep the newest that fit; re-check the result.
