@@ -344,14 +344,18 @@ fn render_and_store(
             .map(|a| {
                 let items: Vec<&Entry> = plan.items(a).iter().filter_map(|i| entries.get(i)?.as_ref()).collect();
                 let rendered = render::artifact(config, plan, a, &items);
-                Ok((a, rendered.items, shared.store(&a.path, &rendered.bytes)?))
+                // Items `max_bytes` left out (not those that vanished).
+                let dropped = items.len() - rendered.items;
+                Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
             })
             .collect();
         for result in stored {
-            let (a, kept, outcome) = result?;
+            let (a, dropped, outcome) = result?;
             commit.count(&a.path, outcome);
             let ArtifactKind::Feed { feed, format } = a.kind;
             let spec = &plan.feeds[feed];
+            // `max_items` cut the selection, `max_bytes` the rendering.
+            let kept = spec.items.len().saturating_sub(dropped);
             out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
             if outcome == StoredFile::Written {
                 out.changed.push(render::feed_url(config, spec, format));
