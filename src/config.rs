@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
 
 mod feeds;
-pub use feeds::{ContentMode, FeedSettings, PerKind, PingSettings, PollHints};
+pub use feeds::{ContentMode, FeedSettings, PerKind, PingSettings, PollHints, DEFAULT_MAX_ITEMS};
 
 /// Feed formats feedgen writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,7 +7,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{FeedSettings, PerKind};
+use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::xml_chars::is_xml_char;
@@ -99,7 +99,7 @@ impl Rules {
         Rules {
             limit: settings.limit,
             window: settings.window,
-            cap: settings.max_items.unwrap_or(usize::MAX),
+            cap: settings.max_items.unwrap_or(DEFAULT_MAX_ITEMS.max(settings.limit)),
         }
     }
 }

@@ -25,7 +25,8 @@ pub struct FeedSettings {
     pub limit: usize,
     /// Every post newer than the feed's newest post minus this many seconds.
     pub window: Option<i64>,
-    /// At most this many items.
+    /// At most this many items; unset: [`DEFAULT_MAX_ITEMS`], or `limit`
+    /// when that is larger.
     pub max_items: Option<usize>,
     /// Each feed file at most this many bytes.
     pub max_bytes: u64,
@@ -62,6 +63,9 @@ pub struct PingSettings {
 }
 
 pub const DEFAULT_MAX_BYTES: u64 = 2 * 1024 * 1024;
+/// No feed item is under ~250 bytes, so 2 MiB never holds this many: the
+/// default only bounds the work a very long window could cause.
+pub const DEFAULT_MAX_ITEMS: usize = 10_000;
 /// Below this not even a feed's head and one item fit.
 const MIN_MAX_BYTES: u64 = 4096;
 /// Longest window or ttl: 100 years, far from any overflow.
