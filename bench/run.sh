@@ -13,6 +13,7 @@
 #   HUGO=hugo         Hugo binary (skipped when not installed); HUGO=none disables it
 #   HUGO_RUNS=3       timed Hugo runs (at most RUNS)
 #   HUGO_MAX=100000   skip Hugo above this size (Hugo 0.111 needs ~6 GiB at 100k/2000)
+#   WINDOW_CONFIG=bench/coverage-window.yml  config of the windowed regeneration rows
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +28,8 @@ HUGO_MAX=${HUGO_MAX:-100000}
 NOW=2030-01-01T00:00:00+08:00
 SEED=1
 ADD=100 # posts per "add a batch and rerun" measurement
+# The time-window settings the "windowed" regeneration rows use.
+WINDOW_CONFIG=${WINDOW_CONFIG:-$ROOT/bench/coverage-window.yml}
 
 full=0
 sizes=()
@@ -236,9 +239,29 @@ for cfg in "${configs[@]}"; do
         rm -f "${added[@]}"
         added=()
         discard "$out" # stale now: it saw the extra posts
+
+        # The same batches with time-window feeds (issue #10): a full build
+        # first, then each batch re-renders the windowed feeds it touches.
+        fgw=("$FEEDGEN" build --content "$dir" --output "$out-window" --now "$NOW" -q --config "$WINDOW_CONFIG")
+        log "$id: windowed ($WINDOW_CONFIG): full build, then add $ADD posts, rerun x$RUNS"
+        discard "$out-window"
+        reset_log "wfull-$id"
+        timed "wfull-$id" "${fgw[@]}"
+        reset_log "wadd-$id"
+        for ((r = 1; r <= RUNS; r++)); do
+            rm -rf "$stage"
+            "$GEN" "$stage" "$ADD" --sources "$k" --seed "$SEED" --start-index $((n + ADD * (r - 1))) >/dev/null
+            for f in "$stage"/_posts/*; do added+=("$dir/_posts/${f##*/}"); done
+            cp "$stage"/_posts/* "$dir/_posts/"
+            timed "wadd-$id" "${fgw[@]}"
+        done
+        rm -f "${added[@]}"
+        added=()
+        discard "$out-window"
         rm -rf "$BENCH_DIR/stage"
 
-        for c in "noop:no-op rerun" "add:add $ADD posts, rerun (×$RUNS batches)" "cat1:\`--category $top\` rerun"; do
+        for c in "noop:no-op rerun" "add:add $ADD posts, rerun (×$RUNS batches)" "cat1:\`--category $top\` rerun" \
+            "wfull:windowed config: full build (1 run)" "wadd:windowed config: add $ADD posts, rerun (×$RUNS batches)"; do
             key=${c%%:*}
             regen+=("| $n | $k | ${c#*:} | $(fmt "$(st "$key-$id" secs)") | $(fmt "$(st "$key-$id" maxmib)") | $(ratio "$(st "$key-$id" secs)" "$fg_s") |")
         done

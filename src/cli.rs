@@ -34,6 +34,17 @@ pub enum Command {
     Check(SourceArgs),
     /// List categories or tags: name, posts, newest date, feed paths.
     List(ListArgs),
+    /// Tell the WebSub hub (`feedgen.hub`) which feeds changed since the last ping.
+    Ping(PingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Folder the feeds were written to (its state holds the list of changed feeds).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -74,7 +85,7 @@ pub struct BuildArgs {
     /// Build only this tag's feeds (repeatable).
     #[arg(long = "tag", value_name = "NAME")]
     pub tags: Vec<String>,
-    /// Items per feed (default 20, or `feedgen.limit`).
+    /// Minimum items per feed, for every kind (default 20, or `feedgen.limit`).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Write nothing; exit 1 if any feed on disk differs from what a build would write.
@@ -161,6 +172,10 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
             };
             cmd::list::run(&config, what)?;
             Ok(ExitStatus::Success)
+        }
+        Some(Command::Ping(args)) => {
+            let config = load_config(overrides(&args.source, args.output.clone()))?;
+            cmd::ping::run(&config)
         }
     }
 }

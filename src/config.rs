@@ -13,6 +13,9 @@ use crate::xml_chars::strip_invalid_xml;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, TimeZone};
 
+mod feeds;
+pub use feeds::{ContentMode, FeedSettings, PerKind, PingSettings, PollHints, DEFAULT_MAX_ITEMS};
+
 /// Feed formats feedgen writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
@@ -122,7 +125,10 @@ pub struct Config {
     pub output_dir: PathBuf,
     pub layout: Layout,
     pub formats: Vec<Format>,
-    pub limit: usize,
+    /// Which items each feed kind holds, and how much of each post.
+    pub feeds: PerKind,
+    pub poll: PollHints,
+    pub ping: PingSettings,
     /// Posts dated after this are not published (unless `future: true`).
     pub now: DateTime<FixedOffset>,
     pub drafts: bool,
@@ -247,6 +253,9 @@ impl Config {
                 None => bail!(at("`feedgen.limit` must be at least 1")),
             }
         }
+        let feeds = PerKind::read(&ours, limit, flags.limit.is_some()).map_err(|e| anyhow::anyhow!(at(&e)))?;
+        let poll = PollHints::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
+        let ping = PingSettings::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
         let formats = match ours.get("formats") {
             None => vec![Format::Rss, Format::Atom],
             Some(v) => {
@@ -318,7 +327,9 @@ impl Config {
             output_dir,
             layout,
             formats,
-            limit,
+            feeds,
+            poll,
+            ping,
             now,
             // Jekyll's switches, truthy as in Ruby (anything but false/null).
             drafts: flags.drafts || jekyll_switch(&map, "show_drafts"),

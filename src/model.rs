@@ -7,6 +7,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::xml_chars::is_xml_char;
@@ -31,6 +32,19 @@ pub struct FeedSpec {
     pub items: Vec<usize>,
     /// Every published post in this feed, not only the newest ones.
     pub total: usize,
+    /// Items the window and the minimum asked for, before `max_items`.
+    pub wanted: usize,
+}
+
+impl FeedKind {
+    /// The item rules of this kind of feed.
+    pub fn settings(self, per: &PerKind) -> &FeedSettings {
+        match self {
+            FeedKind::Site => &per.site,
+            FeedKind::Category => &per.category,
+            FeedKind::Tag => &per.tag,
+        }
+    }
 }
 
 impl FeedSpec {
@@ -70,34 +84,93 @@ pub fn feed_key(name: &str) -> String {
 /// Sort key: newer first, then path order (posts are kept sorted by path).
 type Rank = (Reverse<i64>, usize);
 
-/// Keeps the `limit` best-ranked posts seen so far.
+/// The item rules of one feed, as selection applies them.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    /// At least this many items (fewer only when `cap` is smaller).
+    limit: usize,
+    window: Option<i64>,
+    /// At most this many items.
+    cap: usize,
+}
+
+impl Rules {
+    fn of(settings: &FeedSettings) -> Rules {
+        Rules {
+            limit: settings.limit,
+            window: settings.window,
+            cap: settings.max_items.unwrap_or(DEFAULT_MAX_ITEMS.max(settings.limit)),
+        }
+    }
+}
+
+/// One feed's items, chosen with bounded heaps: the newest `cap` posts
+/// inside the window, and the newest `limit` outside it to fill up to the
+/// minimum. No feed ever sorts all its posts.
 struct Newest {
-    heap: BinaryHeap<Rank>,
+    /// The feed's newest post (first pass), which the window is measured from.
+    newest: Option<i64>,
+    in_window: BinaryHeap<Rank>,
+    older: BinaryHeap<Rank>,
     total: usize,
+    /// Posts inside the window, counted before any cap.
+    window_total: usize,
+}
+
+fn push_bounded(heap: &mut BinaryHeap<Rank>, rank: Rank, bound: usize) {
+    if heap.len() < bound {
+        heap.push(rank);
+    } else if heap.peek().is_some_and(|worst| rank < *worst) {
+        heap.pop();
+        heap.push(rank);
+    }
 }
 
 impl Newest {
     fn new() -> Self {
         Newest {
-            heap: BinaryHeap::new(),
+            newest: None,
+            in_window: BinaryHeap::new(),
+            older: BinaryHeap::new(),
             total: 0,
+            window_total: 0,
         }
     }
 
-    fn offer(&mut self, rank: Rank, limit: usize) {
+    /// First pass: see a post's date.
+    fn see(&mut self, timestamp: i64) {
+        self.newest = Some(self.newest.map_or(timestamp, |n| n.max(timestamp)));
+    }
+
+    /// Second pass: offer a post.
+    fn offer(&mut self, rank: Rank, rules: Rules) {
         self.total += 1;
-        if self.heap.len() < limit {
-            self.heap.push(rank);
-        } else if self.heap.peek().is_some_and(|worst| rank < *worst) {
-            self.heap.pop();
-            self.heap.push(rank);
+        let cutoff = rules
+            .window
+            .zip(self.newest)
+            .map(|(w, newest)| newest.saturating_sub(w));
+        if cutoff.is_some_and(|c| rank.0 .0 >= c) {
+            self.window_total += 1;
+            push_bounded(&mut self.in_window, rank, rules.cap);
+        } else {
+            push_bounded(&mut self.older, rank, rules.limit.min(rules.cap));
         }
     }
 
-    fn into_items(self) -> Vec<usize> {
-        let mut ranks = self.heap.into_vec();
+    /// The chosen posts, newest first, and how many the window and the
+    /// minimum asked for before `max_items` cut them.
+    fn into_items(self, rules: Rules) -> (Vec<usize>, usize) {
+        let mut ranks = self.in_window.into_vec();
         ranks.sort_unstable();
-        ranks.into_iter().map(|(_, i)| i).collect()
+        if ranks.len() < rules.limit {
+            let mut older = self.older.into_vec();
+            older.sort_unstable();
+            let room = rules.limit - ranks.len();
+            ranks.extend(older.into_iter().take(room));
+        }
+        ranks.truncate(rules.cap);
+        let wanted = self.window_total.max(rules.limit.min(self.total));
+        (ranks.into_iter().map(|(_, i)| i).collect(), wanted)
     }
 }
 
@@ -152,36 +225,50 @@ impl<'p> Terms<'p> {
         id
     }
 
-    /// Offer a post to the feeds of `names`, once per feed.
-    fn offer(
+    /// First pass: name the feeds of `names` and see the post's date.
+    fn see(
         &mut self,
         names: &'p [Box<str>],
-        rank: Rank,
-        limit: usize,
+        timestamp: i64,
         ctx: (&str, &str, &mut Vec<Diagnostic>),
         shown: &impl Fn(&str) -> String,
     ) {
         let (kind, path, notices) = ctx;
-        let mut offered: Vec<usize> = Vec::with_capacity(names.len());
         for name in names {
             let id = self.id(name, kind, path, notices, shown);
+            self.terms[id].newest.see(timestamp);
+        }
+    }
+
+    /// Second pass: offer a post to the feeds of `names`, once per feed.
+    fn offer(&mut self, names: &[Box<str>], rank: Rank, rules: Rules) {
+        let mut offered: Vec<usize> = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(&id) = self.by_name.get(name.as_ref()) else {
+                continue;
+            };
             if !offered.contains(&id) {
                 offered.push(id);
-                self.terms[id].newest.offer(rank, limit);
+                self.terms[id].newest.offer(rank, rules);
             }
         }
     }
 
-    fn into_specs(self, kind: FeedKind) -> Vec<FeedSpec> {
+    fn into_specs(self, kind: FeedKind, rules: Rules) -> Vec<FeedSpec> {
         let mut specs: Vec<FeedSpec> = self
             .terms
             .into_iter()
-            .map(|t| FeedSpec {
-                kind,
-                key: t.key,
-                name: t.name,
-                total: t.newest.total,
-                items: t.newest.into_items(),
+            .map(|t| {
+                let total = t.newest.total;
+                let (items, wanted) = t.newest.into_items(rules);
+                FeedSpec {
+                    kind,
+                    key: t.key,
+                    name: t.name,
+                    total,
+                    wanted,
+                    items,
+                }
             })
             .collect();
         specs.sort_by(|a, b| a.key.cmp(&b.key));
@@ -199,35 +286,45 @@ pub struct Feeds {
     pub notices: Vec<Diagnostic>,
 }
 
-/// Choose every feed's newest `limit` posts. `posts` must be sorted by path;
-/// `shown` gives a post's path as diagnostics show it.
-pub fn select(posts: &[&PostMeta], limit: usize, shown: impl Fn(&str) -> String) -> Feeds {
+/// Choose every feed's items by the rules of its kind: every post in the
+/// window (measured from the feed's newest post), at least `limit` posts,
+/// at most `max_items`. `posts` must be sorted by path; `shown` gives a
+/// post's path as diagnostics show it.
+pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> String) -> Feeds {
     let mut site = Newest::new();
     let mut categories = Terms::default();
     let mut tags = Terms::default();
     let mut notices = Vec::new();
+    for post in posts {
+        let ts = post.date.timestamp();
+        site.see(ts);
+        categories.see(&post.categories, ts, ("category", &post.path, &mut notices), &shown);
+        tags.see(&post.tags, ts, ("tag", &post.path, &mut notices), &shown);
+    }
+    let rules = (
+        Rules::of(&settings.site),
+        Rules::of(&settings.category),
+        Rules::of(&settings.tag),
+    );
     for (i, post) in posts.iter().enumerate() {
         let rank = (Reverse(post.date.timestamp()), i);
-        site.offer(rank, limit);
-        categories.offer(
-            &post.categories,
-            rank,
-            limit,
-            ("category", &post.path, &mut notices),
-            &shown,
-        );
-        tags.offer(&post.tags, rank, limit, ("tag", &post.path, &mut notices), &shown);
+        site.offer(rank, rules.0);
+        categories.offer(&post.categories, rank, rules.1);
+        tags.offer(&post.tags, rank, rules.2);
     }
+    let total = site.total;
+    let (items, wanted) = site.into_items(rules.0);
     Feeds {
         site: FeedSpec {
             kind: FeedKind::Site,
             key: String::new(),
             name: String::new(),
-            total: site.total,
-            items: site.into_items(),
+            total,
+            wanted,
+            items,
         },
-        categories: categories.into_specs(FeedKind::Category),
-        tags: tags.into_specs(FeedKind::Tag),
+        categories: categories.into_specs(FeedKind::Category, rules.1),
+        tags: tags.into_specs(FeedKind::Tag, rules.2),
         notices,
     }
 }
@@ -252,6 +349,43 @@ mod tests {
         }
     }
 
+    fn count(limit: usize) -> PerKind {
+        PerKind::count(limit)
+    }
+
+    #[test]
+    fn a_window_holds_every_post_near_the_newest_and_limit_is_a_minimum() {
+        // Category x: hours 1..=10; y: hours 1 and 2 (quiet).
+        let mut all: Vec<PostMeta> = (1..=10).map(|h| post(&format!("x{h:02}"), h, &["x"])).collect();
+        all.push(post("y1", 1, &["y"]));
+        all.push(post("y2", 2, &["y"]));
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        let posts: Vec<&PostMeta> = all.iter().collect();
+        let hours = |feed: &FeedSpec| -> Vec<u32> {
+            use chrono::Timelike;
+            feed.items.iter().map(|&i| posts[i].date.hour()).collect()
+        };
+        let mut rules = count(2);
+        rules.category.window = Some(3 * 3600);
+        let feeds = select(&posts, &rules, str::to_string);
+        // x: 10, 9, 8, 7 are within 3 h of its newest post (10:00).
+        assert_eq!(hours(&feeds.categories[0]), vec![10, 9, 8, 7]);
+        assert_eq!(feeds.categories[0].wanted, 4);
+        // y: its own newest post (02:00) starts its window, not x's.
+        assert_eq!(hours(&feeds.categories[1]), vec![2, 1]);
+        // The site feed has no window here: two items.
+        assert_eq!(hours(&feeds.site), vec![10, 9]);
+        rules.category.window = Some(1);
+        rules.category.limit = 3;
+        let feeds = select(&posts, &rules, str::to_string);
+        assert_eq!(hours(&feeds.categories[0]), vec![10, 9, 8], "the minimum fills up");
+        rules.category.window = Some(5 * 3600);
+        rules.category.max_items = Some(2);
+        let feeds = select(&posts, &rules, str::to_string);
+        assert_eq!(hours(&feeds.categories[0]), vec![10, 9], "max_items caps the window");
+        assert_eq!(feeds.categories[0].wanted, 6);
+    }
+
     #[test]
     fn keys_are_lower_case_and_path_safe() {
         assert_eq!(feed_key("21caijingAPP"), "21caijingapp");
@@ -272,7 +406,7 @@ mod tests {
             post("d", 8, &["y"]),
         ];
         let posts: Vec<&PostMeta> = posts.iter().collect();
-        let feeds = select(&posts, 2, str::to_string);
+        let feeds = select(&posts, &count(2), str::to_string);
         assert_eq!(feeds.site.items, vec![1, 2]);
         assert_eq!(feeds.site.total, 4);
         assert_eq!(feeds.categories[0].items, vec![1, 2]);
@@ -284,7 +418,7 @@ mod tests {
     fn a_post_naming_one_feed_twice_is_listed_once() {
         let posts = [post("a", 9, &["Markets", "markets"]), post("b", 10, &["Markets"])];
         let posts: Vec<&PostMeta> = posts.iter().collect();
-        let feeds = select(&posts, 20, str::to_string);
+        let feeds = select(&posts, &count(20), str::to_string);
         assert_eq!(feeds.categories[0].items, vec![1, 0]);
         assert_eq!(feeds.categories[0].total, 2);
     }
@@ -293,7 +427,7 @@ mod tests {
     fn case_variants_share_a_feed_with_a_notice() {
         let posts = [post("a", 9, &["TechWeb"]), post("b", 10, &["Techweb"])];
         let posts: Vec<&PostMeta> = posts.iter().collect();
-        let feeds = select(&posts, 20, str::to_string);
+        let feeds = select(&posts, &count(20), str::to_string);
         assert_eq!(feeds.categories.len(), 1);
         assert_eq!(feeds.categories[0].name, "TechWeb");
         assert_eq!(feeds.categories[0].items, vec![1, 0]);

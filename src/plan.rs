@@ -129,6 +129,8 @@ impl Plan {
         let site = Fingerprint::new()
             .add(env!("CARGO_PKG_VERSION").as_bytes())
             .add(format!("{:?}{:?}{:?}", config.site, config.layout, names).as_bytes())
+            // Item rules (window, caps, content mode) and poll hints.
+            .add(format!("{:?}{:?}", config.feeds, config.poll).as_bytes())
             .finish();
         let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
         let mut artifacts: Vec<Artifact> = feeds

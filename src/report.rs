@@ -171,6 +171,9 @@ pub enum ExitStatus {
     /// A usage or configuration error, or any other error that stopped the
     /// run (an output folder that cannot be written, a closed stdout).
     UsageOrConfig = 2,
+    /// `feedgen ping`: the hub did not accept every changed feed (the
+    /// rest stays listed for the next ping).
+    PingFailed = 3,
 }
 
 impl From<ExitStatus> for ExitCode {

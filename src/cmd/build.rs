@@ -2,7 +2,7 @@
 //! items, plan the artifacts, render the ones whose inputs changed, and
 //! commit them to the output folder.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
@@ -12,11 +12,13 @@ use crate::config::{Config, Mode, Verbosity};
 use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, shown_path, Record};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model;
-use crate::output::commit::{Commit, Previous};
+use crate::model::{self, FeedKind};
+use crate::output::commit::{Commit, Previous, Stored as StoredFile};
 use crate::output::index::{self, Index};
+use crate::output::items::{self, ItemCache};
+use crate::output::pings;
 use crate::output::Output;
-use crate::plan::{Artifact, Fingerprint, Plan};
+use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
 use crate::render::{self, Entry};
 use crate::report::{Phases, Report};
 
@@ -40,7 +42,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     phases.lap("read posts");
 
     let (posts, hashes) = collection.published(config);
-    let feeds = model::select(&posts, config.limit, |p| shown_path(&config.content_dir, p));
+    let feeds = model::select(&posts, &config.feeds, |p| shown_path(&config.content_dir, p));
     phases.lap("select");
 
     let mut report = collection.report.clone();
@@ -68,12 +70,17 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     };
     let mut commit = Commit::begin(&output, mode, &plan, previous, !todo.is_empty())?;
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
-    let unread = render_and_store(config, &plan, &posts, &hashes, &todo, &mut commit)?;
+    let cache = ItemCache::open(&output, entry_settings(config), mode == Mode::Build);
+    let stored = render_and_store(config, &plan, (&posts, &hashes), &todo, &cache, &mut commit)?;
+    report.diagnostics.extend(stored.cuts.note(&config.output_dir));
+    if mode == Mode::Build && config.site.hub.is_some() {
+        pings::add(&output, stored.changed)?;
+    }
     // A post that could not be read again is not published, and the index
     // forgets it, so the next run reads it afresh.
-    report.published = report.published.saturating_sub(unread.len());
-    report.rejected += unread.len();
-    let unread: std::collections::HashSet<String> = unread.iter().map(|&i| posts[i].path.to_string()).collect();
+    report.published = report.published.saturating_sub(stored.unread.len());
+    report.rejected += stored.unread.len();
+    let unread: HashSet<String> = stored.unread.iter().map(|&i| posts[i].path.to_string()).collect();
     for i in &unread {
         let message = "changed or vanished while feedgen ran; left out of this build (the next build reads it again)";
         let shown = shown_path(&config.content_dir, i);
@@ -83,11 +90,24 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     }
     phases.lap("render and write feeds");
 
-    drop(posts);
     let files_reused = collection.records.len() == previous_count && collection.records.iter().all(|r| r.reused);
+    // Entries of posts that left every feed go; a partial build does not
+    // know every feed's items.
+    let live: Option<HashSet<u64>> =
+        (mode == Mode::Build && config.only.is_everything() && !todo.is_empty()).then(|| {
+            plan.feeds
+                .iter()
+                .flat_map(|f| f.items.iter())
+                .map(|&i| items::key(&posts[i].path, hashes[i]))
+                .collect()
+        });
+    drop(posts);
     let mut records = collection.records;
     records.retain(|r| !unread.contains(r.rel.as_str()));
     let done = commit.finish(&plan, records, files_reused && unread.is_empty())?;
+    if let Some(live) = live {
+        cache.retain(&live);
+    }
     phases.lap("manifest and index");
 
     report.written += done.written;
@@ -122,6 +142,15 @@ fn read_settings(config: &Config) -> u64 {
         .add(config.content_dir.display().to_string().as_bytes())
         .add(format!("{:?}", config.site.zone).as_bytes())
         .add_u64(config.max_file_size)
+        .finish()
+}
+
+/// Fingerprint of everything a rendered entry depends on besides its
+/// post: the version and the site settings (root, zone, permalink, author).
+fn entry_settings(config: &Config) -> u64 {
+    Fingerprint::new()
+        .add(env!("CARGO_PKG_VERSION").as_bytes())
+        .add(format!("{:?}", config.site).as_bytes())
         .finish()
 }
 
@@ -269,18 +298,79 @@ fn progress(config: &Config, amount: usize, what: &str) {
 /// its tag) are rendered together.
 const BATCH: usize = 256;
 
+/// What rendering and storing the artifacts gave, besides the files.
+struct Stored {
+    /// Posts that could not be read again, in `posts` order.
+    unread: Vec<usize>,
+    /// Public URLs of the feed files written (changed or new).
+    changed: Vec<String>,
+    cuts: Cuts,
+}
+
+/// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
+/// their window and minimum asked for, per kind: (files, items asked for,
+/// items left out), and the file that lost the most.
+#[derive(Default)]
+struct Cuts {
+    by_kind: BTreeMap<FeedKind, (usize, usize, usize)>,
+    worst: Option<(usize, String, usize)>,
+}
+
+impl Cuts {
+    fn add(&mut self, kind: FeedKind, path: &str, wanted: usize, kept: usize) {
+        if kept >= wanted {
+            return;
+        }
+        let e = self.by_kind.entry(kind).or_default();
+        e.0 += 1;
+        e.1 += wanted;
+        e.2 += wanted - kept;
+        if self.worst.as_ref().is_none_or(|w| wanted - kept > w.0) {
+            self.worst = Some((wanted - kept, path.to_string(), wanted));
+        }
+    }
+
+    /// One note for the whole run, with counts.
+    fn note(&self, output_dir: &std::path::Path) -> Option<Diagnostic> {
+        let (lost, worst, wanted) = self.worst.as_ref()?;
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(kind, (files, asked, out))| {
+                let name = match kind {
+                    FeedKind::Site => "site",
+                    FeedKind::Category => "category",
+                    FeedKind::Tag => "tag",
+                };
+                format!("{name}: {files} files, {out} of {asked} items left out")
+            })
+            .collect();
+        let files: usize = self.by_kind.values().map(|v| v.0).sum();
+        let message = format!(
+            "`max_items`/`max_bytes` cut {files} feed files short of their window or `limit` ({}); most in {worst} ({lost} of {wanted} items left out): raise the caps or shorten the window",
+            kinds.join("; ")
+        );
+        Some(Diagnostic::new(
+            &output_dir.display().to_string(),
+            None,
+            Severity::Note,
+            message,
+        ))
+    }
+}
+
 /// Render the artifacts in `todo` and hand them to `commit`, reading and
-/// rendering each post once and dropping it after its last artifact. A
-/// post is rendered only from the very bytes it was read from (`hashes`).
-/// Returns the posts that could not be read again, in `posts` order.
+/// rendering each post at most once (and not at all when `cache` holds
+/// it), and dropping it after its last artifact. A post is rendered only
+/// from the very bytes it was read from (`hashes`).
 fn render_and_store(
     config: &Config,
     plan: &Plan,
-    posts: &[&PostMeta],
-    hashes: &[u64],
+    (posts, hashes): (&[&PostMeta], &[u64]),
     todo: &[&Artifact],
+    cache: &ItemCache,
     commit: &mut Commit,
-) -> Result<Vec<usize>> {
+) -> Result<Stored> {
     let root = &config.content_dir;
     let mut order: Vec<&Artifact> = todo.to_vec();
     order.sort_by_key(|a| (plan.items(a).iter().min().copied(), a.path.as_str()));
@@ -288,7 +378,11 @@ fn render_and_store(
     for a in &order {
         plan.items(a).iter().for_each(|&i| uses[i] += 1);
     }
-    let mut unread = Vec::new();
+    let mut out = Stored {
+        unread: Vec::new(),
+        changed: Vec::new(),
+        cuts: Cuts::default(),
+    };
     let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
     for batch in order.chunks(BATCH) {
         let mut needed: Vec<usize> = batch
@@ -302,14 +396,21 @@ fn render_and_store(
             .par_iter()
             .map(|&i| {
                 let meta = posts[i];
+                let key = items::key(&meta.path, hashes[i]);
+                if let Some(entry) = cache.get(key) {
+                    return (i, Some(entry));
+                }
                 let entry = content::load_post(root, meta, hashes[i], config.max_file_size)
                     .map(|post| render::entry(&config.site, meta, &post));
+                if let Some(e) = &entry {
+                    cache.put(key, e);
+                }
                 (i, entry)
             })
             .collect();
         for (i, entry) in rendered {
             if entry.is_none() {
-                unread.push(i);
+                out.unread.push(i);
             }
             entries.insert(i, entry);
         }
@@ -327,13 +428,25 @@ fn render_and_store(
             .par_iter()
             .map(|a| {
                 let items: Vec<&Entry> = plan.items(a).iter().filter_map(|i| entries.get(i)?.as_ref()).collect();
-                let bytes = render::artifact(config, plan, a, &items);
-                Ok((a.path.as_str(), shared.store(&a.path, &bytes)?))
+                let rendered = render::artifact(config, plan, a, &items);
+                // Items `max_bytes` left out (not those that vanished).
+                let dropped = items.len() - rendered.items;
+                Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
             })
             .collect();
         for result in stored {
-            let (path, outcome) = result?;
-            commit.count(path, outcome);
+            let (a, dropped, outcome) = result?;
+            commit.count(&a.path, outcome);
+            let ArtifactKind::Feed { feed, format } = a.kind else {
+                continue;
+            };
+            let spec = &plan.feeds[feed];
+            // `max_items` cut the selection, `max_bytes` the rendering.
+            let kept = spec.items.len().saturating_sub(dropped);
+            out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
+            if outcome == StoredFile::Written {
+                out.changed.push(render::feed_url(config, spec, format));
+            }
         }
         for a in batch {
             for &i in plan.items(a) {
@@ -344,6 +457,6 @@ fn render_and_store(
             }
         }
     }
-    unread.sort_unstable();
-    Ok(unread)
+    out.unread.sort_unstable();
+    Ok(out)
 }

@@ -12,7 +12,7 @@ pub fn run(config: &Config) -> Report {
     let collection = read_posts(config, Vec::new());
     phases.lap("read posts");
     let (posts, _) = collection.published(config);
-    let feeds = model::select(&posts, config.limit, |p| shown_path(&config.content_dir, p));
+    let feeds = model::select(&posts, &config.feeds, |p| shown_path(&config.content_dir, p));
     phases.lap("select");
     let mut report = collection.report.clone();
     report.diagnostics.extend(feeds.notices);

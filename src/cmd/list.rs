@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 
 use crate::cmd::build::read_posts;
-use crate::config::Config;
+use crate::config::{Config, PerKind};
 use crate::content::date::rfc3339;
 use crate::diagnostics::escape_controls;
 use crate::model::{self, FeedSpec};
@@ -21,7 +21,7 @@ pub enum Terms {
 pub fn run(config: &Config, what: Terms) -> Result<()> {
     let collection = read_posts(config, Vec::new());
     let (posts, _) = collection.published(config);
-    let feeds = model::select(&posts, 1, |p| p.to_string());
+    let feeds = model::select(&posts, &PerKind::count(1), |p| p.to_string());
     let specs: &[FeedSpec] = match what {
         Terms::Categories => &feeds.categories,
         Terms::Tags => &feeds.tags,

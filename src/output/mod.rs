@@ -5,6 +5,8 @@
 
 pub mod commit;
 pub mod index;
+pub mod items;
+pub mod pings;
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};

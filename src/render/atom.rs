@@ -6,12 +6,18 @@ use atom_syndication::{
 };
 
 use super::{outlet_name, Entry, FeedHead};
-use crate::config::Config;
+use crate::config::{Config, ContentMode};
 use crate::content::front_matter::Author;
 use crate::model::FeedKind;
 use crate::names::DisplayNames;
 
-pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(
+    config: &Config,
+    head: &FeedHead,
+    names: &DisplayNames,
+    content: ContentMode,
+    entries: &[&Entry],
+) -> Vec<u8> {
     let mut links = vec![
         LinkBuilder::default()
             .href(head.self_link.clone())
@@ -43,7 +49,12 @@ pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &
         .lang(config.site.lang.clone())
         .icon(config.site.icon.clone())
         .logo(config.site.logo.clone())
-        .entries(entries.iter().map(|e| entry(config, names, e)).collect::<Vec<_>>())
+        .entries(
+            entries
+                .iter()
+                .map(|e| entry(config, names, e, content))
+                .collect::<Vec<_>>(),
+        )
         .build();
     let write = WriteConfig {
         write_document_declaration: true,
@@ -62,7 +73,7 @@ fn person(author: &Author) -> atom_syndication::Person {
         .build()
 }
 
-fn entry(config: &Config, names: &DisplayNames, e: &Entry) -> atom_syndication::Entry {
+fn entry(config: &Config, names: &DisplayNames, e: &Entry, content: ContentMode) -> atom_syndication::Entry {
     let root = &config.site.feeds_root;
     let mut links = vec![LinkBuilder::default()
         .href(e.link.clone())
@@ -109,11 +120,12 @@ fn entry(config: &Config, names: &DisplayNames, e: &Entry) -> atom_syndication::
         .links(links)
         .categories(categories)
         .summary(Some(Text::plain(e.summary.clone())))
-        .content(Some(
+        // Summary mode: the entry's alternate link says where the whole post is.
+        .content((content == ContentMode::Full).then(|| {
             ContentBuilder::default()
                 .value(Some(e.content.clone()))
                 .content_type(Some("html".into()))
-                .build(),
-        ))
+                .build()
+        }))
         .build()
 }

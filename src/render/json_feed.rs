@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Entry, FeedHead};
-use crate::config::Config;
+use crate::config::{Config, ContentMode};
 use crate::content::front_matter::Author;
 
 pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
@@ -48,7 +48,12 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     external_url: Option<&'a str>,
     title: &'a str,
-    content_html: &'a str,
+    /// Full text; left out with `content: summary`, where `content_text`
+    /// (the summary) is the item's required content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a str>,
@@ -65,7 +70,8 @@ fn person(author: &Author) -> Person<'_> {
     }
 }
 
-pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &[&Entry]) -> Vec<u8> {
+    let full = content == ContentMode::Full;
     let site = &config.site;
     let feed = Feed {
         version: VERSION,
@@ -87,7 +93,8 @@ pub fn render(config: &Config, head: &FeedHead, entries: &[&Entry]) -> Vec<u8> {
                 url: &e.link,
                 external_url: e.source.as_deref(),
                 title: &e.title,
-                content_html: &e.content,
+                content_html: full.then_some(e.content.as_str()),
+                content_text: (!full).then_some(e.summary.as_str()),
                 summary: &e.summary,
                 image: e.image.as_deref(),
                 date_published: e.date.to_rfc3339(),

@@ -12,7 +12,7 @@ pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{Claim, Config, Format, Site};
+use crate::config::{Claim, Config, ContentMode, Format, Site};
 use crate::content::front_matter::Author;
 use crate::content::post::{LinkDate, Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
@@ -238,26 +238,19 @@ pub fn head(
     }
 }
 
+/// An artifact's bytes, and how many of the items offered it holds.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    pub items: usize,
+}
+
 /// Render one artifact of `plan` from the entries of its items, in order.
-pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
+pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Rendered {
     match artifact.kind {
-        ArtifactKind::Feed { feed: i, format } => {
-            let head = head(
-                config,
-                &plan.feeds[i],
-                &plan.pages[i],
-                format,
-                entries.first().map(|e| e.date),
-            );
-            match format {
-                Format::Rss => rss::render(config, &head, &plan.names, entries),
-                Format::Atom => atom::render(config, &head, &plan.names, entries),
-                Format::JsonFeed => json_feed::render(config, &head, entries),
-            }
-        }
-        ArtifactKind::Opml => opml::render(config, &plan.listing),
-        ArtifactKind::FeedsJson => feeds_index::render(config, &plan.listing),
-        ArtifactKind::Directory => directory::render(config, &plan.listing),
+        ArtifactKind::Feed { feed: i, format } => feed(config, plan, i, format, entries),
+        ArtifactKind::Opml => listing(opml::render(config, &plan.listing)),
+        ArtifactKind::FeedsJson => listing(feeds_index::render(config, &plan.listing)),
+        ArtifactKind::Directory => listing(directory::render(config, &plan.listing)),
     }
 }
 
@@ -308,4 +301,68 @@ pub fn listed_page(config: &Config, listed: &crate::plan::Listed) -> String {
         .url
         .clone()
         .unwrap_or_else(|| format!("{}/", config.site.root))
+}
+
+/// A discovery file's bytes: it lists feeds, not items.
+fn listing(bytes: Vec<u8>) -> Rendered {
+    Rendered { bytes, items: 0 }
+}
+
+/// Render one feed in one format, with as many of `entries` (newest
+/// first) as fit in the kind's `max_bytes`: the cap holds for the bytes
+/// written, in each format.
+fn feed(config: &Config, plan: &Plan, i: usize, format: Format, entries: &[&Entry]) -> Rendered {
+    let spec = &plan.feeds[i];
+    let settings = spec.kind.settings(&config.feeds);
+    // The newest post dates the feed even when the cap leaves it out (it
+    // never does: items are cut from the oldest end).
+    let head = head(config, spec, &plan.pages[i], format, entries.first().map(|e| e.date));
+    let render = |items: &[&Entry]| match format {
+        Format::Rss => rss::render(config, &head, &plan.names, settings.content, items),
+        Format::Atom => atom::render(config, &head, &plan.names, settings.content, items),
+        Format::JsonFeed => json_feed::render(config, &head, settings.content, items),
+    };
+    let max = usize::try_from(settings.max_bytes).unwrap_or(usize::MAX);
+    // The text alone (escaping only adds to it) tells a feed that cannot
+    // fit without rendering it whole.
+    let text: usize = entries
+        .iter()
+        .map(|e| {
+            let content = if settings.content == ContentMode::Full {
+                e.content.len()
+            } else {
+                0
+            };
+            e.title.len() + e.summary.len() + content
+        })
+        .sum();
+    if text <= max {
+        let bytes = render(entries);
+        if bytes.len() <= max {
+            return Rendered {
+                bytes,
+                items: entries.len(),
+            };
+        }
+    }
+    // Over the cap: an item adds the same bytes alone as among others, so
+    // measure each once and keep the newest that fit; re-check the result.
+    let empty = render(&[]).len();
+    let mut room = max.saturating_sub(empty);
+    let mut n = 0;
+    for e in entries {
+        let size = render(std::slice::from_ref(e)).len().saturating_sub(empty);
+        if size > room {
+            break;
+        }
+        room -= size;
+        n += 1;
+    }
+    loop {
+        let bytes = render(&entries[..n]);
+        if bytes.len() <= max || n == 0 {
+            return Rendered { bytes, items: n };
+        }
+        n -= 1;
+    }
 }

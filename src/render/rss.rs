@@ -4,19 +4,26 @@ use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ImageBuilder, ItemBuilder, SourceBuilder};
 
 use super::{outlet_name, Entry, FeedHead};
-use crate::config::{Claim, Config};
+use crate::config::{Claim, Config, ContentMode};
 use crate::content::date::rfc822;
 use crate::names::DisplayNames;
 
 /// Media RSS, for item images (`media:content`, `media:thumbnail`).
 const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
-pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &[&Entry]) -> Vec<u8> {
-    let items = entries.iter().map(|e| item(e, names)).collect::<Vec<_>>();
+pub fn render(
+    config: &Config,
+    head: &FeedHead,
+    names: &DisplayNames,
+    content: ContentMode,
+    entries: &[&Entry],
+) -> Vec<u8> {
+    let items = entries.iter().map(|e| item(e, names, content)).collect::<Vec<_>>();
     let mut links = vec![Link {
         href: head.self_link.clone(),
         rel: "self".into(),
@@ -43,6 +50,22 @@ pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &
             .link(head.site_link.clone())
             .build()
     });
+    let poll = &config.poll;
+    let syndication = poll
+        .update_period
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .map(|period| {
+            if !namespaces.values().any(|n| n == syndication::NAMESPACE) {
+                namespaces.insert("sy".to_string(), syndication::NAMESPACE.to_string());
+            }
+            SyndicationExtension {
+                period,
+                frequency: poll.update_frequency.and_then(|f| u32::try_from(f).ok()).unwrap_or(1),
+                // The module's own default base; the writer always writes one.
+                base: "1970-01-01T00:00+00:00".to_string(),
+            }
+        });
     let channel = ChannelBuilder::default()
         .title(head.title.clone())
         .link(head.site_link.clone())
@@ -50,6 +73,8 @@ pub fn render(config: &Config, head: &FeedHead, names: &DisplayNames, entries: &
         .language(config.site.lang.clone())
         .last_build_date(Some(rfc822(&head.updated)))
         .generator(Some(generator()))
+        .ttl(poll.ttl.map(|minutes| minutes.to_string()))
+        .syndication_ext(syndication)
         .namespaces(namespaces)
         .atom_ext(Some(AtomExtension { links }))
         .image(image)
@@ -109,7 +134,7 @@ fn media(url: &str) -> ExtensionMap {
     map
 }
 
-fn item(e: &Entry, names: &DisplayNames) -> rss::Item {
+fn item(e: &Entry, names: &DisplayNames, content: ContentMode) -> rss::Item {
     let categories = e
         .categories
         .iter()
@@ -146,7 +171,7 @@ fn item(e: &Entry, names: &DisplayNames) -> rss::Item {
         // Readers take an RSS description as HTML: escape the plain-text
         // summary once more so `a<b && c>d` shows as written.
         .description(Some(escape_html(&e.summary)))
-        .content(Some(e.content.clone()))
+        .content((content == ContentMode::Full).then(|| e.content.clone()))
         .categories(categories)
         .source(source)
         .extensions(e.image.as_deref().map(media).unwrap_or_default())

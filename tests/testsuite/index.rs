@@ -130,3 +130,88 @@ fn future_posts_appear_once_their_time_comes_even_with_an_index() {
         "the post is published once now passes its date"
     );
 }
+
+/// The rendered-item cache: with windows and summaries, a rebuild that
+/// takes entries from the cache writes the bytes of a clean build, after
+/// posts are added, changed and deleted and after a setting entries
+/// depend on changes; entries of posts in no feed leave the cache.
+#[test]
+fn cached_items_give_the_bytes_of_a_clean_build() {
+    let site = collection();
+    let config = "title: 测试\nurl: https://t.example.com\ntimezone: Asia/Shanghai\nlang: zh-CN\n\
+                  feedgen:\n  limit: 3\n  window: 3d\n  site: {content: summary}\n";
+    site.put("_config.yml", config);
+    let kept = site.path("kept");
+    site.build_into("kept", &[]).expect_code(0);
+    let cache = kept.join(".feedgen-items");
+    let cached = || fs::read_dir(&cache).expect("cache folder").count();
+    assert!(cached() > 0, "the build fills the cache");
+
+    let compare = |label: &str| {
+        let clean = site.path("clean");
+        let _ = fs::remove_dir_all(&clean);
+        site.build_into("clean", &[]).expect_code(0);
+        let (with_cache, without) = (feeds(&kept), feeds(&clean));
+        assert_eq!(
+            with_cache.keys().collect::<Vec<_>>(),
+            without.keys().collect::<Vec<_>>(),
+            "{label}"
+        );
+        for (rel, bytes) in &without {
+            assert!(with_cache[rel] == *bytes, "{label}: {rel} differs from a clean build");
+        }
+    };
+
+    // New posts: the older items of the windowed feeds come from the cache.
+    post(&site, "2022-01-28-new1.md", "2022-01-28 11:00:00", "alpha", "新消息1");
+    post(&site, "2022-01-28-new2.md", "2022-01-28 12:00:00", "beta", "新消息2");
+    site.build_into("kept", &[]).expect_code(0);
+    compare("after adding posts");
+
+    // A changed post (same name) is rendered again, not taken from the cache.
+    post(
+        &site,
+        "2022-01-28-new1.md",
+        "2022-01-28 11:00:00",
+        "alpha",
+        "改过的新消息1",
+    );
+    site.build_into("kept", &[]).expect_code(0);
+    compare("after changing a post");
+    assert!(fs::read_to_string(kept.join("rss.xml"))
+        .expect("site")
+        .contains("改过的新消息1"));
+
+    // A damaged cache file is a miss.
+    for entry in fs::read_dir(&cache).expect("cache").flatten() {
+        let mut bytes = fs::read(entry.path()).expect("read");
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x20;
+        fs::write(entry.path(), bytes).expect("damage");
+    }
+    post(&site, "2022-01-28-new3.md", "2022-01-28 13:00:00", "gamma", "新消息3");
+    site.build_into("kept", &[]).expect_code(0);
+    compare("after damaging the cache");
+
+    // A setting every entry depends on (the site author) changes.
+    site.put("_config.yml", format!("{config}author: 编辑部\n"));
+    site.build_into("kept", &[]).expect_code(0);
+    compare("after changing the site author");
+
+    // Posts leave every feed: their entries leave the cache.
+    let posts = site.content().join("_posts");
+    for name in ["2022-01-28-new1.md", "2022-01-28-new2.md", "2022-01-28-new3.md"] {
+        fs::remove_file(posts.join(name)).expect("delete");
+    }
+    site.build_into("kept", &[]).expect_code(0);
+    compare("after deleting posts");
+    let live: std::collections::BTreeSet<String> = feeds(&kept)
+        .keys()
+        .flat_map(|rel| crate::harness::items(&kept.join(rel)).into_iter().map(|i| i.link))
+        .collect();
+    assert_eq!(
+        cached(),
+        live.len(),
+        "one cached entry per post in some feed, none for deleted or old versions"
+    );
+}

@@ -11,11 +11,13 @@
 //!   paths that try to leave the output folder;
 //! - `discovery`: JSON Feed, display names, images, icons, claims, and
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
-//! - `index`: rebuilds that reuse the rebuild index equal clean builds;
+//! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
+//! - `window`: time-window feeds, caps, content modes, poll hints;
+//! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1.
 
 mod bad_input;
 mod discovery;
@@ -23,6 +25,8 @@ mod feeds;
 mod harness;
 mod index;
 mod jekyll;
+mod ping;
 mod robustness;
 mod safety;
 mod served;
+mod window;

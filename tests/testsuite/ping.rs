@@ -1,0 +1,284 @@
+//! `feedgen ping` against a hub on 127.0.0.1: a receiver in the test that
+//! checks every request against the publish rules hubs follow (WebSub /
+//! PubSubHubbub 0.4: a `POST` with an `application/x-www-form-urlencoded`
+//! body holding `hub.mode=publish` and one `hub.url` per feed), answers
+//! with scripted statuses, and records what it got. The form body is read
+//! with the `url` crate's parser, not feedgen's writer.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use crate::harness::{feed_files, output_tree, read_atom, read_rss, run, Site};
+
+/// One request as the hub saw it.
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    content_type: String,
+    mode: Vec<String>,
+    urls: Vec<String>,
+    /// Other form keys (there must be none).
+    other: Vec<String>,
+}
+
+/// A hub on 127.0.0.1 answering with `statuses` in turn (the last one
+/// forever after).
+struct Hub {
+    url: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Hub {
+    fn start(statuses: &[u16]) -> Hub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        let statuses = statuses.to_vec();
+        thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                let Some(request) = read_request(&mut stream) else {
+                    continue;
+                };
+                seen.lock().expect("lock").push(request);
+                let status = statuses[n.min(statuses.len() - 1)];
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        });
+        Hub { url, requests }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let (mut length, mut content_type) = (0usize, String::new());
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        match name.trim().to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().ok()?,
+            "content-type" => content_type = value.trim().to_string(),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let (mut mode, mut urls, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "hub.mode" => mode.push(v.into_owned()),
+            "hub.url" => urls.push(v.into_owned()),
+            _ => other.push(k.into_owned()),
+        }
+    }
+    Some(Request {
+        method,
+        path,
+        content_type,
+        mode,
+        urls,
+        other,
+    })
+}
+
+/// Every request follows the publish rules.
+#[track_caller]
+fn assert_publish(requests: &[Request], batch: usize) {
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r.method, "POST", "{r:?}");
+        assert_eq!(r.path, "/hub", "{r:?}");
+        assert_eq!(r.content_type, "application/x-www-form-urlencoded", "{r:?}");
+        assert_eq!(r.mode, vec!["publish"], "{r:?}");
+        assert!(r.other.is_empty(), "{r:?}");
+        assert!((1..=batch).contains(&r.urls.len()), "batch of {batch}: {r:?}");
+    }
+}
+
+/// The self links every feed file under `out` declares.
+fn self_links(out: &Path) -> BTreeSet<String> {
+    feed_files(out)
+        .iter()
+        .map(|rel| {
+            let path = out.join(rel);
+            if rel.ends_with("rss.xml") {
+                let channel = read_rss(&path);
+                let ext = channel.atom_ext().expect("atom:link");
+                ext.links()
+                    .iter()
+                    .find(|l| l.rel() == "self")
+                    .expect("self")
+                    .href()
+                    .to_string()
+            } else {
+                let feed = read_atom(&path);
+                feed.links()
+                    .iter()
+                    .find(|l| l.rel() == "self")
+                    .expect("self")
+                    .href()
+                    .to_string()
+            }
+        })
+        .collect()
+}
+
+fn site_with_hub(hub: &str) -> Site {
+    let site = Site::new();
+    site.config(&format!(
+        "feedgen:\n  hub: {hub}\n  ping: {{batch: 2, timeout: 5s, retries: 1}}\n"
+    ));
+    for (i, category) in ["alpha", "上海·证券", "gamma"].iter().enumerate() {
+        site.put(
+            &format!("_posts/2022-03-01-p{i}.md"),
+            format!("---\ntitle: p{i}\ndate: 2022-03-01 10:0{i}:00 +0800\ncategories: {category}\n---\n\nx\n"),
+        );
+    }
+    site
+}
+
+fn ping(site: &Site) -> crate::harness::Run {
+    let mut cmd = site.command(&["ping", "--content", "content", "--output", "out"]);
+    for proxy in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(proxy);
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn ping_publishes_every_changed_feed_in_batches_and_retries_5xx() {
+    // The second request gets a 503 and is retried; the rest are accepted.
+    let hub = Hub::start(&[204, 503, 204]);
+    let site = site_with_hub(&hub.url);
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+    assert_eq!(all.len(), 8, "site + 3 categories, RSS and Atom");
+
+    let run = ping(&site).expect_code(0);
+    let requests = hub.requests();
+    assert_publish(&requests, 2);
+    // 8 URLs in batches of 2, one batch sent twice.
+    assert_eq!(requests.len(), 5, "{requests:?}");
+    assert_eq!(requests[1].urls, requests[2].urls, "the 503'd batch is retried");
+    let pinged: BTreeSet<String> = requests.iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all, "hub.url values are the feeds' own URLs");
+    assert!(
+        pinged.iter().any(|u| u.contains("%C2%B7")),
+        "percent-encoded: {pinged:?}"
+    );
+    assert!(run.stderr.contains("8 feeds accepted, 0 failed"), "{}", run.stderr);
+
+    // Nothing changed since: nothing to ping.
+    let run = ping(&site).expect_code(0);
+    assert_eq!(hub.requests().len(), 5);
+    assert!(run.stderr.contains("no changed feeds"), "{}", run.stderr);
+
+    // One post changes: only its category's feeds and the site's.
+    site.edit("_posts/2022-03-01-p2.md", "title: p2", "title: p2 changed");
+    site.build(&[]).expect_code(0);
+    ping(&site).expect_code(0);
+    let last: BTreeSet<String> = hub.requests()[5..].iter().flat_map(|r| r.urls.clone()).collect();
+    let expected: BTreeSet<String> = all
+        .iter()
+        .filter(|u| u.contains("/gamma/") || !u.contains("/category/"))
+        .cloned()
+        .collect();
+    assert_eq!(last, expected);
+}
+
+#[test]
+fn a_failed_ping_exits_3_keeps_the_list_and_never_touches_the_feeds() {
+    let down = Hub::start(&[500]);
+    let site = site_with_hub(&down.url);
+    site.build(&[]).expect_code(0);
+    let before = output_tree(&site.out());
+    let all = self_links(&site.out());
+
+    let run = ping(&site).expect_code(3);
+    // Every batch tried twice (retries: 1), then given up.
+    let requests = down.requests();
+    assert_publish(&requests, 2);
+    assert_eq!(requests.len(), 8, "{requests:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: error: publish of 2 feed URLs failed after 2 attempts: the hub answered HTTP 500",
+            down.url
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(output_tree(&site.out()), before, "a failed ping changes nothing");
+
+    // A 4xx is not retried; the list is still whole.
+    let refusing = Hub::start(&[400]);
+    site.config(&format!(
+        "feedgen:\n  hub: {}\n  ping: {{batch: 100, retries: 3}}\n",
+        refusing.url
+    ));
+    ping(&site).expect_code(3);
+    assert_eq!(refusing.requests().len(), 1);
+    assert_eq!(
+        refusing.requests()[0].urls.iter().cloned().collect::<BTreeSet<_>>(),
+        all
+    );
+
+    // A hub nobody listens on: exit 3 as well.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}/hub", l.local_addr().expect("addr"))
+    };
+    site.config(&format!(
+        "feedgen:\n  hub: {closed}\n  ping: {{retries: 0, timeout: 2s}}\n"
+    ));
+    ping(&site).expect_code(3);
+
+    // The next working hub gets every feed the failed pings kept.
+    let up = Hub::start(&[202]);
+    site.config(&format!("feedgen:\n  hub: {}\n", up.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
+    assert_publish(&up.requests(), 50);
+}
+
+#[test]
+fn ping_without_a_hub_is_a_configuration_error() {
+    let site = Site::new();
+    site.config("");
+    site.put(
+        "_posts/2022-03-01-a.md",
+        "---\ntitle: a\ndate: 2022-03-01 10:00:00 +0800\n---\n\nx\n",
+    );
+    site.build(&[]).expect_code(0);
+    let run = ping(&site).expect_code(2);
+    assert!(run.stderr.contains("`feedgen.hub` is not set"), "{}", run.stderr);
+}
