@@ -8,7 +8,7 @@ use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ImageBuilder, ItemBuilder, SourceBuilder};
 
-use super::{outlet_name, Entry, FeedHead};
+use super::{escape_markup, outlet_name, Entry, FeedHead};
 use crate::config::{Claim, Config, ContentMode};
 use crate::content::date::rfc822;
 use crate::names::DisplayNames;
@@ -170,7 +170,7 @@ fn item(e: &Entry, names: &DisplayNames, content: ContentMode) -> rss::Item {
         }))
         // Readers take an RSS description as HTML: escape the plain-text
         // summary once more so `a<b && c>d` shows as written.
-        .description(Some(escape_html(&e.summary)))
+        .description(Some(escape_markup(&e.summary)))
         .content((content == ContentMode::Full).then(|| e.content.clone()))
         .categories(categories)
         .source(source)
@@ -178,27 +178,13 @@ fn item(e: &Entry, names: &DisplayNames, content: ContentMode) -> rss::Item {
         .build()
 }
 
-/// Plain text as HTML that displays it: `&`, `<` and `>` as entities.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
+    use super::escape_markup;
 
     #[test]
     fn summaries_survive_being_read_as_html() {
-        assert_eq!(escape_html("a<b && c>d"), "a&lt;b &amp;&amp; c&gt;d");
-        assert_eq!(escape_html("东财 · 滚动"), "东财 · 滚动");
+        assert_eq!(escape_markup("a<b && c>d"), "a&lt;b &amp;&amp; c&gt;d");
+        assert_eq!(escape_markup("东财 · 滚动"), "东财 · 滚动");
     }
 }
