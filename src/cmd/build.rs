@@ -28,7 +28,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let settings = read_settings(config);
     let previous = match mode {
         Mode::Build => output
-            .read(index::FILE)
+            .read_state(index::FILE)
             .and_then(|bytes| Index::decode(&bytes, settings))
             .unwrap_or_default(),
         _ => Index::default(),
@@ -58,7 +58,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         fingerprints: previous.feeds,
         settings,
     };
-    let mut commit = Commit::begin(&output, mode, &plan, previous, !todo.is_empty())?;
+    let mut commit = Commit::begin(&output, config, mode, &plan, previous, &todo)?;
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     report
         .diagnostics
@@ -73,15 +73,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     report.unchanged += done.unchanged;
     report.removed += done.removed;
     report.stale.extend(done.stale);
+    report.diagnostics.extend(done.diagnostics);
     Ok(report.finish(phases))
 }
 
 /// Lock the output folder to build; only read it to check.
 fn open_output(config: &Config, mode: Mode) -> Result<Output> {
     if mode != Mode::Build {
-        return Ok(Output::read_only(&config.output_dir));
+        return Ok(Output::read_only(&config.output_dir, &config.state_dir, config.fsync));
     }
-    Output::open(&config.output_dir, || {
+    Output::open(&config.output_dir, &config.state_dir, config.fsync, || {
         if config.verbosity > Verbosity::Quiet {
             let _ = writeln!(
                 std::io::stderr(),
@@ -98,6 +99,13 @@ fn read_settings(config: &Config) -> u64 {
     Fingerprint::new()
         .add(env!("CARGO_PKG_VERSION").as_bytes())
         .add(config.content_dir.display().to_string().as_bytes())
+        // The index vouches for feed files in one output folder only.
+        .add(
+            crate::places::resolved(&config.output_dir)
+                .display()
+                .to_string()
+                .as_bytes(),
+        )
         .add(format!("{:?}", config.site.zone).as_bytes())
         .add_u64(config.max_file_size)
         .finish()
