@@ -95,7 +95,7 @@ impl<'o> Commit<'o> {
                 "the manifest lists `{entry}`, which is no feed path feedgen writes; ignored (nothing is removed)"
             );
             done.diagnostics.push(Diagnostic::new(
-                &output.dir().display().to_string(),
+                &output.manifest_path().display().to_string(),
                 None,
                 Severity::Warning,
                 message,
@@ -189,7 +189,11 @@ impl<'o> Commit<'o> {
                 self.output.sync_folders()?;
                 self.output.write_manifest(&self.manifest)?;
                 let mut feeds = self.fingerprints;
+                // The index never vouches for a path left to a foreign file:
+                // the next run looks again (and says so again).
+                let foreign = &self.foreign;
                 feeds.extend(plan.artifacts.iter().map(|a| (a.path.clone(), a.fingerprint)));
+                feeds.retain(|path, _| !foreign.contains(path));
                 if !(files_reused && !self.rendering && self.retired.is_empty()) {
                     let index = Index { records, feeds };
                     self.output.write_state(index::FILE, &index.encode(self.settings))?;

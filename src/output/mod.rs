@@ -389,6 +389,11 @@ impl Output {
         Ok(Removal::Removed)
     }
 
+    /// The manifest's path, for messages.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.state.join(MANIFEST)
+    }
+
     /// The output folder, for messages.
     pub fn dir(&self) -> &Path {
         &self.dir

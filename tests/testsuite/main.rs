@@ -15,4 +15,5 @@ mod bad_input;
 mod feeds;
 mod harness;
 mod index;
+mod output;
 mod safety;
