@@ -54,8 +54,9 @@ pub struct Output {
     fsync: bool,
     /// Folders whose entries this run changed, synced before the manifest.
     touched: Mutex<BTreeSet<PathBuf>>,
-    /// Held for the whole run; `None` when reading only.
-    _lock: Option<File>,
+    /// The state folder's lock file and the output folder, locked for the
+    /// whole run; `None` when reading only.
+    _lock: Option<(File, Option<File>)>,
     /// The manifest an earlier version left in the output folder.
     legacy_manifest: Option<String>,
     /// Old state files removed from the output folder, for the report.
@@ -97,19 +98,22 @@ impl Output {
             .write(true)
             .open(&lock_path)
             .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                on_wait();
-                lock.lock()
-                    .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        // Say once that this run waits, whichever lock it waits for.
+        let mut on_wait = Some(on_wait);
+        let mut wait = || {
+            if let Some(f) = on_wait.take() {
+                f();
             }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
-            }
+        };
+        take_lock(&lock, &lock_path, &mut wait)?;
+        // The output folder itself is locked too (after the state, always in
+        // this order): runs with other state folders on it take turns as well.
+        let folder_lock = File::open(dir).ok();
+        if let Some(folder) = &folder_lock {
+            take_lock(folder, dir, &mut wait)?;
         }
         let mut output = Output::read_only(dir, state, fsync);
-        output._lock = Some(lock);
+        output._lock = Some((lock, folder_lock));
         output.remove_legacy()?;
         Ok(output)
     }
@@ -397,6 +401,19 @@ impl Output {
     /// The output folder, for messages.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// Lock `file` (at `path`) for this process, calling `on_wait` before
+/// blocking if another run holds it.
+fn take_lock(file: &File, path: &Path, on_wait: &mut impl FnMut()) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => {
+            on_wait();
+            file.lock().with_context(|| format!("cannot lock {}", path.display()))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
 }
 
