@@ -15,7 +15,7 @@ use crate::markup::markdown_to_html;
 use crate::model::{FeedKind, FeedSpec};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
 use crate::plan::{feed_path, Artifact, ArtifactKind, Plan};
-use crate::xml_chars::strip_invalid_xml;
+use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
 
 /// A post ready to be an item in any feed: rendered once, shared by all
 /// the feeds it appears in.
@@ -77,7 +77,8 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         t if !t.is_empty() => t,
         _ => match html::derive_title(&html::text_of(&content)) {
             t if !t.is_empty() => t,
-            _ => post.slug.clone(),
+            // File names may hold any character but `/` and NUL.
+            _ => clean(&post.slug),
         },
     };
     let summary = match &post.excerpt {
@@ -179,8 +180,22 @@ pub fn head(config: &Config, spec: &FeedSpec, format: Format, updated: Option<Da
 
 /// Render one artifact of `plan` from the entries of its items, in order.
 pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Vec<u8> {
-    match artifact.kind {
+    let bytes = match artifact.kind {
         ArtifactKind::Feed { feed: i, format } => feed(config, &plan.feeds[i], format, entries),
+    };
+    without_invalid_xml(bytes)
+}
+
+/// The last line of defence for "characters XML forbids never reach a
+/// feed": whatever field one came through (a file or folder name, a
+/// setting), it is left out of the written bytes. The writers put such
+/// characters out raw, never inside markup, so dropping them keeps the
+/// document well-formed. One fast scan when there are none.
+fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(bytes) {
+        Ok(text) if first_invalid_xml_char(&text).is_none() => text.into_bytes(),
+        Ok(text) => strip_invalid_xml(&text).into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use crate::harness::{feed_files, manifest, output_tree, put, Site};
+use crate::harness::{assert_feeds_parse, feed_files, feeds, manifest, output_tree, put, titles, well_formed, Site};
 
 /// A site with posts in categories `stays` and `goes`, tag `t`.
 fn site() -> Site {
@@ -321,4 +321,29 @@ fn fsync_is_a_setting_that_never_changes_the_bytes() {
         "{}",
         run.stderr
     );
+}
+
+// ---- Found by the fuzz target ----
+
+/// A file or folder name may hold any character but `/` and NUL; one XML
+/// forbids (BEL) once made the title of an untitled post, and every feed
+/// that listed it was malformed, with exit 0.
+#[test]
+fn control_characters_in_file_and_folder_names_never_reach_a_feed() {
+    let site = Site::new();
+    site.config("");
+    site.put("_posts/2022-06-21-a\u{7}b.md", "---\ndate: 2022-06-21\n---\n");
+    site.put(
+        "cat\u{7}x/_posts/2022-06-22-c.md",
+        "---\ntitle: c\ndate: 2022-06-22\n---\nText.\n",
+    );
+    site.build(&[]).expect_code(0);
+    let out = site.out();
+    assert_feeds_parse(&out);
+    for (rel, bytes) in feeds(&out) {
+        assert!(well_formed(&bytes).is_ok(), "{rel}");
+        assert!(!bytes.contains(&7), "{rel} holds a BEL");
+    }
+    assert_eq!(titles(&out.join("rss.xml")), ["c", "ab"]);
+    assert!(out.join("category/cat_x/rss.xml").is_file());
 }
