@@ -89,6 +89,11 @@ impl<'o> Commit<'o> {
                 message,
             ));
         }
+        if let Some(why) = &output.stateless {
+            let shown = config.state_dir.display().to_string();
+            done.diagnostics
+                .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
+        }
         let (mut manifest, ignored) = output.manifest(&config.layout);
         for entry in ignored {
             let message = format!(

@@ -50,13 +50,17 @@ pub enum Removal {
 /// The output folder and feedgen's state folder, locked for this run.
 pub struct Output {
     dir: PathBuf,
-    state: PathBuf,
+    /// `None` when it cannot be created or locked (a read-only content
+    /// folder): the build goes on without the index and the manifest.
+    state: Option<PathBuf>,
+    /// Why there is no state folder, for the report.
+    pub stateless: Option<String>,
     fsync: bool,
     /// Folders whose entries this run changed, synced before the manifest.
     touched: Mutex<BTreeSet<PathBuf>>,
     /// The state folder's lock file and the output folder, locked for the
     /// whole run; `None` when reading only.
-    _lock: Option<(File, Option<File>)>,
+    _lock: Option<(Option<File>, Option<File>)>,
     /// The manifest an earlier version left in the output folder.
     legacy_manifest: Option<String>,
     /// Old state files removed from the output folder, for the report.
@@ -86,18 +90,18 @@ impl Output {
     /// folder are removed (their manifest is read first).
     pub fn open(dir: &Path, state: &Path, fsync: bool, on_wait: impl FnOnce()) -> Result<Output> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
-        if fs::symlink_metadata(state).is_err() {
-            fs::create_dir_all(state).with_context(|| format!("cannot create state folder {}", state.display()))?;
-            let ignore = state.join(GITIGNORE);
-            fs::write(&ignore, "*\n").with_context(|| format!("cannot write {}", ignore.display()))?;
-        }
         let lock_path = state.join(LOCK);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
+        let opened = (|| {
+            if fs::symlink_metadata(state).is_err() {
+                fs::create_dir_all(state)?;
+                fs::write(state.join(GITIGNORE), "*\n")?;
+            }
+            File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        })();
         // Say once that this run waits, whichever lock it waits for.
         let mut on_wait = Some(on_wait);
         let mut wait = || {
@@ -105,7 +109,18 @@ impl Output {
                 f();
             }
         };
-        take_lock(&lock, &lock_path, &mut wait)?;
+        let (lock, stateless) = match opened {
+            Ok(lock) => {
+                take_lock(&lock, &lock_path, &mut wait)?;
+                (Some(lock), None)
+            }
+            Err(e) => (
+                None,
+                Some(format!(
+                    "cannot write the state folder ({e}); built without the rebuild index and manifest (name a writable folder with --state)"
+                )),
+            ),
+        };
         // The output folder itself is locked too (after the state, always in
         // this order): runs with other state folders on it take turns as well.
         let folder_lock = File::open(dir).ok();
@@ -114,6 +129,10 @@ impl Output {
         }
         let mut output = Output::read_only(dir, state, fsync);
         output._lock = Some((lock, folder_lock));
+        if stateless.is_some() {
+            output.state = None;
+            output.stateless = stateless;
+        }
         output.remove_legacy()?;
         Ok(output)
     }
@@ -123,7 +142,8 @@ impl Output {
     pub fn read_only(dir: &Path, state: &Path, fsync: bool) -> Output {
         Output {
             dir: dir.to_path_buf(),
-            state: state.to_path_buf(),
+            state: Some(state.to_path_buf()),
+            stateless: None,
             fsync,
             touched: Mutex::new(BTreeSet::new()),
             _lock: None,
@@ -253,16 +273,22 @@ impl Output {
 
     /// A state file's bytes, if it exists.
     pub fn read_state(&self, name: &str) -> Option<Vec<u8>> {
-        fs::read(self.state.join(name)).ok()
+        fs::read(self.state.as_ref()?.join(name)).ok()
     }
 
     /// Replace a state file (atomically, as feeds are).
     pub fn write_state(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        self.replace(&self.state, name, bytes).map(|_| ())
+        match &self.state {
+            Some(state) => self.replace(state, name, bytes).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     pub fn remove_state(&self, name: &str) -> Result<()> {
-        let path = self.state.join(name);
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        let path = state.join(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 Err(e).with_context(|| format!("cannot remove {}", path.display()))
@@ -395,7 +421,7 @@ impl Output {
 
     /// The manifest's path, for messages.
     pub fn manifest_path(&self) -> PathBuf {
-        self.state.join(MANIFEST)
+        self.state.as_deref().unwrap_or(Path::new("")).join(MANIFEST)
     }
 
     /// The output folder, for messages.

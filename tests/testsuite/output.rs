@@ -71,6 +71,30 @@ fn state_folder_can_be_named_by_flag_or_setting() {
 }
 
 #[test]
+fn a_state_folder_that_cannot_be_written_costs_speed_not_feeds() {
+    // Root ignores permission bits: a state folder under a plain file
+    // cannot be created by anyone (as in a read-only content checkout).
+    let site = site();
+    site.build_into("reference", &[]).expect_code(0);
+    put(site.root(), "not-a-folder", "");
+    for _ in 0..2 {
+        let run = site.build(&["--state", "not-a-folder/state"]).expect_code(0);
+        let warning = run
+            .about("not-a-folder/state")
+            .into_iter()
+            .find(|l| l.contains(": warning: cannot write the state folder ("))
+            .map(str::to_string);
+        assert!(
+            warning.is_some_and(|w| w
+                .ends_with("); built without the rebuild index and manifest (name a writable folder with --state)")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(output_tree(&site.out()), output_tree(&site.path("reference")));
+    }
+}
+
+#[test]
 fn a_state_folder_inside_the_output_folder_is_refused() {
     let site = site();
     let run = site.build(&["--state", "out/.state"]).expect_code(2);
