@@ -3,17 +3,17 @@
 #   bash fuzz/run.sh SECONDS
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). The toolchain is stable, so
 # RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its nightly-only flags. The corpus
-# is seeded from the sample posts and the test fixtures; crashes land in
+# is seeded from the sample posts and the test fixtures' posts; crashes land in
 # fuzz/artifacts/read_render/ and make this script fail.
 set -euo pipefail
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")/.."
 corpus=fuzz/corpus/read_render
 mkdir -p "$corpus"
-# Seed: each sample post as "file name\nbytes".
-for f in content/_posts/*; do
-    [ -f "$f" ] || continue
-    seed="$corpus/seed-$(basename "$f" | md5sum | cut -c1-16)"
+# Seed: each sample post and test-fixture post as "file name\nbytes".
+find content tests/fixtures -type f \( -name '*.md' -o -name '*.markdown' -o -name '*.html' \) -print0 |
+while IFS= read -r -d '' f; do
+    seed="$corpus/seed-$(printf '%s' "$f" | md5sum | cut -c1-16)"
     [ -e "$seed" ] || { basename "$f"; cat "$f"; } > "$seed"
 done
 export RUSTC_BOOTSTRAP=1
