@@ -509,4 +509,34 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn removes_only_marked_plain_files_reached_without_symlinks() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(elsewhere.join("x")).expect("mkdir");
+        fs::write(elsewhere.join("x/rss.xml"), FEED_ONE).expect("plant");
+        std::os::unix::fs::symlink(&elsewhere, tmp.path().join("out/category")).expect("symlink");
+        assert_eq!(
+            out.remove("category/x/rss.xml").expect("rm"),
+            Removal::Kept("reached through a symlink")
+        );
+        assert!(elsewhere.join("x/rss.xml").is_file());
+        fs::write(tmp.path().join("out/rss.xml"), b"<rss>by hand</rss>").expect("plant");
+        assert_eq!(
+            out.remove("rss.xml").expect("rm"),
+            Removal::Kept("not written by feedgen")
+        );
+        assert!(out.is_foreign("rss.xml"));
+        out.write("atom.xml", FEED_TWO).expect("w");
+        assert!(!out.is_foreign("atom.xml") && !out.is_foreign("tag/none/rss.xml"));
+        assert_eq!(
+            out.remove("../elsewhere/x/rss.xml").expect("rm"),
+            Removal::Kept("outside the output folder")
+        );
+        assert_eq!(out.remove("atom.xml").expect("rm"), Removal::Removed);
+        assert_eq!(out.remove("atom.xml").expect("rm"), Removal::Absent);
+    }
 }
