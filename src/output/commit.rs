@@ -109,7 +109,7 @@ impl<'o> Commit<'o> {
         let foreign: BTreeSet<String> = match mode {
             Mode::Build => todo
                 .iter()
-                .filter(|a| output.is_foreign(&a.path))
+                .filter(|a| output.is_foreign(&a.path, manifest.contains(&a.path)))
                 .map(|a| a.path.clone())
                 .collect(),
             _ => BTreeSet::new(),

@@ -172,12 +172,15 @@ impl Output {
     }
 
     /// Whether something other than a feed feedgen wrote sits at `rel`: a
-    /// file without feedgen's generator mark, a folder or a symlink.
-    pub fn is_foreign(&self, rel: &str) -> bool {
+    /// file without feedgen's generator mark, a folder or a symlink. An
+    /// empty file the manifest lists (`listed`) is feedgen's: what a power
+    /// loss leaves of a feed written without `fsync`.
+    pub fn is_foreign(&self, rel: &str, listed: bool) -> bool {
         let path = self.dir.join(rel);
         match fs::symlink_metadata(&path) {
             Err(_) => false,
             Ok(meta) if !meta.is_file() => true,
+            Ok(meta) if listed && meta.len() == 0 => false,
             Ok(_) => !self.has_mark(&path),
         }
     }
@@ -387,9 +390,10 @@ impl Output {
         Ok(Some(path))
     }
 
-    /// Delete a feed feedgen wrote earlier, and its folders once empty:
-    /// only a plain file reached without a symlink, inside the output
-    /// folder, that carries feedgen's generator mark.
+    /// Delete a feed feedgen wrote earlier (a manifest entry), and its
+    /// folders once empty: only a plain file reached without a symlink,
+    /// inside the output folder, that carries feedgen's generator mark (or
+    /// is empty).
     pub fn remove(&self, rel: &str) -> Result<Removal> {
         let path = match self.plain_file(rel) {
             Err(why) => return Ok(Removal::Kept(why)),
@@ -397,7 +401,10 @@ impl Output {
             Ok(Some(path)) => path,
         };
         let _ = fs::remove_file(temp_path(&path));
-        if !self.has_mark(&path) {
+        // Only manifest entries come here: an empty one is what a power loss
+        // leaves of a feed written without `fsync`.
+        let empty = fs::symlink_metadata(&path).is_ok_and(|m| m.len() == 0);
+        if !empty && !self.has_mark(&path) {
             return Ok(Removal::Kept("not written by feedgen"));
         }
         match fs::remove_file(&path) {
@@ -529,9 +536,11 @@ mod tests {
             out.remove("rss.xml").expect("rm"),
             Removal::Kept("not written by feedgen")
         );
-        assert!(out.is_foreign("rss.xml"));
+        assert!(out.is_foreign("rss.xml", true));
+        fs::write(tmp.path().join("out/rss.xml"), b"").expect("empty");
+        assert!(out.is_foreign("rss.xml", false) && !out.is_foreign("rss.xml", true));
         out.write("atom.xml", FEED_TWO).expect("w");
-        assert!(!out.is_foreign("atom.xml") && !out.is_foreign("tag/none/rss.xml"));
+        assert!(!out.is_foreign("atom.xml", false) && !out.is_foreign("tag/none/rss.xml", false));
         assert_eq!(
             out.remove("../elsewhere/x/rss.xml").expect("rm"),
             Removal::Kept("outside the output folder")
