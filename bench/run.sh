@@ -162,9 +162,12 @@ for cfg in "${configs[@]}"; do
     k=${cfg##*:}
     dir=$(corpus "$n" "$k")
     out="$BENCH_DIR/out-$n-$k"
+    # feedgen's state (rebuild index) goes with the output: a full build
+    # starts without either.
+    state="$BENCH_DIR/state-$n-$k"
     top=$(sed -n 's/.* top_category=\([^ ]*\).*/\1/p' "$dir/.gen-params")
     id="$n-$k"
-    fg=("$FEEDGEN" build --content "$dir" --output "$out" --now "$NOW" -q)
+    fg=("$FEEDGEN" build --content "$dir" --output "$out" --state "$state" --now "$NOW" -q)
 
     log "$id: warming the page cache"
     find "$dir/_posts" -type f -exec cat {} + >/dev/null
@@ -178,6 +181,7 @@ for cfg in "${configs[@]}"; do
     reset_log "feedgen-$id"
     for ((r = 1; r <= RUNS; r++)); do
         discard "$out"
+        discard "$state"
         timed "feedgen-$id" "${fg[@]}"
     done
     log "  median $(st "feedgen-$id" secs) s, peak $(fmt "$(st "feedgen-$id" maxmib)") MiB"
@@ -239,12 +243,14 @@ for cfg in "${configs[@]}"; do
         rm -f "${added[@]}"
         added=()
         discard "$out" # stale now: it saw the extra posts
+        discard "$state"
 
         # The same batches with time-window feeds (issue #10): a full build
         # first, then each batch re-renders the windowed feeds it touches.
-        fgw=("$FEEDGEN" build --content "$dir" --output "$out-window" --now "$NOW" -q --config "$WINDOW_CONFIG")
+        fgw=("$FEEDGEN" build --content "$dir" --output "$out-window" --state "$state-window" --now "$NOW" -q --config "$WINDOW_CONFIG")
         log "$id: windowed ($WINDOW_CONFIG): full build, then add $ADD posts, rerun x$RUNS"
         discard "$out-window"
+        discard "$state-window"
         reset_log "wfull-$id"
         timed "wfull-$id" "${fgw[@]}"
         reset_log "wadd-$id"
@@ -258,6 +264,7 @@ for cfg in "${configs[@]}"; do
         rm -f "${added[@]}"
         added=()
         discard "$out-window"
+        discard "$state-window"
         rm -rf "$BENCH_DIR/stage"
 
         for c in "noop:no-op rerun" "add:add $ADD posts, rerun (×$RUNS batches)" "cat1:\`--category $top\` rerun" \

@@ -5,8 +5,9 @@ Usage: check_feeds.py FEEDS
 FEEDS holds one output folder per site (`<site>/`) and the build's
 `--summary json` line (`<site>.json`). For every site:
 
-- the `*.xml` files on disk are exactly those in `.feedgen-manifest`, and
-  every file it lists exists;
+- the `*.xml` files on disk are exactly those in the manifest (in the
+  state folder, `.feedgen/` of the site's content copy), every file it lists
+  exists, and no state file is in the output folder;
 - feedparser reads each without complaint (no bozo) and as the right
   format (`rss.xml` as rss20, `atom.xml` as atom10);
 - it sees as many entries as the file has `<item>`/`<entry>` elements
@@ -101,13 +102,18 @@ def check_site(site, problems):
     name = site.name
     before = len(problems)
     feeds = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.xml"))
-    manifest = site / ".feedgen-manifest"
-    written = sorted(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
+    # The state stays out of what is served: in the content copy's `.feedgen/`.
+    manifest = site.parent.parent / "sites" / name / ".feedgen" / "manifest"
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
+    written = sorted(lines[1:]) if lines and lines[0].startswith("# feedgen manifest of ") else []
     # The manifest also lists the discovery files (feeds.opml, …) and JSON Feeds.
     listed = [rel for rel in written if rel.endswith(".xml")]
     for rel in written:
         if not (site / rel).is_file():
             problems.append(f"{name}: the manifest lists {rel}, which is not on disk")
+    served_state = sorted(p.name for p in site.rglob(".feedgen*"))
+    if served_state:
+        problems.append(f"{name}: feedgen's state is in the output folder: {served_state}")
     if feeds != listed:
         problems.append(f"{name}: feeds on disk {feeds} differ from the manifest {listed}")
     if not feeds:

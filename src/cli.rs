@@ -79,6 +79,9 @@ pub struct BuildArgs {
     /// Folder the feeds are written to.
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Folder for feedgen's state: index, manifest, lock (default: `.feedgen/` in the content folder).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
     /// Build only this category's feeds (repeatable).
     #[arg(long = "category", value_name = "NAME")]
     pub categories: Vec<String>,
@@ -120,6 +123,7 @@ fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
     Overrides {
         content_dir: source.content.clone(),
         output_dir: output,
+        state_dir: None,
         config_file: source.config.clone(),
         limit: None,
         now: source.now.clone(),
@@ -183,6 +187,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
 fn build_command(args: BuildArgs) -> Result<ExitStatus> {
     let mut flags = overrides(&args.source, args.output.clone());
     flags.limit = args.limit;
+    flags.state_dir = args.state.clone();
     flags.only = Only {
         categories: args.categories.clone(),
         tags: args.tags.clone(),

@@ -123,6 +123,10 @@ pub struct Config {
     pub site: Site,
     pub content_dir: PathBuf,
     pub output_dir: PathBuf,
+    /// feedgen's own state (index, manifest, lock): never served.
+    pub state_dir: PathBuf,
+    /// Sync each written feed and its folder to disk (`feedgen.fsync`).
+    pub fsync: bool,
     pub layout: Layout,
     pub formats: Vec<Format>,
     /// Which items each feed kind holds, and how much of each post.
@@ -149,6 +153,7 @@ pub struct Config {
 pub struct Overrides {
     pub content_dir: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
     pub config_file: Option<PathBuf>,
     pub limit: Option<usize>,
     pub now: Option<String>,
@@ -283,6 +288,26 @@ impl Config {
             category_dir: layout_dir(&ours, "category_dir", "category").map_err(|e| anyhow::anyhow!(at(&e)))?,
             tag_dir: layout_dir(&ours, "tag_dir", "tag").map_err(|e| anyhow::anyhow!(at(&e)))?,
         };
+        crate::places::check_layout(&layout).map_err(|e| anyhow::anyhow!(at(&e.to_string())))?;
+        // `--state` is relative to the working folder, as every flag is;
+        // `feedgen.state_dir` to the content folder, as Jekyll reads paths in
+        // `_config.yml`.
+        let (state_dir, state_what) = match (&flags.state_dir, string(&ours, "state_dir")) {
+            (Some(dir), _) => (dir.clone(), format!("--state {}", dir.display())),
+            (None, Some(dir)) => (content_dir.join(&dir), at(&format!("`feedgen.state_dir: {dir}`"))),
+            (None, None) => (content_dir.join(".feedgen"), "the state folder".to_string()),
+        };
+        let output_what = match &flags.output_dir {
+            Some(dir) => format!("--output {}", dir.display()),
+            None => "the output folder (default `output`)".to_string(),
+        };
+        crate::places::check_folders(&content_dir, &output_dir, &state_dir, &output_what, &state_what)?;
+        let fsync = match ours.get("fsync") {
+            Some(v) => v
+                .as_bool()
+                .with_context(|| at("`feedgen.fsync` must be true or false"))?,
+            None => true,
+        };
         let max_file_size = match ours.get("max_file_size") {
             Some(v) => v
                 .as_u64()
@@ -325,6 +350,8 @@ impl Config {
             },
             content_dir,
             output_dir,
+            state_dir,
+            fsync,
             layout,
             formats,
             feeds,

@@ -12,11 +12,14 @@ mod cmd;
 mod config;
 mod content;
 mod diagnostics;
+#[doc(hidden)]
+pub mod fuzz;
 mod markup;
 mod model;
 mod names;
 mod output;
 mod permalink;
+mod places;
 mod plan;
 mod render;
 mod report;

@@ -317,6 +317,26 @@ fn kind_dir(layout: &Layout, kind: FeedKind) -> &str {
     }
 }
 
+/// Every file name an artifact can have: a new output registers its file
+/// here, so that [`could_produce`] (and so the removal of old files)
+/// knows it.
+pub const ARTIFACT_FILES: &[&str] = &["rss.xml", "atom.xml", "feed.json"];
+
+/// Whether feedgen could have written `rel` (relative to the output folder)
+/// under `layout`: a site feed, or `<category_dir|tag_dir>/<name>/<file>`
+/// with a registered file name. Nothing else is ever removed.
+pub fn could_produce(layout: &Layout, rel: &str) -> bool {
+    let Some((dir, file)) = rel.rsplit_once('/') else {
+        return ARTIFACT_FILES.contains(&rel) || DISCOVERY_FILES.contains(&rel);
+    };
+    ARTIFACT_FILES.contains(&file)
+        && [&layout.category_dir, &layout.tag_dir].iter().any(|d| {
+            dir.strip_prefix(d.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|name| !name.is_empty() && !name.contains(['/', '\\', '\0']) && !name.starts_with('.'))
+        })
+}
+
 /// A feed's file path relative to the output folder.
 pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
     match spec.kind {
@@ -364,5 +384,38 @@ impl Fingerprint {
 
     pub fn finish(&self) -> u64 {
         self.0.digest()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producible_paths() {
+        let layout = Layout {
+            category_dir: "category".into(),
+            tag_dir: "feeds/tag".into(),
+        };
+        for f in [Format::Rss, Format::Atom] {
+            assert!(ARTIFACT_FILES.contains(&f.file_name()), "{f:?} is registered");
+        }
+        for good in ["rss.xml", "atom.xml", "category/新闻/rss.xml", "feeds/tag/a b/atom.xml"] {
+            assert!(could_produce(&layout, good), "{good}");
+        }
+        for bad in [
+            "user.txt",
+            "category/news/user.txt",
+            "category/rss.xml",
+            "category/a/b/rss.xml",
+            "category/../rss.xml",
+            "category/.git/rss.xml",
+            "lnk/secret.txt",
+            "tag/x/rss.xml",
+            "feeds/tag/rss.xml",
+            "/etc/rss.xml",
+        ] {
+            assert!(!could_produce(&layout, bad), "{bad}");
+        }
     }
 }

@@ -30,7 +30,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let settings = read_settings(config);
     let previous = match mode {
         Mode::Build => output
-            .read(index::FILE)
+            .read_state(index::FILE)
             .and_then(|bytes| Index::decode(&bytes, settings))
             .unwrap_or_default(),
         _ => Index::default(),
@@ -52,11 +52,14 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let names = config.site.names.clone();
     let mut plan = Plan::new(config, feeds, names, &posts, &hashes);
     report.diagnostics.extend(plan.diagnostics.iter().cloned());
-    let manifest = output.manifest();
+    // A site's own `index.html` (or other discovery file feedgen did not
+    // write) stays, with a warning; foreign files at feed paths are the
+    // commit's to report.
+    let (manifest, _) = output.manifest(&config.layout);
     let shown_out = config.output_dir.display().to_string();
     report
         .diagnostics
-        .extend(plan.leave_foreign_files(&shown_out, |path| output.exists(path) && !manifest.contains(path)));
+        .extend(plan.leave_foreign_files(&shown_out, |path| output.is_foreign(path, manifest.contains(path))));
     let todo: Vec<&Artifact> = match mode {
         Mode::Build => plan.outdated(&previous.feeds, |path| output.exists(path)),
         _ => plan.artifacts.iter().collect(),
@@ -68,7 +71,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         fingerprints: previous.feeds,
         settings,
     };
-    let mut commit = Commit::begin(&output, mode, &plan, previous, !todo.is_empty())?;
+    let mut commit = Commit::begin(&output, config, mode, &plan, previous, &todo)?;
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let cache = ItemCache::open(&output, entry_settings(config), mode == Mode::Build);
     let stored = render_and_store(config, &plan, (&posts, &hashes), &todo, &cache, &mut commit)?;
@@ -114,15 +117,16 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     report.unchanged += done.unchanged;
     report.removed += done.removed;
     report.stale.extend(done.stale);
+    report.diagnostics.extend(done.diagnostics);
     Ok(report.finish(phases))
 }
 
 /// Lock the output folder to build; only read it to check.
 fn open_output(config: &Config, mode: Mode) -> Result<Output> {
     if mode != Mode::Build {
-        return Ok(Output::read_only(&config.output_dir));
+        return Ok(Output::read_only(&config.output_dir, &config.state_dir, config.fsync));
     }
-    Output::open(&config.output_dir, || {
+    Output::open(&config.output_dir, &config.state_dir, config.fsync, || {
         if config.verbosity > Verbosity::Quiet {
             let _ = writeln!(
                 std::io::stderr(),
@@ -140,6 +144,13 @@ fn read_settings(config: &Config) -> u64 {
         .add(env!("CARGO_PKG_VERSION").as_bytes())
         .add(crate::content::READ_RULES.as_bytes())
         .add(config.content_dir.display().to_string().as_bytes())
+        // The index vouches for feed files in one output folder only.
+        .add(
+            crate::places::resolved(&config.output_dir)
+                .display()
+                .to_string()
+                .as_bytes(),
+        )
         .add(format!("{:?}", config.site.zone).as_bytes())
         .add_u64(config.max_file_size)
         .finish()

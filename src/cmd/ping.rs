@@ -21,7 +21,7 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {}
         _ => bail!("`feedgen.hub: {hub}` must be an http or https URL"),
     }
-    let output = Output::open(&config.output_dir, || {})?;
+    let output = Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})?;
     let mut pending = pings::pending(&output);
     let say = |line: String| {
         if config.verbosity > Verbosity::Quiet {

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use super::index::{self, Index};
-use super::{Output, Written};
-use crate::config::Mode;
+use super::{Output, Removal, Written};
+use crate::config::{Config, Mode};
 use crate::content::Record;
-use crate::plan::Plan;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::plan::{Artifact, Plan};
 
 /// What happened to one artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub enum Stored {
     Unchanged,
     /// Checking: the file on disk differs from what a build would write.
     Stale,
+    /// A file feedgen did not write sits at the artifact's path: left as is.
+    Foreign,
 }
 
 /// What a commit did, for the report.
@@ -28,6 +31,8 @@ pub struct Committed {
     pub unchanged: usize,
     pub removed: usize,
     pub stale: Vec<String>,
+    /// Files left as they are, manifest entries ignored, old state removed.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// What the commit needs from the index read at the start of the run.
@@ -45,6 +50,8 @@ pub struct Commit<'o> {
     /// The files earlier runs wrote.
     manifest: BTreeSet<String>,
     produced: BTreeSet<String>,
+    /// Paths this run would write where a file feedgen did not write sits.
+    foreign: BTreeSet<String>,
     retired: Vec<String>,
     /// Artifact path → fingerprint of its inputs, as last recorded.
     fingerprints: BTreeMap<String, u64>,
@@ -62,33 +69,74 @@ impl<'o> Commit<'o> {
     /// (`rendering`), a killed run from here on leaves some files new and
     /// some old: the index stops vouching for them, and the manifest
     /// already lists every file this run may create. `previous` is the
-    /// index read at the start, valid for `settings`.
+    /// index read at the start, valid for `settings`; `todo` the
+    /// artifacts this run renders. Paths in `todo` where a file feedgen did
+    /// not write sits are left alone, and never enter the manifest.
     pub fn begin(
         output: &'o Output,
+        config: &Config,
         mode: Mode,
         plan: &Plan,
         previous: Previous,
-        rendering: bool,
+        todo: &[&Artifact],
     ) -> Result<Commit<'o>> {
         let Previous { fingerprints, settings } = previous;
-        let manifest = output.manifest();
-        let produced = plan.paths();
+        let rendering = !todo.is_empty();
+        let mut done = Committed::default();
+        for path in &output.removed_legacy {
+            let message = "feedgen's state from an earlier version, served with the feeds; removed (the state now lives in the state folder)";
+            done.diagnostics.push(Diagnostic::new(
+                &path.display().to_string(),
+                None,
+                Severity::Note,
+                message,
+            ));
+        }
+        if let Some(why) = &output.stateless {
+            let shown = config.state_dir.display().to_string();
+            done.diagnostics
+                .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
+        }
+        let (mut manifest, ignored) = output.manifest(&config.layout);
+        for entry in ignored {
+            let message = format!(
+                "the manifest lists `{entry}`, which is no feed path feedgen writes; ignored (nothing is removed)"
+            );
+            done.diagnostics.push(Diagnostic::new(
+                &output.manifest_path().display().to_string(),
+                None,
+                Severity::Warning,
+                message,
+            ));
+        }
+        let foreign: BTreeSet<String> = match mode {
+            Mode::Build => todo
+                .iter()
+                .filter(|a| output.is_foreign(&a.path, manifest.contains(&a.path)))
+                .map(|a| a.path.clone())
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        manifest.retain(|p| !foreign.contains(p));
+        let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
         let retired = plan.retired(&manifest);
         if mode == Mode::Build && rendering {
-            output.remove(index::FILE)?;
+            output.remove_state(index::FILE)?;
             output.write_manifest(&manifest.union(&produced).cloned().collect())?;
+            output.sync_folders()?;
         }
         Ok(Commit {
             output,
             mode,
             manifest,
             produced,
+            foreign,
             retired,
             fingerprints,
             rendering,
             untrusted: BTreeSet::new(),
             settings,
-            done: Committed::default(),
+            done,
         })
     }
 
@@ -96,6 +144,7 @@ impl<'o> Commit<'o> {
     /// file on disk). Safe to call from many threads at once.
     pub fn store(&self, path: &str, bytes: &[u8]) -> Result<Stored> {
         Ok(match self.mode {
+            Mode::Build if self.foreign.contains(path) => Stored::Foreign,
             Mode::Build => match self.output.write(path, bytes)? {
                 Written::Unchanged => Stored::Unchanged,
                 Written::New | Written::Changed => Stored::Written,
@@ -111,6 +160,13 @@ impl<'o> Commit<'o> {
             Stored::Written => self.done.written += 1,
             Stored::Unchanged => self.done.unchanged += 1,
             Stored::Stale => self.done.stale.push(path.to_string()),
+            Stored::Foreign => {
+                let shown = self.output.dir().join(path).display().to_string();
+                let message = "not written by feedgen; left as is (delete it to let feedgen write this feed)";
+                self.done
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Error, message));
+            }
         }
     }
 
@@ -128,19 +184,36 @@ impl<'o> Commit<'o> {
         match self.mode {
             Mode::Build => {
                 for path in &self.retired {
-                    self.done.removed += usize::from(self.output.remove(path)?);
+                    match self.output.remove(path)? {
+                        Removal::Removed => self.done.removed += 1,
+                        Removal::Absent => {}
+                        Removal::Kept(why) => {
+                            let shown = self.output.dir().join(path).display().to_string();
+                            let message = format!("no longer a feed, but {why}; left as is");
+                            self.done
+                                .diagnostics
+                                .push(Diagnostic::new(&shown, None, Severity::Warning, message));
+                        }
+                    }
                     self.manifest.remove(path);
                     self.fingerprints.remove(path);
                 }
                 self.manifest.extend(self.produced);
+                // Feeds and removals reach the disk before the manifest and
+                // index that vouch for them.
+                self.output.sync_folders()?;
                 self.output.write_manifest(&self.manifest)?;
                 let mut feeds = self.fingerprints;
+                // The index never vouches for a path left to a foreign file:
+                // the next run looks again (and says so again).
+                let foreign = &self.foreign;
                 feeds.extend(plan.artifacts.iter().map(|a| (a.path.clone(), a.fingerprint)));
-                feeds.retain(|path, _| !self.untrusted.contains(path));
+                feeds.retain(|path, _| !self.untrusted.contains(path) && !foreign.contains(path));
                 if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
                     let index = Index { records, feeds };
-                    self.output.write(index::FILE, &index.encode(self.settings))?;
+                    self.output.write_state(index::FILE, &index.encode(self.settings))?;
                 }
+                self.output.sync_folders()?;
             }
             _ => {
                 let output = self.output;

@@ -1,4 +1,4 @@
-//! The rebuild index kept in the output folder: what every post file gave
+//! The rebuild index kept in the state folder: what every post file gave
 //! when last read (keyed by path, size, mtime and content hash) and a
 //! fingerprint of every feed's inputs. It only ever saves work: a missing,
 //! stale or corrupt index is ignored, and output never depends on it.
@@ -11,8 +11,8 @@ use crate::content::post::{Outcome, PostMeta};
 use crate::content::{content_hash, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 
-/// File name inside the output folder.
-pub const FILE: &str = ".feedgen-index";
+/// File name inside the state folder.
+pub const FILE: &str = "index";
 const MAGIC: &[u8; 8] = b"FGINDEX3";
 
 /// What the last run recorded.

@@ -19,7 +19,7 @@ use crate::plan::Fingerprint;
 use crate::render::Entry;
 
 /// Folder of the cache, in feedgen's state (next to the rebuild index).
-pub const DIR: &str = ".feedgen-items";
+pub const DIR: &str = "items";
 const MAGIC: &[u8; 8] = b"FGITEM02";
 
 /// A post's cache key: its path and content hash.
@@ -38,7 +38,11 @@ pub struct ItemCache {
 
 impl ItemCache {
     pub fn open(output: &Output, settings: u64, enabled: bool) -> ItemCache {
-        let dir = output.dir.join(DIR);
+        // No state folder (a read-only content checkout): no cache.
+        let (dir, enabled) = match output.state_dir() {
+            Some(state) => (state.join(DIR), enabled),
+            None => (PathBuf::new(), false),
+        };
         if enabled {
             let _ = fs::create_dir_all(&dir);
         }

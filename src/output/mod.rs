@@ -10,14 +10,26 @@ pub mod pings;
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
 
-/// Lists every file feedgen wrote, one relative path a line.
-pub const MANIFEST: &str = ".feedgen-manifest";
-const LOCK: &str = ".feedgen.lock";
+use crate::config::Layout;
+use crate::plan::{could_produce, ARTIFACT_FILES};
+
+/// Files in the state folder.
+const MANIFEST: &str = "manifest";
+const LOCK: &str = "lock";
+const GITIGNORE: &str = ".gitignore";
+/// The manifest's first line, followed by the output folder it describes:
+/// a state folder moved to another output folder has no manifest there.
+const MANIFEST_HEAD: &str = "# feedgen manifest of ";
+/// State files earlier versions kept in the output folder.
+const LEGACY: &[&str] = &[".feedgen-index", ".feedgen-manifest", ".feedgen.lock"];
+/// How far into a file feedgen looks for its generator mark.
+const MARK_WINDOW: u64 = 1 << 20;
 
 /// What happened to one feed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +39,34 @@ pub enum Written {
     Unchanged,
 }
 
-/// The output folder, locked for this run.
+/// What [`Output::remove`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    Absent,
+    /// Left in place: not feedgen's (no generator mark), not a plain file,
+    /// or reached through a symlink.
+    Kept(&'static str),
+}
+
+/// The output folder and feedgen's state folder, locked for this run.
 pub struct Output {
     dir: PathBuf,
-    /// Held for the whole run; `None` when reading only.
-    _lock: Option<File>,
+    /// `None` when it cannot be created or locked (a read-only content
+    /// folder): the build goes on without the index and the manifest.
+    state: Option<PathBuf>,
+    /// Why there is no state folder, for the report.
+    pub stateless: Option<String>,
+    fsync: bool,
+    /// Folders whose entries this run changed, synced before the manifest.
+    touched: Mutex<BTreeSet<PathBuf>>,
+    /// The state folder's lock file and the output folder, locked for the
+    /// whole run; `None` when reading only.
+    _lock: Option<(Option<File>, Option<File>)>,
+    /// The manifest an earlier version left in the output folder.
+    legacy_manifest: Option<String>,
+    /// Old state files removed from the output folder, for the report.
+    pub removed_legacy: Vec<PathBuf>,
 }
 
 /// Whether `rel` is a plain relative path that stays inside its folder.
@@ -41,47 +76,108 @@ pub fn is_inside(rel: &str) -> bool {
         && Path::new(rel).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// Whether `bytes` (the start of a file) carry feedgen's generator mark, as
+/// its RSS (`<generator>feedgen 0.1.0</generator>`), Atom
+/// (`<generator version="0.1.0">feedgen</generator>`) and other files do.
+fn has_mark(bytes: &[u8]) -> bool {
+    GENERATOR_MARKS
+        .iter()
+        .any(|mark| memchr::memmem::find(bytes, mark).is_some())
+}
+
+/// How each kind of file feedgen writes names its generator: RSS, Atom,
+/// JSON Feed (its `_feedgen` extension) and `feeds.json`, the OPML file
+/// (a comment) and the feed directory (`<meta name="generator">`).
+const GENERATOR_MARKS: [&[u8]; 5] = [
+    b"<generator>feedgen",
+    b">feedgen</generator>",
+    b"\"generator\": \"feedgen",
+    b"<!-- generator: feedgen",
+    b"<meta name=\"generator\" content=\"feedgen",
+];
+
 impl Output {
-    /// Create (if needed) and lock the output folder. A second run waits
-    /// for the first to finish.
-    pub fn open(dir: &Path, on_wait: impl FnOnce()) -> Result<Output> {
+    /// Create (if needed) the output and state folders and lock the state
+    /// folder: a second run waits for the first to finish. A new state
+    /// folder gets a `.gitignore` of `*`, so a site committed by CI does
+    /// not commit it. State files earlier versions left in the output
+    /// folder are removed (their manifest is read first).
+    pub fn open(dir: &Path, state: &Path, fsync: bool, on_wait: impl FnOnce()) -> Result<Output> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
-        let lock_path = dir.join(LOCK);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                on_wait();
-                lock.lock()
-                    .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        let lock_path = state.join(LOCK);
+        let opened = (|| {
+            if fs::symlink_metadata(state).is_err() {
+                fs::create_dir_all(state)?;
+                fs::write(state.join(GITIGNORE), "*\n")?;
             }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
+            File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        })();
+        // Say once that this run waits, whichever lock it waits for.
+        let mut on_wait = Some(on_wait);
+        let mut wait = || {
+            if let Some(f) = on_wait.take() {
+                f();
             }
+        };
+        let (lock, stateless) = match opened {
+            Ok(lock) => {
+                take_lock(&lock, &lock_path, &mut wait)?;
+                (Some(lock), None)
+            }
+            Err(e) => (
+                None,
+                Some(format!(
+                    "cannot write the state folder ({e}); built without the rebuild index and manifest (name a writable folder with --state)"
+                )),
+            ),
+        };
+        // The output folder itself is locked too (after the state, always in
+        // this order): runs with other state folders on it take turns as well.
+        let folder_lock = File::open(dir).ok();
+        if let Some(folder) = &folder_lock {
+            take_lock(folder, dir, &mut wait)?;
         }
-        Ok(Output {
-            dir: dir.to_path_buf(),
-            _lock: Some(lock),
-        })
+        let mut output = Output::read_only(dir, state, fsync);
+        output._lock = Some((lock, folder_lock));
+        if stateless.is_some() {
+            output.state = None;
+            output.stateless = stateless;
+        }
+        output.remove_legacy()?;
+        Ok(output)
     }
 
     /// The output folder for reading only (`--check`): nothing is created
     /// or locked.
-    pub fn read_only(dir: &Path) -> Output {
+    pub fn read_only(dir: &Path, state: &Path, fsync: bool) -> Output {
         Output {
             dir: dir.to_path_buf(),
+            state: Some(state.to_path_buf()),
+            stateless: None,
+            fsync,
+            touched: Mutex::new(BTreeSet::new()),
             _lock: None,
+            legacy_manifest: fs::read_to_string(dir.join(LEGACY[1])).ok(),
+            removed_legacy: Vec::new(),
         }
     }
 
-    /// A file's bytes, if it exists and can be read.
-    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
-        is_inside(rel).then(|| fs::read(self.dir.join(rel)).ok()).flatten()
+    /// Remove the state files of earlier versions from the output folder,
+    /// once: they are feedgen's own, and were served with the feeds.
+    fn remove_legacy(&mut self) -> Result<()> {
+        for name in LEGACY {
+            let path = self.dir.join(name);
+            let _ = fs::remove_file(temp_path(&path));
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+                self.removed_legacy.push(path);
+            }
+        }
+        Ok(())
     }
 
     /// Whether `rel` exists as a file.
@@ -89,14 +185,42 @@ impl Output {
         is_inside(rel) && self.dir.join(rel).is_file()
     }
 
-    /// Replace `rel` with `bytes` unless it already holds exactly them. The
-    /// new bytes go to a temporary file in the same folder, then a rename
-    /// puts them in place: a reader or a crash sees the old or the new file.
+    /// Whether something other than a feed feedgen wrote sits at `rel`: a
+    /// file without feedgen's generator mark, a folder or a symlink. An
+    /// empty file the manifest lists (`listed`) is feedgen's: what a power
+    /// loss leaves of a feed written without `fsync`.
+    pub fn is_foreign(&self, rel: &str, listed: bool) -> bool {
+        let path = self.dir.join(rel);
+        match fs::symlink_metadata(&path) {
+            Err(_) => false,
+            Ok(meta) if !meta.is_file() => true,
+            Ok(meta) if listed && meta.len() == 0 => false,
+            Ok(_) => !self.has_mark(&path),
+        }
+    }
+
+    fn has_mark(&self, path: &Path) -> bool {
+        let mut head = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(MARK_WINDOW).read_to_end(&mut head))
+            .is_ok_and(|_| has_mark(&head))
+    }
+
+    /// Replace `rel` with `bytes` unless it already holds exactly them.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the output folder");
         }
-        let path = self.dir.join(rel);
+        self.replace(&self.dir, rel, bytes)
+    }
+
+    /// Replace `base/rel` with `bytes` unless it already holds exactly
+    /// them. The new bytes go to a temporary file in the same folder, then
+    /// a rename puts them in place: a reader or a crash sees the old or the
+    /// new file. With `fsync`, the bytes reach the disk before the rename,
+    /// and [`Output::sync_folders`] makes the renames durable.
+    fn replace(&self, base: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
+        let path = base.join(rel);
         let existed = match fs::metadata(&path) {
             Ok(meta) if meta.len() == bytes.len() as u64 => {
                 if fs::read(&path).is_ok_and(|old| old == bytes) {
@@ -109,17 +233,54 @@ impl Output {
             Ok(_) => true,
             Err(_) => false,
         };
-        let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        let parent = path.parent().unwrap_or(base);
+        if !parent.is_dir() {
+            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            if self.fsync {
+                // New folders are entries of their parents, up to `base`.
+                let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+                touched.extend(
+                    parent
+                        .ancestors()
+                        .skip(1)
+                        .take_while(|d| d.starts_with(base))
+                        .map(Path::to_path_buf),
+                );
+            }
+        }
         let tmp = temp_path(&path);
         let result = File::create(&tmp)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+            .and_then(|mut f| {
+                f.write_all(bytes)?;
+                if self.fsync {
+                    f.sync_all()?;
+                }
+                Ok(())
+            })
             .and_then(|()| fs::rename(&tmp, &path));
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
             return Err(e).with_context(|| format!("cannot write {}", path.display()));
         }
+        if self.fsync {
+            let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+            touched.insert(parent.to_path_buf());
+        }
         Ok(if existed { Written::Changed } else { Written::New })
+    }
+
+    /// Sync every folder whose entries this run changed, so renames and
+    /// removals survive a power loss (with `fsync`; otherwise nothing).
+    pub fn sync_folders(&self) -> Result<()> {
+        let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+        for dir in touched {
+            if dir.is_dir() {
+                File::open(&dir)
+                    .and_then(|d| d.sync_all())
+                    .with_context(|| format!("cannot sync folder {}", dir.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether `rel` on disk holds exactly `bytes`.
@@ -127,43 +288,184 @@ impl Output {
         fs::read(self.dir.join(rel)).is_ok_and(|old| old == bytes)
     }
 
-    /// The files an earlier run recorded as its own.
-    pub fn manifest(&self) -> BTreeSet<String> {
-        match fs::read_to_string(self.dir.join(MANIFEST)) {
-            Ok(text) => text.lines().filter(|l| is_inside(l)).map(str::to_string).collect(),
-            Err(_) => BTreeSet::new(),
+    /// The state folder, when this run has one.
+    pub fn state_dir(&self) -> Option<&Path> {
+        self.state.as_deref()
+    }
+
+    /// A state file's bytes, if it exists.
+    pub fn read_state(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.state.as_ref()?.join(name)).ok()
+    }
+
+    /// Replace a state file (atomically, as feeds are).
+    pub fn write_state(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        match &self.state {
+            Some(state) => self.replace(state, name, bytes).map(|_| ()),
+            None => Ok(()),
         }
     }
 
+    pub fn remove_state(&self, name: &str) -> Result<()> {
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        let path = state.join(name);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot remove {}", path.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn manifest_head(&self) -> String {
+        format!("{MANIFEST_HEAD}{}", crate::places::resolved(&self.dir).display())
+    }
+
+    /// The files earlier runs wrote, as far as feedgen could have written
+    /// them: from the manifest in the state folder; without one (a lost
+    /// state, or one from another output folder), from a manifest an
+    /// earlier version left in the output folder; else, every file at a
+    /// feed path that carries feedgen's generator mark. Entries that are
+    /// not feed paths of `layout` are returned apart: a hand-edited
+    /// manifest never makes feedgen touch them.
+    pub fn manifest(&self, layout: &Layout) -> (BTreeSet<String>, Vec<String>) {
+        let ours = self
+            .read_state(MANIFEST)
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|text| {
+                let mut lines = text.lines();
+                (lines.next() == Some(self.manifest_head().as_str())).then(|| lines.map(str::to_string).collect())
+            })
+            .or_else(|| {
+                self.legacy_manifest
+                    .as_ref()
+                    .map(|t| t.lines().map(str::to_string).collect())
+            });
+        let listed: Vec<String> = match ours {
+            Some(lines) => lines,
+            None => self.marked_feeds(layout),
+        };
+        let (kept, ignored): (Vec<String>, Vec<String>) = listed
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .partition(|l| could_produce(layout, l));
+        (kept.into_iter().collect(), ignored)
+    }
+
+    /// Every file at a feed path of `layout` that carries feedgen's mark.
+    fn marked_feeds(&self, layout: &Layout) -> Vec<String> {
+        let mut found: Vec<String> = ARTIFACT_FILES.iter().map(|f| f.to_string()).collect();
+        for dir in [&layout.category_dir, &layout.tag_dir] {
+            let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if let Some(name) = entry.file_name().to_str() {
+                    found.extend(ARTIFACT_FILES.iter().map(|f| format!("{dir}/{name}/{f}")));
+                }
+            }
+        }
+        found.retain(|rel| {
+            could_produce(layout, rel) && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
+        });
+        found.sort();
+        found
+    }
+
     pub fn write_manifest(&self, files: &BTreeSet<String>) -> Result<()> {
-        let mut text = String::new();
+        let mut text = self.manifest_head();
+        text.push('\n');
         for f in files {
             text.push_str(f);
             text.push('\n');
         }
-        self.write(MANIFEST, text.as_bytes()).map(|_| ())
+        self.write_state(MANIFEST, text.as_bytes())
     }
 
-    /// Delete a file feedgen wrote earlier, and its folders once empty.
-    pub fn remove(&self, rel: &str) -> Result<bool> {
+    /// `rel` as a path, if it is a plain file reached without following a
+    /// symlink (`Ok(None)`: nothing there; `Err`: why it is not plain).
+    fn plain_file(&self, rel: &str) -> std::result::Result<Option<PathBuf>, &'static str> {
         if !is_inside(rel) {
-            return Ok(false);
+            return Err("outside the output folder");
         }
-        let path = self.dir.join(rel);
+        let mut path = self.dir.clone();
+        let parts: Vec<_> = Path::new(rel).components().collect();
+        for (i, part) in parts.iter().enumerate() {
+            path.push(part);
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(_) => return Ok(None),
+            };
+            if meta.file_type().is_symlink() {
+                return Err("reached through a symlink");
+            }
+            let last = i + 1 == parts.len();
+            if last && !meta.is_file() {
+                return Err("not a plain file");
+            }
+        }
+        Ok(Some(path))
+    }
+
+    /// Delete a feed feedgen wrote earlier (a manifest entry), and its
+    /// folders once empty: only a plain file reached without a symlink,
+    /// inside the output folder, that carries feedgen's generator mark (or
+    /// is empty).
+    pub fn remove(&self, rel: &str) -> Result<Removal> {
+        let path = match self.plain_file(rel) {
+            Err(why) => return Ok(Removal::Kept(why)),
+            Ok(None) => return Ok(Removal::Absent),
+            Ok(Some(path)) => path,
+        };
         let _ = fs::remove_file(temp_path(&path));
+        // Only manifest entries come here: an empty one is what a power loss
+        // leaves of a feed written without `fsync`.
+        let empty = fs::symlink_metadata(&path).is_ok_and(|m| m.len() == 0);
+        if !empty && !self.has_mark(&path) {
+            return Ok(Removal::Kept("not written by feedgen"));
+        }
         match fs::remove_file(&path) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Removal::Absent),
             Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
         }
         let mut dir = path.parent();
         while let Some(d) = dir {
-            if d == self.dir || fs::remove_dir(d).is_err() {
+            if d == self.dir || !d.starts_with(&self.dir) || fs::remove_dir(d).is_err() {
                 break;
             }
             dir = d.parent();
         }
-        Ok(true)
+        if self.fsync {
+            let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+            touched.insert(dir.unwrap_or(&self.dir).to_path_buf());
+        }
+        Ok(Removal::Removed)
+    }
+
+    /// The manifest's path, for messages.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.state.as_deref().unwrap_or(Path::new("")).join(MANIFEST)
+    }
+
+    /// The output folder, for messages.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Lock `file` (at `path`) for this process, calling `on_wait` before
+/// blocking if another run holds it.
+fn take_lock(file: &File, path: &Path, on_wait: &mut impl FnMut()) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => {
+            on_wait();
+            file.lock().with_context(|| format!("cannot lock {}", path.display()))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
 }
 
@@ -181,6 +483,9 @@ fn temp_path(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    const FEED_ONE: &[u8] = b"<rss><channel><generator>feedgen 0.1.0</generator></channel></rss>";
+    const FEED_TWO: &[u8] = b"<feed><generator version=\"0.1.0\">feedgen</generator></feed>";
+
     #[test]
     fn inside_paths() {
         assert!(is_inside("category/emnews/rss.xml"));
@@ -193,35 +498,73 @@ mod tests {
     #[test]
     fn temp_files_of_killed_runs_are_cleaned_up() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let out = Output::open(tmp.path(), || {}).expect("open");
-        let leftover = tmp.path().join("category/a/.rss.xml.tmp");
-        out.write("category/a/rss.xml", b"one").expect("w");
-        for (bytes, written) in [(&b"one"[..], Written::Unchanged), (b"two", Written::Changed)] {
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        let leftover = tmp.path().join("out/category/a/.rss.xml.tmp");
+        out.write("category/a/rss.xml", FEED_ONE).expect("w");
+        for (bytes, written) in [(FEED_ONE, Written::Unchanged), (FEED_TWO, Written::Changed)] {
             fs::write(&leftover, b"half a fe").expect("plant");
             assert_eq!(out.write("category/a/rss.xml", bytes).expect("w"), written);
             assert!(!leftover.exists(), "left after {written:?}");
         }
         fs::write(&leftover, b"half a fe").expect("plant");
-        assert!(out.remove("category/a/rss.xml").expect("rm"));
-        assert!(!tmp.path().join("category").exists(), "the folder goes with the feed");
+        assert_eq!(out.remove("category/a/rss.xml").expect("rm"), Removal::Removed);
+        assert!(
+            !tmp.path().join("out/category").exists(),
+            "the folder goes with the feed"
+        );
     }
 
     #[test]
     fn writes_only_changes_and_removes_empty_folders() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let out = Output::open(tmp.path(), || {}).expect("open");
-        assert_eq!(out.write("category/a/rss.xml", b"one").expect("w"), Written::New);
-        assert_eq!(out.write("category/a/rss.xml", b"one").expect("w"), Written::Unchanged);
-        assert_eq!(out.write("category/a/rss.xml", b"two").expect("w"), Written::Changed);
-        assert!(out.is_current("category/a/rss.xml", b"two"));
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        assert_eq!(out.write("category/a/rss.xml", FEED_ONE).expect("w"), Written::New);
+        assert_eq!(
+            out.write("category/a/rss.xml", FEED_ONE).expect("w"),
+            Written::Unchanged
+        );
+        assert_eq!(out.write("category/a/rss.xml", FEED_TWO).expect("w"), Written::Changed);
+        assert!(out.is_current("category/a/rss.xml", FEED_TWO));
         assert!(out.write("../escape.xml", b"x").is_err());
-        assert!(out.remove("category/a/rss.xml").expect("rm"));
-        assert!(!tmp.path().join("category").exists());
-        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        assert_eq!(out.remove("category/a/rss.xml").expect("rm"), Removal::Removed);
+        assert!(!tmp.path().join("out/category").exists());
+        let leftovers: Vec<_> = fs::read_dir(tmp.path().join("out"))
             .expect("ls")
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from(LOCK)]);
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removes_only_marked_plain_files_reached_without_symlinks() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(elsewhere.join("x")).expect("mkdir");
+        fs::write(elsewhere.join("x/rss.xml"), FEED_ONE).expect("plant");
+        std::os::unix::fs::symlink(&elsewhere, tmp.path().join("out/category")).expect("symlink");
+        assert_eq!(
+            out.remove("category/x/rss.xml").expect("rm"),
+            Removal::Kept("reached through a symlink")
+        );
+        assert!(elsewhere.join("x/rss.xml").is_file());
+        fs::write(tmp.path().join("out/rss.xml"), b"<rss>by hand</rss>").expect("plant");
+        assert_eq!(
+            out.remove("rss.xml").expect("rm"),
+            Removal::Kept("not written by feedgen")
+        );
+        assert!(out.is_foreign("rss.xml", true));
+        fs::write(tmp.path().join("out/rss.xml"), b"").expect("empty");
+        assert!(out.is_foreign("rss.xml", false) && !out.is_foreign("rss.xml", true));
+        out.write("atom.xml", FEED_TWO).expect("w");
+        assert!(!out.is_foreign("atom.xml", false) && !out.is_foreign("tag/none/rss.xml", false));
+        assert_eq!(
+            out.remove("../elsewhere/x/rss.xml").expect("rm"),
+            Removal::Kept("outside the output folder")
+        );
+        assert_eq!(out.remove("atom.xml").expect("rm"), Removal::Removed);
+        assert_eq!(out.remove("atom.xml").expect("rm"), Removal::Absent);
     }
 }

@@ -9,11 +9,11 @@ use anyhow::Result;
 use super::Output;
 
 /// File of the list, in feedgen's state (next to the rebuild index).
-pub const FILE: &str = ".feedgen-ping";
+pub const FILE: &str = "ping";
 
 /// The feed URLs not yet pinged, sorted.
 pub fn pending(output: &Output) -> BTreeSet<String> {
-    let bytes = output.read(FILE).unwrap_or_default();
+    let bytes = output.read_state(FILE).unwrap_or_default();
     String::from_utf8_lossy(&bytes)
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -24,15 +24,14 @@ pub fn pending(output: &Output) -> BTreeSet<String> {
 /// Replace the list with `urls` (an empty list removes the file).
 pub fn save(output: &Output, urls: &BTreeSet<String>) -> Result<()> {
     if urls.is_empty() {
-        output.remove(FILE)?;
-        return Ok(());
+        return output.remove_state(FILE);
     }
     let mut text = String::new();
     for url in urls {
         text.push_str(url);
         text.push('\n');
     }
-    output.write(FILE, text.as_bytes()).map(|_| ())
+    output.write_state(FILE, text.as_bytes())
 }
 
 /// Add the URLs of feeds a build changed.

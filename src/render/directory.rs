@@ -84,8 +84,11 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
         out,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
+         <meta name=\"generator\" content=\"{}\"/>\n\
          <title>{site} · {}</title>\n",
-        w.lang, w.heading
+        w.lang,
+        super::rss::generator(),
+        w.heading
     );
     if let Some(site_feed) = listing.iter().find(|l| l.spec.kind == FeedKind::Site) {
         for &format in &config.formats {

@@ -12,6 +12,8 @@ use crate::plan::{feed_folder, Listed};
 
 #[derive(Serialize)]
 struct Index<'a> {
+    /// feedgen's mark: a file with it is feedgen's to rewrite or remove.
+    generator: String,
     title: &'a str,
     home_page_url: String,
     feeds: Vec<Feed<'a>>,
@@ -54,6 +56,7 @@ fn format_key(format: Format) -> &'static str {
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let index = Index {
+        generator: super::rss::generator(),
         title: &config.site.title,
         home_page_url: format!("{}/", config.site.root),
         feeds: listing

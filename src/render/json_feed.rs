@@ -25,6 +25,15 @@ struct Feed<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
     items: Vec<Item<'a>>,
+    /// A JSON Feed extension (`_`-prefixed keys are the spec's extension
+    /// point): which program wrote the file, feedgen's ownership mark.
+    _feedgen: Extension,
+}
+
+#[derive(Serialize)]
+struct Extension {
+    about: &'static str,
+    generator: String,
 }
 
 #[derive(Serialize)]
@@ -74,6 +83,10 @@ pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &
     let full = content == ContentMode::Full;
     let site = &config.site;
     let feed = Feed {
+        _feedgen: Extension {
+            about: env!("CARGO_PKG_DESCRIPTION"),
+            generator: super::rss::generator(),
+        },
         version: VERSION,
         title: &head.title,
         home_page_url: &head.site_link,

@@ -20,7 +20,7 @@ use crate::model::{FeedKind, FeedSpec};
 use crate::names::{DisplayNames, FeedPage};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
 use crate::plan::{feed_folder, feed_path, Artifact, ArtifactKind, Plan};
-use crate::xml_chars::strip_invalid_xml;
+use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
 
 /// A post ready to be an item in any feed: rendered once, shared by all
 /// the feeds it appears in.
@@ -90,7 +90,8 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
         t if !t.is_empty() => t,
         _ => match html::derive_title(&html::text_of(&content)) {
             t if !t.is_empty() => t,
-            _ => post.slug.clone(),
+            // File names may hold any character but `/` and NUL.
+            _ => clean(&post.slug),
         },
     };
     let summary = match &post.excerpt {
@@ -246,11 +247,27 @@ pub struct Rendered {
 
 /// Render one artifact of `plan` from the entries of its items, in order.
 pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Rendered {
-    match artifact.kind {
+    let mut rendered = match artifact.kind {
         ArtifactKind::Feed { feed: i, format } => feed(config, plan, i, format, entries),
         ArtifactKind::Opml => listing(opml::render(config, &plan.listing)),
         ArtifactKind::FeedsJson => listing(feeds_index::render(config, &plan.listing)),
         ArtifactKind::Directory => listing(directory::render(config, &plan.listing)),
+    };
+    // Only ever shorter: a `max_bytes` cut still holds.
+    rendered.bytes = without_invalid_xml(rendered.bytes);
+    rendered
+}
+
+/// The last line of defence for "characters XML forbids never reach a
+/// feed": whatever field one came through (a file or folder name, a
+/// setting), it is left out of the written bytes. The writers put such
+/// characters out raw, never inside markup, so dropping them keeps the
+/// document well-formed. One fast scan when there are none.
+fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(bytes) {
+        Ok(text) if first_invalid_xml_char(&text).is_none() => text.into_bytes(),
+        Ok(text) => strip_invalid_xml(&text).into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }
 

@@ -10,7 +10,10 @@ use crate::plan::Listed;
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let zh = super::directory::is_chinese(config);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n");
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- generator: {} -->\n<opml version=\"2.0\">\n  <head>\n",
+        super::rss::generator()
+    );
     out.push_str(&format!("    <title>{}</title>\n", escape_markup(&config.site.title)));
     if let Some(newest) = listing.iter().filter_map(|l| l.newest).max() {
         out.push_str(&format!("    <dateModified>{}</dateModified>\n", rfc822(&newest)));

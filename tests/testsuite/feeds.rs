@@ -18,8 +18,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::harness::{
-    core_fixtures, feed_files, feedgen, output_tree, read_atom, read_feed_rs, read_rss, repo, run, well_formed, Site,
-    NOW, NOW_EPOCH,
+    core_fixtures, feed_files, feedgen, is_published_file, manifest, output_tree, read_atom, read_feed_rs, read_rss,
+    repo, run, well_formed, Site, NOW, NOW_EPOCH,
 };
 
 /// The fixture site's root: `url` joined with `baseurl: /wire/`.
@@ -185,7 +185,7 @@ fn sample_feeds_read_back_cleanly_in_every_reader() {
 
 #[test]
 fn one_feed_pair_per_category_and_tag_and_a_manifest_of_them() {
-    let (_site, out) = built(&[]);
+    let (site, out) = built(&[]);
     let want = [
         "atom.xml",
         "category/asia/atom.xml",
@@ -211,7 +211,10 @@ fn one_feed_pair_per_category_and_tag_and_a_manifest_of_them() {
         "tag/电池/rss.xml",
     ];
     assert_eq!(feed_files(&out), want);
-    let manifest = fs::read_to_string(out.join(".feedgen-manifest")).expect("manifest");
+    assert!(
+        !output_tree(&out).keys().any(|k| k.starts_with(".feedgen")),
+        "no state is served with the feeds"
+    );
     let mut listed: Vec<&str> = want
         .iter()
         .copied()
@@ -219,7 +222,7 @@ fn one_feed_pair_per_category_and_tag_and_a_manifest_of_them() {
         .collect();
     listed.sort_unstable();
     assert_eq!(
-        manifest.lines().collect::<Vec<_>>(),
+        manifest(&site.state()),
         listed,
         "the manifest lists what was written: the feeds and the discovery files"
     );
@@ -648,7 +651,7 @@ fn output_is_byte_identical_under_any_tz_locale_and_parallelism() {
     );
     let (a, b) = (output_tree(&site.path("a")), output_tree(&site.path("b")));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    assert!(a.contains_key(".feedgen-manifest"));
+    assert!(a.keys().all(|k| is_published_file(k)), "only feeds: {:?}", a.keys());
     for (rel, bytes) in &a {
         assert!(
             b[rel] == *bytes,
@@ -694,6 +697,7 @@ fn category_flag_builds_only_that_category_and_check_finds_the_rest_stale() {
     let out = site.out();
     site.build(&[]).expect_code(0);
     let before = output_tree(&out);
+    let manifest_before = manifest(&site.state());
 
     // Change a post of `Ties` and one of `Weekly Outlook`, build only `Ties`.
     site.edit("_posts/2021-12-12-tie-a.md", "同秒稿件甲", "同秒稿件甲（更正）");
@@ -715,7 +719,7 @@ fn category_flag_builds_only_that_category_and_check_finds_the_rest_stale() {
         rss_titles(&read_rss(&out.join("category/ties/rss.xml")))[0],
         "同秒稿件甲（更正）"
     );
-    assert_eq!(before[".feedgen-manifest"], after[".feedgen-manifest"]);
+    assert_eq!(manifest_before, manifest(&site.state()));
 
     // The site feed and `Weekly Outlook` are now stale.
     let check = site.build(&["--check"]).expect_code(1);

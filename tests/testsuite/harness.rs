@@ -95,6 +95,11 @@ impl Site {
         self.root.join("out")
     }
 
+    /// The default state folder of its builds: `content/.feedgen/`.
+    pub fn state(&self) -> PathBuf {
+        self.content().join(".feedgen")
+    }
+
     /// A path inside the site's folder (another output folder, usually).
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
@@ -340,24 +345,36 @@ fn rel_of(dir: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// [`tree`] without the lock file, which only serialises runs.
+/// Everything in an output folder (feedgen keeps its state elsewhere).
 pub fn output_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     tree(dir)
-        .into_iter()
-        .filter(|(rel, _)| rel != ".feedgen.lock")
-        .collect()
 }
 
-/// [`output_tree`] without the rebuild index, whose bytes legitimately
-/// differ between equivalent runs (it records mtimes).
+/// [`output_tree`]: the published files.
 pub fn published_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     output_tree(dir)
-        .into_iter()
-        .filter(|(rel, _)| rel != ".feedgen-index")
-        .collect()
+}
+
+/// The files the manifest in `state` lists, without its header line.
+pub fn manifest(state: &Path) -> Vec<String> {
+    let text = fs::read_to_string(state.join("manifest")).expect("manifest");
+    let mut lines = text.lines();
+    assert!(
+        lines.next().is_some_and(|h| h.starts_with("# feedgen manifest of /")),
+        "manifest header"
+    );
+    lines.map(str::to_string).collect()
 }
 
 /// The feed files (`*.xml`) under `dir` with their bytes.
+/// Whether a file in the output folder is one feedgen publishes: a feed
+/// or a discovery file (never its state).
+pub fn is_published_file(rel: &str) -> bool {
+    rel.ends_with(".xml")
+        || rel.ends_with("/feed.json")
+        || ["feeds.json", "feeds.opml", "index.html", "feed.json"].contains(&rel)
+}
+
 pub fn feeds(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     tree(dir).into_iter().filter(|(rel, _)| rel.ends_with(".xml")).collect()
 }
@@ -403,8 +420,10 @@ pub fn assert_inside(root: &Path, out: &Path) {
             }
         }
     }
-    if let Ok(manifest) = fs::read_to_string(out.join(".feedgen-manifest")) {
-        for line in manifest.lines() {
+    let head = format!("# feedgen manifest of {}", canonical_out.display());
+    let manifest = fs::read_to_string(root.join("content/.feedgen/manifest")).unwrap_or_default();
+    if manifest.lines().next() == Some(head.as_str()) {
+        for line in manifest.lines().skip(1) {
             assert!(
                 Path::new(line).components().all(|c| matches!(c, Component::Normal(_))),
                 "manifest entry {line:?} is not a plain relative path"

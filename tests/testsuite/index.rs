@@ -38,7 +38,8 @@ fn index_assisted_rebuilds_match_clean_builds() {
     let site = collection();
     let kept = site.path("kept");
     site.build_into("kept", &[]).expect_code(0);
-    assert!(kept.join(".feedgen-index").is_file(), "the build leaves an index");
+    assert!(site.state().join("index").is_file(), "the build leaves an index");
+    assert!(!kept.join(".feedgen-index").exists(), "and does not serve it");
 
     // A rerun with nothing changed renders and writes nothing.
     let rerun = site.build_into("kept", &[]).expect_code(0);
@@ -88,7 +89,7 @@ fn a_damaged_or_foreign_index_is_ignored() {
     let reference = feeds(&out);
 
     // Garbage in the index: the build reads every post again.
-    fs::write(out.join(".feedgen-index"), b"FGINDEX1 not really").expect("damage");
+    fs::write(site.state().join("index"), b"FGINDEX1 not really").expect("damage");
     post(
         &site,
         "2022-01-02-0001.md",
@@ -143,7 +144,7 @@ fn cached_items_give_the_bytes_of_a_clean_build() {
     site.put("_config.yml", config);
     let kept = site.path("kept");
     site.build_into("kept", &[]).expect_code(0);
-    let cache = kept.join(".feedgen-items");
+    let cache = site.state().join("items");
     let cached = || fs::read_dir(&cache).expect("cache folder").count();
     assert!(cached() > 0, "the build fills the cache");
 

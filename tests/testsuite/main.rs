@@ -25,6 +25,7 @@ mod feeds;
 mod harness;
 mod index;
 mod jekyll;
+mod output;
 mod ping;
 mod robustness;
 mod safety;

@@ -349,7 +349,7 @@ fn a_folder_1500_levels_deep_is_walked_in_linear_time() {
 fn a_crafted_index_record_count_is_ignored() {
     let site = site_with_posts(20);
     site.build(&[]).expect_code(0);
-    let index = site.out().join(".feedgen-index");
+    let index = site.state().join("index");
     let mut bytes = fs::read(&index).expect("index");
     bytes.truncate(bytes.len() - 8);
     // The record count (after magic and settings stamp): as many as the

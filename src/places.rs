@@ -1,0 +1,164 @@
+//! Where feedgen may write, checked before any work: the output folder (never
+//! the file-system root, the home folder, the content folder or a folder
+//! holding it), the state folder (never inside the output folder, where it
+//! would be served), and the feed layout (category and tag folders that do
+//! not overlap, and are not named like feedgen's own files).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::config::Layout;
+
+/// File names feedgen gives feeds, now or in a format it may add: no folder
+/// of the layout may be named like one.
+pub const FEED_FILE_NAMES: &[&str] = &["rss.xml", "atom.xml", "feed.json"];
+
+/// `path` made absolute with symlinks resolved, also when it does not exist
+/// yet: its nearest existing ancestor is canonicalized and the rest appended.
+pub fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = existing.canonicalize() {
+            return rest.iter().rev().fold(canonical, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// Refuse a folder feedgen would write into when it is the root, the home
+/// folder, the content folder or holds it. `what` names the flag or setting.
+fn check_writable(what: &str, dir: &Path, content: &Path, home: Option<&Path>) -> Result<()> {
+    let why = if dir.parent().is_none() {
+        "is the file-system root"
+    } else if home.is_some_and(|h| h == dir) {
+        "is your home folder"
+    } else if content == dir {
+        "is the content folder"
+    } else if content.starts_with(dir) {
+        "holds the content folder"
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "{what} ({}) {why}; feedgen needs a folder of its own there, e.g. `output/` beside the content",
+        dir.display()
+    )
+}
+
+/// Check the output and state folders. `output_flag`/`state_flag` name how
+/// each was given, for the message.
+pub fn check_folders(content: &Path, output: &Path, state: &Path, output_flag: &str, state_flag: &str) -> Result<()> {
+    let content = resolved(content);
+    let output = resolved(output);
+    let state = resolved(state);
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| resolved(Path::new(&h)));
+    check_writable(output_flag, &output, &content, home.as_deref())?;
+    if state.starts_with(&output) {
+        bail!(
+            "{state_flag} ({}) is inside the output folder ({}); the state would be served with the feeds",
+            state.display(),
+            output.display()
+        );
+    }
+    if state == content
+        || content.starts_with(&state)
+        || home.as_deref() == Some(state.as_path())
+        || state.parent().is_none()
+    {
+        bail!(
+            "{state_flag} ({}) must be a folder of feedgen's own, not the content folder or one above it",
+            state.display()
+        );
+    }
+    Ok(())
+}
+
+/// Check that the category and tag folders neither overlap (category `x`
+/// and tag `x` would share files) nor are named like feedgen's own files.
+pub fn check_layout(layout: &Layout) -> Result<()> {
+    let (c, t) = (&layout.category_dir, &layout.tag_dir);
+    let nested = |a: &str, b: &str| a == b || b.starts_with(&format!("{a}/"));
+    if nested(c, t) || nested(t, c) {
+        bail!(
+            "`feedgen.category_dir: {c}` and `feedgen.tag_dir: {t}` overlap; category and tag feeds would share files (give them separate folders)"
+        );
+    }
+    for (key, dir) in [("category_dir", c), ("tag_dir", t)] {
+        if let Some(part) = dir
+            .split('/')
+            .find(|part| FEED_FILE_NAMES.contains(part) || part.starts_with(".feedgen"))
+        {
+            bail!("`feedgen.{key}: {dir}` uses the name `{part}`, which feedgen gives its own files; choose another folder name");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(c: &str, t: &str) -> Layout {
+        Layout {
+            category_dir: c.into(),
+            tag_dir: t.into(),
+        }
+    }
+
+    #[test]
+    fn layouts() {
+        assert!(check_layout(&layout("category", "tag")).is_ok());
+        assert!(check_layout(&layout("feeds/c", "feeds/t")).is_ok());
+        assert!(check_layout(&layout("categoryx", "category")).is_ok());
+        for (c, t) in [
+            ("x", "x"),
+            ("x", "x/y"),
+            ("a/b", "a"),
+            ("rss.xml", "tag"),
+            ("c", "t/.feedgen-index"),
+            ("c", "atom.xml/t"),
+        ] {
+            assert!(check_layout(&layout(c, t)).is_err(), "{c} {t}");
+        }
+    }
+
+    #[test]
+    fn writable_folders() {
+        let content = Path::new("/srv/site/content");
+        let home = Some(Path::new("/home/u"));
+        for bad in ["/", "/srv", "/srv/site", "/srv/site/content", "/home/u"] {
+            assert!(
+                check_writable("--output", Path::new(bad), content, home).is_err(),
+                "{bad}"
+            );
+        }
+        for good in [
+            "/srv/site/out",
+            "/srv/site/content/_site/feeds",
+            "/home/u/out",
+            "/srv/sitex",
+        ] {
+            assert!(
+                check_writable("--output", Path::new(good), content, home).is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn resolves_missing_paths() {
+        let tmp = std::env::temp_dir().canonicalize().expect("tmp");
+        assert_eq!(resolved(&tmp.join("no/such/dir")), tmp.join("no/such/dir"));
+    }
+}
