@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 
+use super::codec::{Reader, Writer, STR_BYTES};
 use crate::content::post::{Outcome, PostMeta};
 use crate::content::{content_hash, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
@@ -151,63 +152,12 @@ impl Index {
 }
 
 /// The fewest bytes each kind of encoded element takes, for [`Reader::len`].
-const STR_BYTES: usize = 8;
 /// Path, size, mtime, ctime, inode, hash, outcome, diagnostic count.
 const RECORD_BYTES: usize = STR_BYTES + 8 * 5 + 1 + 8;
 /// Path, line, severity, message.
 const DIAGNOSTIC_BYTES: usize = STR_BYTES + 8 + 1 + STR_BYTES;
 /// Path, fingerprint.
 const FEED_BYTES: usize = STR_BYTES + 8;
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u8(&mut self, n: u8) {
-        self.0.push(n);
-    }
-    fn u64(&mut self, n: u64) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn list(&mut self, items: &[Box<str>]) {
-        self.u64(items.len() as u64);
-        items.iter().for_each(|s| self.str(s));
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.take(8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
-    }
-    /// A count of things each encoded in at least `min_bytes`, refused
-    /// unless the bytes left can hold that many: a crafted count can never
-    /// make a reader allocate more than a small multiple of the file's size.
-    fn len(&mut self, min_bytes: usize) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.len(1)?;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-    fn list(&mut self) -> Option<Vec<Box<str>>> {
-        let n = self.len(STR_BYTES)?;
-        (0..n).map(|_| self.str().map(String::into_boxed_str)).collect()
-    }
-}
 
 #[cfg(test)]
 mod tests {

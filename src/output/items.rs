@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use chrono::{FixedOffset, TimeZone};
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::codec::{Reader, Writer};
 use super::Output;
 use crate::content::front_matter::Author;
 use crate::plan::Fingerprint;
@@ -107,20 +108,13 @@ fn encode(e: &Entry, settings: u64) -> Vec<u8> {
         w.str(s);
     }
     for s in [&e.author.email, &e.author.uri, &e.source, &e.image] {
-        match s {
-            None => w.0.push(0),
-            Some(s) => {
-                w.0.push(1);
-                w.str(s);
-            }
-        }
+        w.opt(s.as_deref());
     }
     w.0.push(u8::from(e.id_is_link));
     w.u64(e.date.timestamp() as u64);
     w.u64(i64::from(e.date.offset().local_minus_utc()) as u64);
     for list in [&e.categories, &e.tags] {
-        w.u64(list.len() as u64);
-        list.iter().for_each(|s| w.str(s));
+        w.list(list);
     }
     let sum = xxh3_64(&w.0);
     w.u64(sum);
@@ -166,46 +160,6 @@ fn decode(bytes: &[u8], settings: u64) -> Option<Entry> {
         source,
         image,
     })
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u64(&mut self, n: u64) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.take(8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-    fn opt(&mut self) -> Option<Option<String>> {
-        match self.take(1)?[0] {
-            0 => Some(None),
-            1 => self.str().map(Some),
-            _ => None,
-        }
-    }
-    fn list(&mut self) -> Option<Vec<String>> {
-        let n = usize::try_from(self.u64()?).ok().filter(|&n| n <= self.0.len())?;
-        (0..n).map(|_| self.str()).collect()
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! removal of files that no longer belong, the lock between runs, the
 //! rebuild [`index`], and the [`commit`] step that puts a plan on disk.
 
+mod codec;
 pub mod commit;
 pub mod index;
 pub mod items;

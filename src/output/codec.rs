@@ -1,0 +1,98 @@
+//! The byte layout of feedgen's state files (the rebuild index, the item
+//! cache): little-endian numbers and length-prefixed UTF-8 strings, read
+//! back with every count checked against the bytes left, so a crafted file
+//! can never make feedgen allocate more than a small multiple of its size.
+
+/// Bytes one encoded string takes at the least (its length).
+pub const STR_BYTES: usize = 8;
+
+pub struct Writer(pub Vec<u8>);
+
+impl Writer {
+    pub fn u8(&mut self, n: u8) {
+        self.0.push(n);
+    }
+    pub fn u64(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+    pub fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    /// `0`, or `1` and the string.
+    pub fn opt(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+        }
+    }
+    pub fn list<S: AsRef<str>>(&mut self, items: &[S]) {
+        self.u64(items.len() as u64);
+        items.iter().for_each(|s| self.str(s.as_ref()));
+    }
+}
+
+pub struct Reader<'a>(pub &'a [u8]);
+
+impl Reader<'_> {
+    pub fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    pub fn u64(&mut self) -> Option<u64> {
+        self.take(8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
+    }
+    /// A count of things each encoded in at least `min_bytes`, refused
+    /// unless the bytes left can hold that many.
+    pub fn len(&mut self, min_bytes: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
+    }
+    pub fn str(&mut self) -> Option<String> {
+        let n = self.len(1)?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+    pub fn opt(&mut self) -> Option<Option<String>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => self.str().map(Some),
+            _ => None,
+        }
+    }
+    pub fn list<T: From<String>>(&mut self) -> Option<Vec<T>> {
+        let n = self.len(STR_BYTES)?;
+        (0..n).map(|_| self.str().map(T::from)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_and_counts_are_bounded_by_the_bytes_left() {
+        let mut w = Writer(Vec::new());
+        w.u8(7);
+        w.opt(Some("甲"));
+        w.opt(None);
+        w.list(&["a", "b"]);
+        let mut r = Reader(&w.0);
+        assert_eq!(r.u8(), Some(7));
+        assert_eq!(r.opt(), Some(Some("甲".to_string())));
+        assert_eq!(r.opt(), Some(None));
+        assert_eq!(r.list::<String>(), Some(vec!["a".to_string(), "b".to_string()]));
+        assert!(r.0.is_empty());
+        // A count of 2^60 strings in 8 bytes is refused before allocating.
+        let mut w = Writer(Vec::new());
+        w.u64(1 << 60);
+        w.u64(0);
+        assert_eq!(Reader(&w.0).list::<String>(), None);
+    }
+}
