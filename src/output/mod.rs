@@ -93,33 +93,7 @@ impl Output {
     /// new bytes go to a temporary file in the same folder, then a rename
     /// puts them in place: a reader or a crash sees the old or the new file.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<Written> {
-        if !is_inside(rel) {
-            bail!("refusing to write {rel}: outside the output folder");
-        }
-        let path = self.dir.join(rel);
-        let existed = match fs::metadata(&path) {
-            Ok(meta) if meta.len() == bytes.len() as u64 => {
-                if fs::read(&path).is_ok_and(|old| old == bytes) {
-                    // Left by a run killed before its rename, if any.
-                    let _ = fs::remove_file(temp_path(&path));
-                    return Ok(Written::Unchanged);
-                }
-                true
-            }
-            Ok(_) => true,
-            Err(_) => false,
-        };
-        let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        let tmp = temp_path(&path);
-        let result = File::create(&tmp)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-            .and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-        Ok(if existed { Written::Changed } else { Written::New })
+        write_in(&self.dir, rel, bytes)
     }
 
     /// Whether `rel` on disk holds exactly `bytes`.
@@ -175,6 +149,47 @@ impl Output {
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("feed");
     path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Write the one file feedgen writes outside its output folder, because
+/// the user named it (`feedgen.jekyll_data`, inside the content folder),
+/// the same way as a feed: atomically, and only when its bytes change (so
+/// Jekyll's incremental build does not see a change that is none).
+pub fn write_site_file(site_dir: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
+    write_in(site_dir, rel, bytes)
+}
+
+/// Replace `dir/rel` with `bytes` unless it already holds exactly them. The
+/// new bytes go to a temporary file in the same folder, then a rename
+/// puts them in place: a reader or a crash sees the old or the new file.
+fn write_in(dir: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
+    if !is_inside(rel) {
+        bail!("refusing to write {rel}: outside the output folder");
+    }
+    let path = dir.join(rel);
+    let existed = match fs::metadata(&path) {
+        Ok(meta) if meta.len() == bytes.len() as u64 => {
+            if fs::read(&path).is_ok_and(|old| old == bytes) {
+                // Left by a run killed before its rename, if any.
+                let _ = fs::remove_file(temp_path(&path));
+                return Ok(Written::Unchanged);
+            }
+            true
+        }
+        Ok(_) => true,
+        Err(_) => false,
+    };
+    let parent = path.parent().unwrap_or(dir);
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let tmp = temp_path(&path);
+    let result = File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+        .and_then(|()| fs::rename(&tmp, &path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(if existed { Written::Changed } else { Written::New })
 }
 
 #[cfg(test)]
