@@ -268,7 +268,10 @@ fn an_edited_page_rerenders_its_feeds_and_a_rebuild_equals_a_clean_build() {
     outlets(&site);
     site.build(&[]).expect_code(0);
     type Step<'a> = (&'a str, &'a dyn Fn(&Site));
-    let steps: [Step; 4] = [
+    let steps: [Step; 5] = [
+        ("a post with another tag", &|s| {
+            post(s, "cls-3", 11, "cailianshe", "电报")
+        }),
         ("rename an outlet", &|s| {
             s.edit("category/stcn.html", "证券时报网", "证券时报官网")
         }),
@@ -295,6 +298,7 @@ fn an_edited_page_rerenders_its_feeds_and_a_rebuild_equals_a_clean_build() {
         std::fs::remove_dir_all(site.path("clean")).expect("remove clean build");
     }
     assert_eq!(heads(&site, "category/stcn")[0].0, "Safety · 证券时报官网");
+    assert_eq!(heads(&site, "category/cailianshe")[0].0, "Safety · Cailianshe");
     assert_eq!(
         heads(&site, "category/raw"),
         both("Safety · 原始", &format!("{ROOT}/raw.html"))
