@@ -44,9 +44,17 @@ pub fn read_pages(root: &Path, rels: &[String]) -> Vec<SitePage> {
 }
 
 fn read_page(root: &Path, rel: &str) -> Option<SitePage> {
-    let file = std::fs::File::open(root.join(rel)).ok()?;
-    let mut head = Vec::new();
-    file.take(MAX_PAGE_HEAD).read_to_end(&mut head).ok()?;
+    let mut file = std::fs::File::open(root.join(rel)).ok()?;
+    // One small read settles most files (a page without front matter, a
+    // large static HTML file); only front matter that goes on reads more.
+    let mut head = Vec::with_capacity(4096);
+    (&mut file).take(4096).read_to_end(&mut head).ok()?;
+    if !head.starts_with(b"---") {
+        return None;
+    }
+    if head.len() == 4096 {
+        file.take(MAX_PAGE_HEAD - 4096).read_to_end(&mut head).ok()?;
+    }
     // The cut may split a character; the front matter ends well before it.
     let text = match std::str::from_utf8(&head) {
         Ok(text) => text,

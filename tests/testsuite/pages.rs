@@ -154,7 +154,18 @@ fn page_urls_follow_the_permalink_style_and_the_page_permalink() {
         "---\r\nlayout: category\r\ntitle: 东财\r\ncategory: emnews\r\npermalink: /东财/:basename/\r\n---",
     );
     site.put("yicai/index.md", "---\nlayout: category\ncategory: yicai\n---\n");
+    // Front matter longer than the first read (4 KiB) of a page.
+    post(&site, "d", 4, "long", "x");
+    let long = format!(
+        "---\nlayout: category\ndescription: {}\ncategory: long\ntitle: 长页\n---",
+        "说".repeat(3000)
+    );
+    site.put("category/long.html", long);
     site.build(&[]).expect_code(0);
+    assert_eq!(
+        heads(&site, "category/long"),
+        both("Safety · 长页", &format!("{ROOT}/news/category/long/"))
+    );
     let link = |folder: &str| heads(&site, folder)[0].1.clone();
     assert_eq!(
         link("category/zhengquanshibao"),
