@@ -387,3 +387,26 @@ fn jekyll_data_file_holds_each_feeds_discovery_tags() {
         assert!(run.stderr.contains("`feedgen.jekyll_data"), "{bad}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_category_run_names_and_links_its_feeds_as_a_full_build_does() {
+    let site = Site::new();
+    site.config("feedgen:\n  names_from_tags: true\n  jekyll_data: _data/feedgen.json\n");
+    outlets(&site);
+    site.build(&[]).expect_code(0);
+    let full_data = std::fs::read(site.content().join("_data/feedgen.json")).expect("data file");
+    std::fs::remove_file(site.content().join("_data/feedgen.json")).expect("remove data file");
+    site.build_into("part", &["--category", "stcn", "--category", "cailianshe"])
+        .expect_code(0);
+    let full = published_tree(&site.out());
+    let part = published_tree(&site.path("part"));
+    let written: Vec<&String> = part.keys().filter(|k| !k.starts_with(".feedgen")).collect();
+    assert!(written.len() >= 7, "{written:?}");
+    for rel in written {
+        assert_eq!(part.get(rel), full.get(rel), "{rel} differs from the full build's");
+    }
+    assert_eq!(
+        std::fs::read(site.content().join("_data/feedgen.json")).expect("data file"),
+        full_data
+    );
+}
