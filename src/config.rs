@@ -142,6 +142,13 @@ pub struct Config {
     pub unpublished: bool,
     pub strict: bool,
     pub max_file_size: u64,
+    /// `feedgen.names_from_tags`: a category whose posts all carry one
+    /// same tag is named after it (see `names::choose_title`).
+    pub names_from_tags: bool,
+    /// `feedgen.jekyll_data`: the Jekyll data file feedgen writes for the
+    /// site's discovery tags, relative to the content folder (set only by
+    /// the user: the one file feedgen writes outside the output folder).
+    pub jekyll_data: Option<String>,
     pub only: Only,
     pub verbosity: Verbosity,
     /// Print progress lines for long runs (stderr is a terminal).
@@ -330,6 +337,15 @@ impl Config {
             (None, None) => chrono::Utc::now().fixed_offset(),
         };
 
+        let names_from_tags = match ours.get("names_from_tags") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => bail!(at("`feedgen.names_from_tags` must be true or false")),
+        };
+        let jekyll_data = match scalar(ours.get("jekyll_data")) {
+            None => None,
+            Some(file) => Some(jekyll_data_file(&file).map_err(|e| anyhow::anyhow!(at(&e)))?),
+        };
         let icon = image_url(&root, &ours, "icon").map_err(|e| anyhow::anyhow!(at(&e)))?;
         let logo = image_url(&root, &ours, "logo").map_err(|e| anyhow::anyhow!(at(&e)))?;
         Ok(Config {
@@ -364,6 +380,8 @@ impl Config {
             unpublished: jekyll_switch(&map, "unpublished"),
             strict: flags.strict,
             max_file_size,
+            names_from_tags,
+            jekyll_data,
             only: flags.only,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
@@ -508,6 +526,23 @@ fn claims(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Claim>,
         out.insert(folder, Claim { feed_id, user_id });
     }
     Ok(out)
+}
+
+/// `feedgen.jekyll_data`: a `.json` file inside the content folder (the
+/// Jekyll site), e.g. `_data/feedgen.json`.
+fn jekyll_data_file(file: &str) -> std::result::Result<String, String> {
+    let ok = file.ends_with(".json")
+        && !file.starts_with('/')
+        && file.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.contains(|c: char| c == '\\' || c.is_control())
+        });
+    if ok {
+        Ok(file.to_string())
+    } else {
+        Err(format!(
+            "`feedgen.jekyll_data: {file}` must be a relative `.json` path inside the content folder, such as `_data/feedgen.json`"
+        ))
+    }
 }
 
 fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {

@@ -57,8 +57,7 @@ impl DisplayNames {
 
     /// Add what a page of the site says about a feed (its title and URL).
     /// What is already known (the config map) wins; the page fills the rest.
-    /// The reader of `category/*.html` pages plugs in here (see `cmd/build.rs`).
-    #[allow(dead_code)]
+    /// The site's category and tag pages come in here (see `cmd/build.rs`).
     pub fn add_page(&mut self, kind: FeedKind, name: &str, page: FeedPage) {
         let known = self.pages.entry((kind, feed_key(name))).or_default();
         if known.title.is_none() {
@@ -80,8 +79,55 @@ impl DisplayNames {
     }
 }
 
+/// A page title that only spells its slug (`Cailianshe` for `cailianshe`,
+/// `Zheng Quan` for `zheng-quan`): the same letters, ignoring case and
+/// separators. Such a title names nothing a reader would recognise.
+pub fn is_titleised_slug(title: &str, slug: &str) -> bool {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '_' | '.')))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    letters(title) == letters(slug)
+}
+
+/// The display name a category (or tag) gets from its page and, with
+/// `feedgen.names_from_tags`, from the one tag all its posts carry.
+/// After the config map (which [`DisplayNames::add_page`] keeps): a real
+/// page title, then the tag, then a title that only spells the slug.
+/// Returns the name, and whether a real page title and the tag disagree.
+pub fn choose_title(slug: &str, page_title: Option<&str>, tag: Option<&str>) -> (Option<String>, bool) {
+    match (page_title, tag) {
+        (Some(title), Some(tag)) if is_titleised_slug(title, slug) => (Some(tag.to_string()), false),
+        (Some(title), Some(tag)) => (Some(title.to_string()), title != tag),
+        (Some(title), None) => (Some(title.to_string()), false),
+        (None, tag) => (tag.map(str::to_string), false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn page_titles_tags_and_titleised_slugs_in_priority_order() {
+        assert!(is_titleised_slug("Cailianshe", "cailianshe"));
+        assert!(is_titleised_slug("Zheng Quan_Shi-bao", "zhengquanshibao"));
+        assert!(!is_titleised_slug("证券时报新闻", "zhengquanshibao"));
+        let t = |slug, page, tag| choose_title(slug, page, tag);
+        assert_eq!(
+            t("cailianshe", Some("Cailianshe"), Some("财联社新闻")),
+            (Some("财联社新闻".into()), false)
+        );
+        assert_eq!(
+            t("cls", Some("财联社"), Some("财联社新闻")),
+            (Some("财联社".into()), true)
+        );
+        assert_eq!(t("cls", Some("财联社"), Some("财联社")), (Some("财联社".into()), false));
+        assert_eq!(t("cls", Some("Cls"), None), (Some("Cls".into()), false));
+        assert_eq!(t("cls", None, Some("财联社")), (Some("财联社".into()), false));
+        assert_eq!(t("cls", None, None), (None, false));
+    }
+
     use super::*;
     use crate::content::front_matter::parse_document;
 

@@ -144,6 +144,53 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
     sanitize(&out)
 }
 
+/// A page's URL path as Jekyll 4.3 builds it (decoded; `Page#url`): its own
+/// `permalink`, else `/:path/` for `index.*`, else `/:path/:basename` with
+/// the suffix of the site's permalink `style` (`pretty` or a pattern ending
+/// in `/`: `/`; `date`, `ordinal`, `none` or a pattern ending in
+/// `:output_ext`: `.html`; otherwise none). `rel` is the page file
+/// (`category/emnews.html`); Markdown pages become `.html` too.
+pub fn page_path(rel: &str, permalink: Option<&str>, style: &str) -> String {
+    let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let basename = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let template = match permalink {
+        Some(own) => own.to_string(),
+        None if basename == "index" => "/:path/".to_string(),
+        None => {
+            let suffix = match style {
+                "pretty" => "/",
+                "date" | "ordinal" | "none" => ":output_ext",
+                s if s.ends_with('/') => "/",
+                s if s.ends_with(":output_ext") => ":output_ext",
+                _ => "",
+            };
+            format!("/:path/:basename{suffix}")
+        }
+    };
+    let mut out = String::with_capacity(template.len() + rel.len());
+    let mut rest = template.as_str();
+    while let Some(i) = rest.find(':') {
+        out.push_str(&decoded(&rest[..i]));
+        let after = &rest[i + 1..];
+        let value = ["path", "basename", "output_ext"]
+            .into_iter()
+            .find(|name| after.starts_with(name));
+        let Some(name) = value else {
+            out.push(':');
+            rest = after;
+            continue;
+        };
+        out.push_str(match name {
+            "path" => dir,
+            "basename" => basename,
+            _ => ".html",
+        });
+        rest = &after[name.len()..];
+    }
+    out.push_str(&decoded(rest));
+    sanitize(&out)
+}
+
 /// Literal pattern text as the file name Jekyll writes reads it.
 fn decoded(text: &str) -> std::borrow::Cow<'_, str> {
     percent_decode_str(text).decode_utf8_lossy()
@@ -439,5 +486,31 @@ mod tests {
             link("https://a.example", "/q?/c#/100%/ＡＢＣ.html"),
             "https://a.example/q%3F/c%23/100%25/%EF%BC%A1%EF%BC%A2%EF%BC%A3.html"
         );
+    }
+
+    #[test]
+    fn page_urls_follow_jekyll_page_rules() {
+        let page = |rel, own, style| page_path(rel, own, style);
+        assert_eq!(page("category/emnews.html", None, "date"), "/category/emnews.html");
+        assert_eq!(page("category/emnews.md", None, "none"), "/category/emnews.html");
+        assert_eq!(page("category/emnews.html", None, "pretty"), "/category/emnews/");
+        assert_eq!(
+            page("category/emnews.html", None, "/:categories/:title/"),
+            "/category/emnews/"
+        );
+        assert_eq!(
+            page("category/emnews.html", None, "/:year/:title:output_ext"),
+            "/category/emnews.html"
+        );
+        assert_eq!(page("category/emnews.html", None, "weekdate"), "/category/emnews");
+        assert_eq!(page("category/index.html", None, "date"), "/category/");
+        assert_eq!(page("index.md", None, "pretty"), "/");
+        assert_eq!(page("c/证券.html", None, "date"), "/c/证券.html");
+        assert_eq!(page("c/x.html", Some("/outlets/x/"), "date"), "/outlets/x/");
+        assert_eq!(
+            page("c/x.html", Some("outlets/:basename:output_ext"), "date"),
+            "/outlets/x.html"
+        );
+        assert_eq!(page("c/x.html", Some("/../../x/"), "date"), "/x/");
     }
 }

@@ -128,7 +128,10 @@ impl Plan {
         };
         let site = Fingerprint::new()
             .add(env!("CARGO_PKG_VERSION").as_bytes())
-            .add(format!("{:?}{:?}{:?}", config.site, config.layout, names).as_bytes())
+            // Display names and pages are not here: each feed's fingerprint
+            // takes the ones it shows, so renaming one outlet's page
+            // re-renders only the feeds that name it.
+            .add(format!("{:?}{:?}", site_settings(&config.site), config.layout).as_bytes())
             // Item rules (window, caps, content mode) and poll hints.
             .add(format!("{:?}{:?}", config.feeds, config.poll).as_bytes())
             .finish();
@@ -140,7 +143,7 @@ impl Plan {
             .map(|(feed, spec, format)| Artifact {
                 path: feed_path(&config.layout, spec, format),
                 kind: ArtifactKind::Feed { feed, format },
-                fingerprint: feed_fingerprint(site, spec, format, posts, hashes),
+                fingerprint: feed_fingerprint(site, spec, format, (posts, hashes), &names),
             })
             .collect();
         let listed = listing_fingerprint(site, &config.formats, &listing);
@@ -349,15 +352,47 @@ pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
 
 /// Fingerprint of everything a feed's bytes depend on: the version, site
 /// settings, the feed itself, and each item's path and content hash.
-fn feed_fingerprint(site: u64, spec: &FeedSpec, format: Format, posts: &[&PostMeta], hashes: &[u64]) -> u64 {
+/// The site settings every file depends on, without the display names
+/// (`config.site.names`), which feeds fingerprint one by one.
+fn site_settings(site: &crate::config::Site) -> crate::config::Site {
+    crate::config::Site {
+        names: DisplayNames::default(),
+        ..site.clone()
+    }
+}
+
+/// Everything one feed file's bytes depend on: the site settings, the feed,
+/// its posts and their content hashes, its own title and page, and the
+/// display name of every category and tag its items carry (Atom labels,
+/// the outlet named in `<source>` and `rel="via"`).
+fn feed_fingerprint(
+    site: u64,
+    spec: &FeedSpec,
+    format: Format,
+    (posts, hashes): (&[&PostMeta], &[u64]),
+    names: &DisplayNames,
+) -> u64 {
     let mut fp = Fingerprint::new();
     fp.add_u64(site)
         .add(format!("{format:?}").as_bytes())
         .add(format!("{:?}", spec.kind).as_bytes())
         .add(spec.key.as_bytes())
-        .add(spec.name.as_bytes());
+        .add(spec.name.as_bytes())
+        .add(format!("{:?}", names.page(spec.kind, &spec.key)).as_bytes());
     for &i in &spec.items {
-        fp.add(posts[i].path.as_bytes()).add_u64(hashes[i]);
+        let post = posts[i];
+        fp.add(post.path.as_bytes()).add_u64(hashes[i]);
+        let terms = (post.categories.iter().map(|c| (FeedKind::Category, c)))
+            .chain(post.tags.iter().map(|t| (FeedKind::Tag, t)));
+        for (kind, term) in terms {
+            // As the item carries it (`render::entry`): trimmed, XML-clean.
+            let term = term.trim();
+            let display = match crate::xml_chars::first_invalid_xml_char(term) {
+                None => names.display(kind, term),
+                Some(_) => names.display(kind, &crate::xml_chars::strip_invalid_xml(term)),
+            };
+            fp.add(display.unwrap_or_default().as_bytes());
+        }
     }
     fp.finish()
 }

@@ -9,15 +9,18 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode, Verbosity};
+use crate::content::pages::{SitePage, Taxonomy};
 use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, shown_path, Record};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{self, FeedKind};
+use crate::names::{DisplayNames, FeedPage};
 use crate::output::commit::{Commit, Previous, Stored as StoredFile};
 use crate::output::index::{self, Index};
 use crate::output::items::{self, ItemCache};
 use crate::output::pings;
-use crate::output::Output;
+use crate::output::{Output, Written};
+use crate::permalink;
 use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
 use crate::render::{self, Entry};
 use crate::report::{Phases, Report};
@@ -47,9 +50,9 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     let mut report = collection.report.clone();
     report.diagnostics.extend(feeds.notices.iter().cloned());
-    // Names and pages read from the site's category/tag pages join here
-    // (`DisplayNames::add_page`); today only `feedgen.names` supplies them.
-    let names = config.site.names.clone();
+    let (names, names_note) = site_names(config, &collection.pages, &posts);
+    report.diagnostics.extend(names_note);
+    phases.lap("read pages");
     let mut plan = Plan::new(config, feeds, names, &posts, &hashes);
     report.diagnostics.extend(plan.diagnostics.iter().cloned());
     // A site's own `index.html` (or other discovery file feedgen did not
@@ -115,6 +118,19 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     report.written += done.written;
     report.unchanged += done.unchanged;
+    if let Some(rel) = &config.jekyll_data {
+        // The site's discovery tags (README.md): the whole listing, so a
+        // `--category` run writes the same bytes as a full build.
+        let bytes = render::jekyll_data::render(config, &plan.listing);
+        match mode {
+            Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
+                Written::Unchanged => report.unchanged += 1,
+                _ => report.written += 1,
+            },
+            _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
+            _ => report.stale.push(shown_path(&config.content_dir, rel)),
+        }
+    }
     report.removed += done.removed;
     report.stale.extend(done.stale);
     report.diagnostics.extend(done.diagnostics);
@@ -165,10 +181,95 @@ fn entry_settings(config: &Config) -> u64 {
         .finish()
 }
 
+/// Display names and pages of the feeds: `feedgen.names` first, then the
+/// site's category and tag pages (a real title, and the page's URL), then,
+/// with `feedgen.names_from_tags`, the one tag all of a category's posts
+/// carry, then a page title that only spells the slug. Pages are read on
+/// every run (front matter only) and their names and URLs are part of every
+/// feed's fingerprint, so a renamed outlet re-renders its feeds. Returns
+/// one note for all the pages whose title differs from that tag.
+fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (DisplayNames, Option<Diagnostic>) {
+    let mut names = config.site.names.clone();
+    let tags = if config.names_from_tags {
+        single_tags(posts)
+    } else {
+        BTreeMap::new()
+    };
+    let pages = content::pages::read_pages(&config.content_dir, page_files);
+    let mut differ: Vec<(&SitePage, &str)> = Vec::new();
+    for page in &pages {
+        let kind = match page.taxonomy {
+            Taxonomy::Category => FeedKind::Category,
+            Taxonomy::Tag => FeedKind::Tag,
+        };
+        let tag = match kind {
+            FeedKind::Category => tags.get(&model::feed_key(&page.name)).map(String::as_str),
+            _ => None,
+        };
+        let (title, differs) = crate::names::choose_title(&page.name, page.title.as_deref(), tag);
+        if let (true, Some(tag), None) = (differs, tag, config.site.names.display(kind, &page.name)) {
+            differ.push((page, tag));
+        }
+        let path = permalink::page_path(&page.rel, page.permalink.as_deref(), &config.site.permalink);
+        let url = permalink::link(&config.site.root, &path);
+        names.add_page(kind, &page.name, FeedPage { title, url: Some(url) });
+    }
+    for (key, tag) in &tags {
+        let page = FeedPage {
+            title: Some(tag.clone()),
+            url: None,
+        };
+        names.add_page(FeedKind::Category, key, page);
+    }
+    let note = differ.first().map(|(page, tag)| {
+        let others = match differ.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more page{})", if n == 1 { "" } else { "s" }),
+        };
+        let message = format!(
+            "the page of category `{}` is titled `{}`, but every post in it carries the one tag `{tag}`{others}; the page titles name the feeds (`feedgen.names` chooses otherwise)",
+            page.name,
+            page.title.as_deref().unwrap_or_default()
+        );
+        Diagnostic::new(&shown_path(&config.content_dir, &page.rel), None, Severity::Note, message)
+    });
+    (names, note)
+}
+
+/// Categories (by folder name) whose published posts all carry exactly one
+/// tag, the same one: that tag as the first post (in path order) writes it.
+fn single_tags(posts: &[&PostMeta]) -> BTreeMap<String, String> {
+    let mut seen: HashMap<String, Option<(String, &str)>> = HashMap::new();
+    for post in posts {
+        let one = match &post.tags[..] {
+            [tag] => Some((model::feed_key(tag), &**tag)),
+            _ => None,
+        };
+        for category in &post.categories {
+            let key = model::feed_key(category);
+            match seen.get_mut(&key) {
+                None => {
+                    seen.insert(key, one.clone());
+                }
+                Some(known) => {
+                    if known.as_ref().map(|k| &k.0) != one.as_ref().map(|o| &o.0) {
+                        *known = None;
+                    }
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(key, tag)| Some((key, tag?.1.to_string())))
+        .collect()
+}
+
 /// The collection as read from disk, one record per post file.
 pub struct Collection {
     /// Sorted by path.
     pub records: Vec<Record>,
+    /// Page files (sorted): where the category and tag pages are.
+    pub pages: Vec<String>,
     pub report: Report,
 }
 
@@ -278,7 +379,11 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
         );
         report.diagnostics.push(note);
     }
-    Collection { records, report }
+    Collection {
+        records,
+        pages: found.pages,
+        report,
+    }
 }
 
 /// How far the site zone is from UTC, in words, for the unquoted-date note.

@@ -3,6 +3,7 @@
 
 pub mod date;
 pub mod front_matter;
+pub mod pages;
 pub mod post;
 
 use std::os::unix::fs::MetadataExt;
@@ -31,6 +32,9 @@ pub struct PostFile {
 pub struct Found {
     /// Sorted by relative path.
     pub files: Vec<PostFile>,
+    /// Page files (`.md`, `.markdown`, `.html` outside `_posts/`), sorted:
+    /// where the site's category and tag pages are (see [`pages`]).
+    pub pages: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -132,14 +136,19 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
         let in_posts_dir = rel.split('/').any(|d| d == "_posts" || d == "_drafts");
         // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
-        // page or a static file to Jekyll, and is not even read.
+        // page or a static file to Jekyll: listed, for its front matter only.
         let name = rel.rsplit('/').next().unwrap_or(&rel);
-        if !in_posts_dir || skipped_by_jekyll(name) {
+        if skipped_by_jekyll(name) {
+            continue;
+        }
+        if !in_posts_dir {
+            found.pages.push(rel);
             continue;
         }
         found.files.push(PostFile { rel, in_posts_dir });
     }
     found.files.sort();
+    found.pages.sort();
     found
 }
 

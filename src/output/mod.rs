@@ -215,6 +215,20 @@ impl Output {
         self.replace(&self.dir, rel, bytes)
     }
 
+    /// Replace `rel` inside the site's content folder: only the
+    /// `feedgen.jekyll_data` file the user named, written as feeds are.
+    pub fn write_site_file(&self, site_dir: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
+        if !is_inside(rel) {
+            bail!("refusing to write {rel}: outside the content folder");
+        }
+        self.replace(site_dir, rel, bytes)
+    }
+
+    /// Whether the site file `rel` holds exactly `bytes` (`--check`).
+    pub fn site_file_is_current(&self, site_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
+        is_inside(rel) && fs::read(site_dir.join(rel)).is_ok_and(|old| old == bytes)
+    }
+
     /// Replace `base/rel` with `bytes` unless it already holds exactly
     /// them. The new bytes go to a temporary file in the same folder, then
     /// a rename puts them in place: a reader or a crash sees the old or the

@@ -6,6 +6,7 @@ pub mod atom;
 pub mod directory;
 pub mod feeds_index;
 pub mod html;
+pub mod jekyll_data;
 pub mod json_feed;
 pub mod opml;
 pub mod rss;

@@ -13,6 +13,7 @@
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
+//! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
@@ -26,6 +27,7 @@ mod harness;
 mod index;
 mod jekyll;
 mod output;
+mod pages;
 mod ping;
 mod robustness;
 mod safety;
