@@ -10,10 +10,6 @@ use anyhow::{bail, Result};
 
 use crate::config::Layout;
 
-/// File names feedgen gives feeds, now or in a format it may add: no folder
-/// of the layout may be named like one.
-pub const FEED_FILE_NAMES: &[&str] = &["rss.xml", "atom.xml", "feed.json"];
-
 /// `path` made absolute with symlinks resolved, also when it does not exist
 /// yet: its nearest existing ancestor is canonicalized and the rest appended.
 pub fn resolved(path: &Path) -> PathBuf {
@@ -95,10 +91,12 @@ pub fn check_layout(layout: &Layout) -> Result<()> {
         );
     }
     for (key, dir) in [("category_dir", c), ("tag_dir", t)] {
-        if let Some(part) = dir
-            .split('/')
-            .find(|part| FEED_FILE_NAMES.contains(part) || part.starts_with(".feedgen"))
-        {
+        if let Some(part) = dir.split('/').find(|part| {
+            // No folder of the layout may be named like a file feedgen writes.
+            crate::plan::ARTIFACT_FILES.contains(part)
+                || crate::plan::DISCOVERY_FILES.contains(part)
+                || part.starts_with(".feedgen")
+        }) {
             bail!("`feedgen.{key}: {dir}` uses the name `{part}`, which feedgen gives its own files; choose another folder name");
         }
     }

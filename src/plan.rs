@@ -38,6 +38,9 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     /// Which files of earlier runs this run retires.
     pub retire: Retire,
+    /// Discovery files left to the site (`leave_foreign_files`): not
+    /// produced, and not retired either.
+    pub left_alone: BTreeSet<String>,
     /// Requested feeds that no published post has.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -163,6 +166,7 @@ impl Plan {
             listing,
             artifacts,
             retire,
+            left_alone: BTreeSet::new(),
             diagnostics,
         }
     }
@@ -172,6 +176,7 @@ impl Plan {
     /// `index.html`): they are never overwritten. Returns a warning for each.
     pub fn leave_foreign_files(&mut self, shown_dir: &str, is_foreign: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
+        let left_alone = &mut self.left_alone;
         self.artifacts.retain(|a| {
             let foreign = matches!(
                 a.kind,
@@ -182,6 +187,7 @@ impl Plan {
                     "exists and feedgen did not write it; left as it is, and this discovery file is not written";
                 let path = format!("{}/{}", shown_dir.trim_end_matches('/'), a.path);
                 diagnostics.push(Diagnostic::new(&path, None, Severity::Warning, message));
+                left_alone.insert(a.path.clone());
             }
             !foreign
         });
@@ -204,7 +210,11 @@ impl Plan {
     /// The files in an earlier run's manifest that this run removes.
     pub fn retired(&self, manifest: &BTreeSet<String>) -> Vec<String> {
         match &self.retire {
-            Retire::AllOthers => manifest.difference(&self.paths()).cloned().collect(),
+            Retire::AllOthers => manifest
+                .difference(&self.paths())
+                .filter(|f| !self.left_alone.contains(*f))
+                .cloned()
+                .collect(),
             Retire::Under(dirs) => manifest
                 .iter()
                 .filter(|f| dirs.iter().any(|d| f.starts_with(d)))

@@ -125,7 +125,11 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         match mode {
             Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
                 Written::Unchanged => report.unchanged += 1,
-                _ => report.written += 1,
+                _ => {
+                    report.written += 1;
+                    // Its folder's entry, as for feeds (with `fsync`).
+                    output.sync_folders()?;
+                }
             },
             _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
             _ => report.stale.push(shown_path(&config.content_dir, rel)),

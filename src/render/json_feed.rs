@@ -11,6 +11,10 @@ pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
 #[derive(Serialize)]
 struct Feed<'a> {
     version: &'static str,
+    /// A JSON Feed extension (`_`-prefixed keys are the spec's extension
+    /// point): which program wrote the file, feedgen's ownership mark. It
+    /// comes first, where a reader of the file's start finds it.
+    _feedgen: Extension,
     title: &'a str,
     home_page_url: &'a str,
     feed_url: &'a str,
@@ -25,9 +29,6 @@ struct Feed<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
     items: Vec<Item<'a>>,
-    /// A JSON Feed extension (`_`-prefixed keys are the spec's extension
-    /// point): which program wrote the file, feedgen's ownership mark.
-    _feedgen: Extension,
 }
 
 #[derive(Serialize)]

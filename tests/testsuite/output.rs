@@ -322,6 +322,19 @@ fn colliding_or_reserved_feed_folders_are_refused() {
             "tag_dir: t/atom.xml",
             "`feedgen.tag_dir: t/atom.xml` uses the name `atom.xml`",
         ),
+        // The discovery files sit at the top of the output folder too.
+        (
+            "category_dir: index.html",
+            "`feedgen.category_dir: index.html` uses the name `index.html`",
+        ),
+        (
+            "tag_dir: feeds.json",
+            "`feedgen.tag_dir: feeds.json` uses the name `feeds.json`",
+        ),
+        (
+            "tag_dir: feed.json",
+            "`feedgen.tag_dir: feed.json` uses the name `feed.json`",
+        ),
     ] {
         site.config(&format!("feedgen:\n  {settings}\n"));
         let run = site.build(&[]).expect_code(2);
@@ -331,6 +344,68 @@ fn colliding_or_reserved_feed_folders_are_refused() {
             run.stderr
         );
         assert!(!site.out().exists(), "nothing written");
+    }
+}
+
+/// Every kind of file feedgen writes carries its mark near the start, so
+/// a JSON Feed larger than the part of a file read for the mark (1 MiB)
+/// stays feedgen's: rebuilt after an edit, and after the state is lost.
+#[test]
+fn big_json_feeds_and_discovery_files_stay_feedgens() {
+    let site = Site::new();
+    site.config("feedgen:\n  formats: [rss, atom, json]\n");
+    let body = "行情数据更新。".repeat(4_000); // 84 KB
+    for i in 0..20 {
+        site.put(
+            &format!("_posts/2024-01-{:02}-post{i}.md", i + 1),
+            format!(
+                "---\ntitle: Post {i}\ndate: 2024-01-{:02} 10:00:00 +0800\ncategories: news\n---\n{body}\n",
+                i + 1
+            ),
+        );
+    }
+    site.build(&[]).expect_code(0);
+    let size = fs::metadata(site.out().join("category/news/feed.json"))
+        .expect("feed.json")
+        .len();
+    assert!(size > 1 << 20, "the JSON Feed is {size} bytes");
+    site.put(
+        "_posts/2024-01-20-post19.md",
+        format!("---\ntitle: Post 19, edited\ndate: 2024-01-20 10:00:00 +0800\ncategories: news\n---\n{body}\n"),
+    );
+    let run = site.build(&[]).expect_code(0);
+    assert!(!run.stderr.contains("not written by feedgen"), "{}", run.stderr);
+    fs::remove_dir_all(site.state()).expect("lose the state");
+    let run = site.build(&[]).expect_code(0);
+    assert!(!run.stderr.contains("feedgen did not write"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not written by feedgen"), "{}", run.stderr);
+    // Dropping JSON Feed removes its files: they are feedgen's.
+    site.config("");
+    site.build(&[]).expect_code(0);
+    assert!(!site.out().join("category/news/feed.json").exists());
+    assert!(!site.out().join("feed.json").exists());
+}
+
+/// A site that puts its own `index.html` where feedgen's directory was
+/// gets one warning, and its file is neither overwritten nor removed.
+#[test]
+fn a_discovery_file_replaced_by_the_site_is_left_with_one_warning() {
+    let site = site();
+    site.build(&[]).expect_code(0);
+    fs::write(site.out().join("index.html"), "<html>mine</html>").expect("replace");
+    for _ in 0..2 {
+        let run = site.build(&[]).expect_code(0);
+        let about: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("out/index.html")).collect();
+        assert_eq!(
+            about,
+            ["out/index.html: warning: exists and feedgen did not write it; left as it is, and this discovery file is not written"],
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            fs::read_to_string(site.out().join("index.html")).expect("index"),
+            "<html>mine</html>"
+        );
     }
 }
 
