@@ -295,7 +295,8 @@ impl Config {
             category_dir: layout_dir(&ours, "category_dir", "category").map_err(|e| anyhow::anyhow!(at(&e)))?,
             tag_dir: layout_dir(&ours, "tag_dir", "tag").map_err(|e| anyhow::anyhow!(at(&e)))?,
         };
-        crate::places::check_layout(&layout).map_err(|e| anyhow::anyhow!(at(&e.to_string())))?;
+        crate::places::check_layout(&layout.category_dir, &layout.tag_dir)
+            .map_err(|e| anyhow::anyhow!(at(&e.to_string())))?;
         // `--state` is relative to the working folder, as every flag is;
         // `feedgen.state_dir` to the content folder, as Jekyll reads paths in
         // `_config.yml`.

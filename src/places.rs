@@ -8,7 +8,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use crate::config::Layout;
+/// Every file name a feed can have: a new format registers its file here,
+/// so that removing old files (the plan's `could_produce`) and checking the
+/// layout know it.
+pub const ARTIFACT_FILES: &[&str] = &["rss.xml", "atom.xml", "feed.json"];
+
+/// The discovery files, written at the root of the output folder (served at
+/// `feedgen.feeds_url`) beside the site feeds.
+pub const OPML_FILE: &str = "feeds.opml";
+pub const FEEDS_JSON_FILE: &str = "feeds.json";
+pub const DIRECTORY_FILE: &str = "index.html";
+pub const DISCOVERY_FILES: [&str; 3] = [OPML_FILE, FEEDS_JSON_FILE, DIRECTORY_FILE];
 
 /// `path` made absolute with symlinks resolved, also when it does not exist
 /// yet: its nearest existing ancestor is canonicalized and the rest appended.
@@ -82,8 +92,8 @@ pub fn check_folders(content: &Path, output: &Path, state: &Path, output_flag: &
 
 /// Check that the category and tag folders neither overlap (category `x`
 /// and tag `x` would share files) nor are named like feedgen's own files.
-pub fn check_layout(layout: &Layout) -> Result<()> {
-    let (c, t) = (&layout.category_dir, &layout.tag_dir);
+pub fn check_layout(category_dir: &str, tag_dir: &str) -> Result<()> {
+    let (c, t) = (category_dir, tag_dir);
     let nested = |a: &str, b: &str| a == b || b.starts_with(&format!("{a}/"));
     if nested(c, t) || nested(t, c) {
         bail!(
@@ -93,9 +103,7 @@ pub fn check_layout(layout: &Layout) -> Result<()> {
     for (key, dir) in [("category_dir", c), ("tag_dir", t)] {
         if let Some(part) = dir.split('/').find(|part| {
             // No folder of the layout may be named like a file feedgen writes.
-            crate::plan::ARTIFACT_FILES.contains(part)
-                || crate::plan::DISCOVERY_FILES.contains(part)
-                || part.starts_with(".feedgen")
+            ARTIFACT_FILES.contains(part) || DISCOVERY_FILES.contains(part) || part.starts_with(".feedgen")
         }) {
             bail!("`feedgen.{key}: {dir}` uses the name `{part}`, which feedgen gives its own files; choose another folder name");
         }
@@ -107,18 +115,11 @@ pub fn check_layout(layout: &Layout) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn layout(c: &str, t: &str) -> Layout {
-        Layout {
-            category_dir: c.into(),
-            tag_dir: t.into(),
-        }
-    }
-
     #[test]
     fn layouts() {
-        assert!(check_layout(&layout("category", "tag")).is_ok());
-        assert!(check_layout(&layout("feeds/c", "feeds/t")).is_ok());
-        assert!(check_layout(&layout("categoryx", "category")).is_ok());
+        assert!(check_layout("category", "tag").is_ok());
+        assert!(check_layout("feeds/c", "feeds/t").is_ok());
+        assert!(check_layout("categoryx", "category").is_ok());
         for (c, t) in [
             ("x", "x"),
             ("x", "x/y"),
@@ -126,8 +127,10 @@ mod tests {
             ("rss.xml", "tag"),
             ("c", "t/.feedgen-index"),
             ("c", "atom.xml/t"),
+            ("index.html", "tag"),
+            ("c", "feeds.opml"),
         ] {
-            assert!(check_layout(&layout(c, t)).is_err(), "{c} {t}");
+            assert!(check_layout(c, t).is_err(), "{c} {t}");
         }
     }
 

@@ -14,13 +14,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{feed_key, FeedKind, FeedSpec, Feeds};
 use crate::names::{DisplayNames, FeedPage};
 
-/// The discovery files, written at the root of the output folder (served at
-/// `feedgen.feeds_url`) beside the site feeds. Their names are reserved here,
-/// in one place, for the output side and the docs.
-pub const OPML_FILE: &str = "feeds.opml";
-pub const FEEDS_JSON_FILE: &str = "feeds.json";
-pub const DIRECTORY_FILE: &str = "index.html";
-pub const DISCOVERY_FILES: [&str; 3] = [OPML_FILE, FEEDS_JSON_FILE, DIRECTORY_FILE];
+pub use crate::places::{ARTIFACT_FILES, DISCOVERY_FILES, FEEDS_JSON_FILE, OPML_FILE};
 
 /// Everything a build will produce.
 #[derive(Debug)]
@@ -329,11 +323,6 @@ fn kind_dir(layout: &Layout, kind: FeedKind) -> &str {
         FeedKind::Tag | FeedKind::Site => &layout.tag_dir,
     }
 }
-
-/// Every file name an artifact can have: a new output registers its file
-/// here, so that [`could_produce`] (and so the removal of old files)
-/// knows it.
-pub const ARTIFACT_FILES: &[&str] = &["rss.xml", "atom.xml", "feed.json"];
 
 /// Whether feedgen could have written `rel` (relative to the output folder)
 /// under `layout`: a site feed, or `<category_dir|tag_dir>/<name>/<file>`
