@@ -53,8 +53,6 @@ use serde_norway::Value;
 
 /// 2021-12-08 00:00:00 +08:00 (gen_corpus's first post) as Unix seconds.
 const START_EPOCH: i64 = 18_969 * 86_400 - 8 * 3600;
-/// gen_corpus writes naive dates as Asia/Shanghai wall-clock time.
-const CORPUS_OFFSET: i64 = 8 * 3600;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -375,12 +373,16 @@ fn read_post(path: &Path, ids: &mut Ids) -> Result<Post> {
     Ok(Post { id, date, feeds })
 }
 
-/// `2021-12-08 10:46:18 +0800` or the same without the offset (corpus zone).
+/// When the site publishes a post: `2021-12-08 10:46:18 +0800` is that
+/// instant. Without the offset the author meant corpus-zone time, but the
+/// unquoted YAML timestamp is UTC to Jekyll, which publishes the post only
+/// once that (8 hours later) instant has passed, and feedgen, following
+/// the site's pages, waits as long: the post enters its feeds then.
 fn parse_date(v: &str) -> Option<i64> {
     let local = NaiveDateTime::parse_from_str(v.get(..19)?, "%Y-%m-%d %H:%M:%S").ok()?;
     let rest = v[19..].trim();
     let offset = if rest.is_empty() {
-        CORPUS_OFFSET
+        0
     } else {
         let sign = match rest.as_bytes().first()? {
             b'+' => 1,

@@ -49,7 +49,7 @@ impl FeedKind {
 
 impl FeedSpec {
     pub fn newest(&self, posts: &[&PostMeta]) -> Option<DateTime<FixedOffset>> {
-        self.items.first().map(|&i| posts[i].date)
+        self.items.iter().map(|&i| posts[i].date).max()
     }
 }
 
@@ -296,7 +296,7 @@ pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> S
     let mut tags = Terms::default();
     let mut notices = Vec::new();
     for post in posts {
-        let ts = post.date.timestamp();
+        let ts = appeared(post);
         site.see(ts);
         categories.see(&post.categories, ts, ("category", &post.path, &mut notices), &shown);
         tags.see(&post.tags, ts, ("tag", &post.path, &mut notices), &shown);
@@ -307,7 +307,7 @@ pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> S
         Rules::of(&settings.tag),
     );
     for (i, post) in posts.iter().enumerate() {
-        let rank = (Reverse(post.date.timestamp()), i);
+        let rank = (Reverse(appeared(post)), i);
         site.offer(rank, rules.0);
         categories.offer(&post.categories, rank, rules.1);
         tags.offer(&post.tags, rank, rules.2);
@@ -327,6 +327,16 @@ pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> S
         tags: tags.into_specs(FeedKind::Tag, rules.2),
         notices,
     }
+}
+
+/// When a post appeared on the site: its date, or later when Jekyll reads
+/// that date as later (an unquoted offset-less date is UTC to Jekyll, so a
+/// +0800 site publishes it 8 hours late). Windows, the newest-N choice and
+/// the order of items (the `max_bytes` cut drops the last) go by this, so
+/// a post Jekyll publishes late still reaches the top of busy feeds, with
+/// its own date, instead of arriving already older than the window.
+fn appeared(post: &PostMeta) -> i64 {
+    post.date.timestamp().max(post.jekyll_time)
 }
 
 #[cfg(test)]
@@ -433,5 +443,25 @@ mod tests {
         assert_eq!(feeds.categories[0].items, vec![1, 0]);
         assert_eq!(feeds.notices.len(), 1);
         assert_eq!(feeds.notices[0].to_string(), "b: note: category `Techweb` shares the feed of `TechWeb` (same folder name once lower-cased and made path-safe)");
+    }
+
+    #[test]
+    fn a_post_jekyll_publishes_late_is_chosen_and_listed_by_when_it_appeared() {
+        // `late` is dated 09:00 but Jekyll reads its unquoted date as UTC and
+        // publishes it at 17:00: it is the newest post on the site.
+        let mut late = post("late", 9, &["m"]);
+        late.jekyll_time += 8 * 3600;
+        let posts = [post("a", 10, &["m"]), post("b", 11, &["m"]), late];
+        let posts: Vec<&PostMeta> = posts.iter().collect();
+        let feeds = select(&posts, &count(1), str::to_string);
+        assert_eq!(
+            feeds.site.items,
+            vec![2],
+            "the newest to appear, though its date is the oldest"
+        );
+        let feeds = select(&posts, &count(20), str::to_string);
+        assert_eq!(feeds.categories[0].items, vec![2, 1, 0]);
+        // The feed is still dated by its newest date, not the late post's.
+        assert_eq!(feeds.site.newest(&posts), Some(posts[1].date));
     }
 }

@@ -332,9 +332,15 @@ fn listing(bytes: Vec<u8>) -> Rendered {
 fn feed(config: &Config, plan: &Plan, i: usize, format: Format, entries: &[&Entry]) -> Rendered {
     let spec = &plan.feeds[i];
     let settings = spec.kind.settings(&config.feeds);
-    // The newest post dates the feed even when the cap leaves it out (it
-    // never does: items are cut from the oldest end).
-    let head = head(config, spec, &plan.pages[i], format, entries.first().map(|e| e.date));
+    // The newest date of all items (the first item is the one that appeared
+    // last, which a post Jekyll published late can be).
+    let head = head(
+        config,
+        spec,
+        &plan.pages[i],
+        format,
+        entries.iter().map(|e| e.date).max(),
+    );
     let render = |items: &[&Entry]| match format {
         Format::Rss => rss::render(config, &head, &plan.names, settings.content, items),
         Format::Atom => atom::render(config, &head, &plan.names, settings.content, items),

@@ -25,7 +25,7 @@ use crate::harness::{
 /// The fixture site's root: `url` joined with `baseurl: /wire/`.
 const ROOT: &str = "https://news.example.org/wire";
 
-/// The fixture's published posts, newest first (by instant; the two `tie`
+/// The fixture's published posts, newest first (by when they appeared on the site; the two `tie`
 /// posts share a second and go in path order).
 /// (`2031-02-01-future-ok.md` says `future: true` in its own front matter,
 /// which is not a Jekyll key: it stays hidden, as Jekyll hides it.)
@@ -35,8 +35,10 @@ const SITE_ORDER: [&str; 8] = [
     "同秒稿件甲",
     "同秒稿件乙",
     "下周展望：新股申购密集，关注流动性",
-    "伦敦收盘：富时100指数小幅收涨",
+    // Its unquoted `01:00` is 09:00 +0800 to Jekyll, which publishes it then,
+    // after London's 02:30 +0800: feeds list posts as they appeared.
     "晨报要闻：三部门发文支持小微企业融资",
+    "伦敦收盘：富时100指数小幅收涨",
     "澄湖电池：拟投资8亿元扩建储能电芯产线",
 ];
 
@@ -453,7 +455,7 @@ fn unpublished_future_drafts_and_pages_stay_out() {
     // One note for the run, however many posts have unquoted offset-less dates.
     assert_eq!(
         lines[0],
-        "content/_posts/2021-12-08-chenghu-battery.md:4: note: 9 posts have an unquoted `date` with a time and no offset, like this one (and 8 more posts). Jekyll reads such a date as UTC, so the site shows it 8 h later and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree"
+        "content/_posts/2021-12-08-chenghu-battery.md:4: note: 8 posts have an unquoted `date` with a time and no offset, like this one (and 7 more posts). Jekyll reads such a date as UTC, so the site shows it 8 h later and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree"
     );
     assert_eq!(
         lines[1],
