@@ -87,7 +87,7 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
          <meta name=\"generator\" content=\"{}\"/>\n\
          <title>{site} · {}</title>\n",
         w.lang,
-        super::rss::generator(),
+        super::generator(),
         w.heading
     );
     if let Some(site_feed) = listing.iter().find(|l| l.spec.kind == FeedKind::Site) {

@@ -56,7 +56,7 @@ fn format_key(format: Format) -> &'static str {
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let index = Index {
-        generator: super::rss::generator(),
+        generator: super::generator(),
         title: &config.site.title,
         home_page_url: format!("{}/", config.site.root),
         feeds: listing

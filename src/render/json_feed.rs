@@ -86,7 +86,7 @@ pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &
     let feed = Feed {
         _feedgen: Extension {
             about: env!("CARGO_PKG_DESCRIPTION"),
-            generator: super::rss::generator(),
+            generator: super::generator(),
         },
         version: VERSION,
         title: &head.title,

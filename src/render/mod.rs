@@ -281,6 +281,12 @@ pub fn outlet_name<'n>(names: &'n DisplayNames, entry: &Entry) -> Option<&'n str
         .find_map(|c| names.display(FeedKind::Category, c))
 }
 
+/// Who wrote a file, as every kind of file feedgen writes says it: also
+/// feedgen's ownership mark (`output::GENERATOR_MARKS`).
+pub fn generator() -> String {
+    format!("feedgen {}", env!("CARGO_PKG_VERSION"))
+}
+
 /// Text for an XML or HTML attribute or element: markup characters as
 /// entities, characters XML forbids left out.
 pub fn escape_markup(text: &str) -> String {

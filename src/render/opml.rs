@@ -12,7 +12,7 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let zh = super::directory::is_chinese(config);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- generator: {} -->\n<opml version=\"2.0\">\n  <head>\n",
-        super::rss::generator()
+        super::generator()
     );
     out.push_str(&format!("    <title>{}</title>\n", escape_markup(&config.site.title)));
     if let Some(newest) = listing.iter().filter_map(|l| l.newest).max() {

@@ -8,7 +8,7 @@ use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ImageBuilder, ItemBuilder, SourceBuilder};
 
-use super::{escape_markup, outlet_name, Entry, FeedHead};
+use super::{escape_markup, generator, outlet_name, Entry, FeedHead};
 use crate::config::{Claim, Config, ContentMode};
 use crate::content::date::rfc822;
 use crate::names::DisplayNames;
@@ -84,10 +84,6 @@ pub fn render(
     let mut out = channel.pretty_write_to(Vec::new(), b' ', 2).unwrap_or_default();
     out.push(b'\n');
     out
-}
-
-pub fn generator() -> String {
-    format!("feedgen {}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Folo's feed claim, `<follow_challenge><feedId/><userId/></follow_challenge>`.
