@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, Format, Layout};
@@ -133,14 +134,23 @@ impl Plan {
             .add(format!("{:?}{:?}", config.feeds, config.poll).as_bytes())
             .finish();
         let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
+        // Each feed's inputs are hashed once, for all its formats.
+        let inputs: Vec<u64> = feeds
+            .par_iter()
+            .map(|spec| feed_fingerprint(site, spec, (posts, hashes), &names))
+            .collect();
         let mut artifacts: Vec<Artifact> = feeds
             .iter()
+            .zip(&inputs)
             .enumerate()
-            .flat_map(|(i, spec)| config.formats.iter().map(move |&format| (i, spec, format)))
-            .map(|(feed, spec, format)| Artifact {
+            .flat_map(|(i, (spec, &fp))| config.formats.iter().map(move |&format| (i, spec, fp, format)))
+            .map(|(feed, spec, fp, format)| Artifact {
                 path: feed_path(&config.layout, spec, format),
                 kind: ArtifactKind::Feed { feed, format },
-                fingerprint: feed_fingerprint(site, spec, format, (posts, hashes), &names),
+                fingerprint: Fingerprint::new()
+                    .add_u64(fp)
+                    .add(format!("{format:?}").as_bytes())
+                    .finish(),
             })
             .collect();
         let listed = listing_fingerprint(site, &config.formats, &listing);
@@ -349,8 +359,6 @@ pub fn feed_path(layout: &Layout, spec: &FeedSpec, format: Format) -> String {
     }
 }
 
-/// Fingerprint of everything a feed's bytes depend on: the version, site
-/// settings, the feed itself, and each item's path and content hash.
 /// The site settings every file depends on, without the display names
 /// (`config.site.names`), which feeds fingerprint one by one.
 fn site_settings(site: &crate::config::Site) -> crate::config::Site {
@@ -360,20 +368,13 @@ fn site_settings(site: &crate::config::Site) -> crate::config::Site {
     }
 }
 
-/// Everything one feed file's bytes depend on: the site settings, the feed,
-/// its posts and their content hashes, its own title and page, and the
-/// display name of every category and tag its items carry (Atom labels,
+/// Everything a feed's files depend on but their format: the site
+/// settings, the feed, its posts and their content hashes, its own title
+/// and page, and the display name of every category and tag its items carry (Atom labels,
 /// the outlet named in `<source>` and `rel="via"`).
-fn feed_fingerprint(
-    site: u64,
-    spec: &FeedSpec,
-    format: Format,
-    (posts, hashes): (&[&PostMeta], &[u64]),
-    names: &DisplayNames,
-) -> u64 {
+fn feed_fingerprint(site: u64, spec: &FeedSpec, (posts, hashes): (&[&PostMeta], &[u64]), names: &DisplayNames) -> u64 {
     let mut fp = Fingerprint::new();
     fp.add_u64(site)
-        .add(format!("{format:?}").as_bytes())
         .add(format!("{:?}", spec.kind).as_bytes())
         .add(spec.key.as_bytes())
         .add(spec.name.as_bytes())

@@ -554,6 +554,7 @@ fn render_and_store(
                 Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
             })
             .collect();
+        commit.publish()?;
         for result in stored {
             let (a, dropped, outcome) = result?;
             commit.count(&a.path, outcome);

@@ -6,8 +6,11 @@ pub mod front_matter;
 pub mod pages;
 pub mod post;
 
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
 
 use rayon::prelude::*;
 use walkdir::{DirEntryExt, WalkDir};
@@ -25,6 +28,13 @@ pub struct PostFile {
     /// Relative to the content root, `/`-separated.
     pub rel: String,
     pub in_posts_dir: bool,
+}
+
+impl PostFile {
+    /// The folder it is in, relative to the content root.
+    fn folder(&self) -> &str {
+        self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
 }
 
 /// What walking the content folder gave.
@@ -133,7 +143,8 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
             ));
             continue;
         };
-        let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+        // `/`-separated on every system feedgen runs on.
+        let rel = rel.to_string();
         let in_posts_dir = rel.split('/').any(|d| d == "_posts" || d == "_drafts");
         // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
         // page or a static file to Jekyll: listed, for its front matter only.
@@ -147,7 +158,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         }
         found.files.push(PostFile { rel, in_posts_dir });
     }
-    found.files.sort();
+    found.files.sort_unstable();
     found.pages.sort();
     found
 }
@@ -159,9 +170,11 @@ fn skipped_by_jekyll(name: &str) -> bool {
 }
 
 fn is_post_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|ext| matches!(ext.to_ascii_lowercase().as_str(), "md" | "markdown" | "html"))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|ext| {
+        ["md", "markdown", "html"]
+            .iter()
+            .any(|known| ext.eq_ignore_ascii_case(known))
+    })
 }
 
 /// The outcome of reading one file, with its diagnostics.
@@ -196,10 +209,65 @@ pub fn shown_path(root: &Path, rel: &str) -> String {
     root.join(rel).display().to_string()
 }
 
+/// A file's size, mtime, ctime and inode: what tells, without reading it,
+/// whether it changed.
+type Stamp = (u64, i64, i64, u64);
+
+/// A post file to look up: its name in the folder `dir` was opened on
+/// (one path component to look up, not the whole path), or its path.
+struct Where<'a> {
+    dir: Option<&'a OwnedFd>,
+    root: &'a Path,
+    file: &'a PostFile,
+}
+
+impl Where<'_> {
+    fn name(&self) -> &str {
+        self.file.rel.rsplit('/').next().unwrap_or(&self.file.rel)
+    }
+
+    fn open(&self) -> std::io::Result<std::fs::File> {
+        match self.dir {
+            Some(dir) => {
+                let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+                Ok(rustix::fs::openat(dir, self.name(), flags, Mode::empty())?.into())
+            }
+            None => std::fs::File::open(self.root.join(&self.file.rel)),
+        }
+    }
+}
+
+/// The stamp of a post file.
+fn stamp(at: &Where) -> std::io::Result<Stamp> {
+    match at.dir {
+        Some(dir) => {
+            let st = rustix::fs::statat(dir, at.name(), AtFlags::empty())?;
+            let ns = |secs: i64, nsec: u64| secs.saturating_mul(1_000_000_000).saturating_add(nsec as i64);
+            Ok((
+                st.st_size as u64,
+                ns(st.st_mtime as i64, st.st_mtime_nsec as u64),
+                ns(st.st_ctime as i64, st.st_ctime_nsec as u64),
+                st.st_ino as u64,
+            ))
+        }
+        None => {
+            let meta = std::fs::metadata(at.root.join(&at.file.rel))?;
+            Ok((meta.len(), mtime_ns(&meta), ctime_ns(&meta), meta.ino()))
+        }
+    }
+}
+
 /// Read and check one post file, or reuse `previous` when the file's size
-/// and mtime (or, failing that, its bytes) are what they were.
-pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, previous: Option<Record>) -> Record {
-    let path = root.join(&file.rel);
+/// and mtime (or, failing that, its bytes) are what they were. `dir` is
+/// the file's folder, opened.
+fn scan_file(
+    root: &Path,
+    (file, dir): (&PostFile, Option<&OwnedFd>),
+    rules: ReadRules,
+    max_size: u64,
+    previous: Option<Record>,
+) -> Record {
+    let at = Where { dir, root, file };
     let reject = |(size, mtime_ns, ctime_ns, ino), message: String, line| Record {
         rel: file.rel.clone(),
         size,
@@ -218,8 +286,8 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
             )],
         },
     };
-    let stamp = match std::fs::metadata(&path) {
-        Ok(meta) => (meta.len(), mtime_ns(&meta), ctime_ns(&meta), meta.ino()),
+    let stamp = match stamp(&at) {
+        Ok(stamp) => stamp,
         Err(err) => return reject((0, 0, 0, 0), format!("cannot read: {err}"), None),
     };
     let (size, mtime_ns, ctime_ns, ino) = stamp;
@@ -231,7 +299,7 @@ pub fn scan_file(root: &Path, file: &PostFile, rules: ReadRules, max_size: u64, 
         let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
         return reject(stamp, message, None);
     }
-    let bytes = match read_bytes(&path, size, max_size) {
+    let bytes = match at.open().and_then(|f| read_bytes(f, size, max_size)) {
         Ok(b) => b,
         Err(err) => return reject(stamp, format!("cannot read: {err}"), None),
     };
@@ -298,18 +366,41 @@ pub fn scan_all(
     max_size: u64,
     previous: Vec<Record>,
 ) -> Vec<Record> {
+    // Big folders are opened once, and their files looked up in them: a
+    // `stat` of the whole path walks every component again, per post. At
+    // most `MAX_OPEN` stay open, so reading posts never runs out of
+    // descriptors; files elsewhere are looked up by path.
+    const MIN_FILES: usize = 32;
+    const MAX_OPEN: usize = 64;
+    let mut folders: Vec<Option<OwnedFd>> = Vec::new();
+    let mut folder_of = vec![None; files.len()];
+    let mut start = 0;
+    while start < files.len() && folders.len() < MAX_OPEN {
+        let dir = files[start].folder();
+        let run = files[start..].iter().take_while(|f| f.folder() == dir).count();
+        if run >= MIN_FILES {
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            folders.push(rustix::fs::open(root.join(dir), flags, Mode::empty()).ok());
+            folder_of[start..start + run].fill(Some(folders.len() - 1));
+        }
+        start += run;
+    }
     // Both lists are sorted by path: pair them in one pass.
     let mut previous = previous.into_iter().peekable();
-    let paired: Vec<(&PostFile, Option<Record>)> = files
+    let paired: Vec<(&PostFile, Option<usize>, Option<Record>)> = files
         .iter()
-        .map(|f| {
+        .zip(folder_of)
+        .map(|(f, folder)| {
             while previous.next_if(|p| p.rel < f.rel).is_some() {}
-            (f, previous.next_if(|p| p.rel == f.rel))
+            (f, folder, previous.next_if(|p| p.rel == f.rel))
         })
         .collect();
     paired
         .into_par_iter()
-        .map(|(f, prev)| scan_file(root, f, rules, max_size, prev))
+        .map(|(f, folder, prev)| {
+            let dir = folder.and_then(|i| folders[i].as_ref());
+            scan_file(root, (f, dir), rules, max_size, prev)
+        })
         .collect()
 }
 
@@ -317,7 +408,8 @@ pub fn scan_all(
 /// are still the ones read (and hashed, as `hash`) when it was scanned, so
 /// a post is never rendered from other text than its metadata came from.
 pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64) -> Option<Post> {
-    let bytes = read_bytes(&root.join(&*meta.path), 0, max_size).ok()?;
+    let file = std::fs::File::open(root.join(&*meta.path)).ok()?;
+    let bytes = read_bytes(file, 0, max_size).ok()?;
     if content_hash(&bytes) != hash {
         return None;
     }
@@ -337,9 +429,8 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
 
 /// Read a whole file; `size` (from a `stat`, or 0) sizes the buffer so the
 /// file is read in one call without regrowing.
-fn read_bytes(path: &Path, size: u64, max_size: u64) -> std::io::Result<Vec<u8>> {
+fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
     let size = if size == 0 { file.metadata()?.len() } else { size };
     let mut bytes = Vec::with_capacity(usize::try_from(size.min(max_size)).unwrap_or(0) + 1);
     // Never more than one byte past the limit, even if the file grows meanwhile.

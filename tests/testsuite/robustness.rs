@@ -110,24 +110,45 @@ fn a_post_rewritten_during_the_build_is_never_silently_lost() {
 
 #[test]
 fn a_same_size_edit_with_its_mtime_restored_is_read_again() {
-    let site = site_with_posts(5);
-    site.build(&[]).expect_code(0);
-    let path = site.content().join("_posts/2024-05-01-p002.md");
-    let mtime = fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
-    let before = fs::read(&path).expect("read");
-    site.edit("_posts/2024-05-01-p002.md", "Post 2", "Edit 2");
-    assert_eq!(fs::read(&path).expect("read").len(), before.len(), "same size");
-    // What `touch -r`, `cp -p` and `tar x` do.
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .and_then(|f| f.set_modified(mtime))
-        .expect("restore mtime");
-    site.build(&[]).expect_code(0);
-    site.build_into("clean", &[]).expect_code(0);
-    let (with_index, clean) = (feeds(&site.out()), feeds(&site.path("clean")));
-    assert_eq!(with_index, clean, "byte-identical with and without the index");
-    assert!(String::from_utf8_lossy(&with_index["rss.xml"]).contains("Edit 2"));
+    // A few posts are looked up by path; a folder of many, by name in the
+    // opened folder (`content::scan_all`): both ways see the edit, and a
+    // symlinked post in a big folder is followed as it is in a small one.
+    for n in [5, 40] {
+        let site = site_with_posts(n);
+        let outside_posts = site.content().join("linked.md");
+        fs::write(
+            &outside_posts,
+            "---\ntitle: Linked\ndate: 2024-05-02\n---\nLinked body\n",
+        )
+        .expect("write");
+        std::os::unix::fs::symlink("../linked.md", site.content().join("_posts/2024-05-02-linked.md"))
+            .expect("symlink");
+        site.build(&[]).expect_code(0);
+        let path = site.content().join("_posts/2024-05-01-p002.md");
+        let mtime = fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
+        let before = fs::read(&path).expect("read");
+        site.edit("_posts/2024-05-01-p002.md", "Post 2", "Edit 2");
+        assert_eq!(fs::read(&path).expect("read").len(), before.len(), "same size");
+        // What `touch -r`, `cp -p` and `tar x` do.
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(mtime))
+            .expect("restore mtime");
+        site.edit("linked.md", "Linked body", "Linked edit");
+        site.build(&[]).expect_code(0);
+        site.build_into("clean", &[]).expect_code(0);
+        let (with_index, clean) = (feeds(&site.out()), feeds(&site.path("clean")));
+        assert_eq!(
+            with_index, clean,
+            "{n} posts: byte-identical with and without the index"
+        );
+        let rss = String::from_utf8_lossy(&with_index["rss.xml"]).into_owned();
+        assert!(
+            rss.contains("Edit 2") && rss.contains("Linked edit"),
+            "{n} posts: {rss}"
+        );
+    }
 }
 
 // ---- 3. Posts the walk skips ----
