@@ -109,7 +109,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         });
     drop(posts);
     let mut records = collection.records;
-    records.retain(|r| !unread.contains(r.rel.as_str()));
+    records.retain(|r| !unread.contains(&*r.rel));
     let done = commit.finish(&plan, records, files_reused && unread.is_empty())?;
     if let Some(live) = live {
         cache.retain(&live);
@@ -325,7 +325,7 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
         found.files.len(),
         &format!("reading {} post files", found.files.len()),
     );
-    let records = content::scan_all(root, &found.files, rules, config.max_file_size, previous);
+    let records = content::scan_all(root, found.files, rules, config.max_file_size, previous);
     // A post file the walk had to skip (a name that is not UTF-8, a symlink
     // out of the folder) is a post not published: `--strict` makes that an error.
     let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {

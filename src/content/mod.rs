@@ -188,8 +188,9 @@ pub struct Scanned {
 /// it again can give anything new.
 #[derive(Debug)]
 pub struct Record {
-    /// Relative to the content root, `/`-separated.
-    pub rel: String,
+    /// Relative to the content root, `/`-separated (shared with the
+    /// post's [`PostMeta::path`]).
+    pub rel: std::sync::Arc<str>,
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub mtime_ns: i64,
@@ -269,7 +270,7 @@ fn scan_file(
 ) -> Record {
     let at = Where { dir, root, file };
     let reject = |(size, mtime_ns, ctime_ns, ino), message: String, line| Record {
-        rel: file.rel.clone(),
+        rel: file.rel.as_str().into(),
         size,
         mtime_ns,
         ctime_ns,
@@ -331,8 +332,12 @@ fn scan_file(
         ..rules
     };
     let outcome = post::scan(text, &file.rel, &shown_path(root, &file.rel), rules, &mut diagnostics);
+    let rel = match &outcome {
+        Outcome::Post(meta) => meta.path.clone(),
+        _ => file.rel.as_str().into(),
+    };
     Record {
-        rel: file.rel.clone(),
+        rel,
         size,
         mtime_ns,
         ctime_ns,
@@ -361,7 +366,7 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 /// path) where the file is unchanged; results keep the order of `files`.
 pub fn scan_all(
     root: &Path,
-    files: &[PostFile],
+    files: Vec<PostFile>,
     rules: ReadRules,
     max_size: u64,
     previous: Vec<Record>,
@@ -387,19 +392,20 @@ pub fn scan_all(
     }
     // Both lists are sorted by path: pair them in one pass.
     let mut previous = previous.into_iter().peekable();
-    let paired: Vec<(&PostFile, Option<usize>, Option<Record>)> = files
-        .iter()
+    let paired: Vec<(PostFile, Option<usize>, Option<Record>)> = files
+        .into_iter()
         .zip(folder_of)
         .map(|(f, folder)| {
-            while previous.next_if(|p| p.rel < f.rel).is_some() {}
-            (f, folder, previous.next_if(|p| p.rel == f.rel))
+            while previous.next_if(|p| *p.rel < *f.rel).is_some() {}
+            let prev = previous.next_if(|p| *p.rel == *f.rel);
+            (f, folder, prev)
         })
         .collect();
     paired
         .into_par_iter()
         .map(|(f, folder, prev)| {
             let dir = folder.and_then(|i| folders[i].as_ref());
-            scan_file(root, (f, dir), rules, max_size, prev)
+            scan_file(root, (&f, dir), rules, max_size, prev)
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostMeta {
     /// Relative to the content root, `/`-separated.
-    pub path: Box<str>,
+    pub path: std::sync::Arc<str>,
     pub date: DateTime<FixedOffset>,
     pub categories: Vec<Box<str>>,
     pub tags: Vec<Box<str>>,

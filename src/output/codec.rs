@@ -37,8 +37,8 @@ impl Writer {
 
 pub struct Reader<'a>(pub &'a [u8]);
 
-impl Reader<'_> {
-    pub fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl<'a> Reader<'a> {
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let (head, rest) = self.0.split_at_checked(n)?;
         self.0 = rest;
         Some(head)
@@ -56,8 +56,12 @@ impl Reader<'_> {
         (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
     }
     pub fn str(&mut self) -> Option<String> {
+        self.text().map(String::from)
+    }
+    /// A string, borrowed from the bytes.
+    pub fn text(&mut self) -> Option<&'a str> {
         let n = self.len(1)?;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
+        std::str::from_utf8(self.take(n)?).ok()
     }
     pub fn opt(&mut self) -> Option<Option<String>> {
         match self.u8()? {

@@ -85,7 +85,7 @@ impl Index {
         let count = r.len(RECORD_BYTES)?;
         let mut records = Vec::with_capacity(count);
         for _ in 0..count {
-            let rel = r.str()?;
+            let rel: std::sync::Arc<str> = r.text()?.into();
             let size = r.u64()?;
             let mtime_ns = r.u64()? as i64;
             let ctime_ns = r.u64()? as i64;
@@ -101,7 +101,7 @@ impl Index {
                     let flags = r.u8()?;
                     let jekyll_time = r.u64()? as i64;
                     Outcome::Post(PostMeta {
-                        path: rel.as_str().into(),
+                        path: rel.clone(),
                         date,
                         jekyll_time,
                         categories: r.list()?,

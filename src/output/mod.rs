@@ -372,6 +372,21 @@ impl Output {
         }
     }
 
+    /// Replace a state file that only saves work (the rebuild index): no
+    /// comparison with the old bytes and no `fsync`. A crash leaves the
+    /// old file, the new one, or one whose checksum fails, which is ignored.
+    pub fn write_cache_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let Some(state) = &self.state else { return Ok(()) };
+        let path = state.join(name);
+        let tmp = temp_path(&path);
+        let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        Ok(())
+    }
+
     pub fn remove_state(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else {
             return Ok(());
