@@ -228,7 +228,7 @@ impl<'p> Terms<'p> {
     /// First pass: name the feeds of `names` and see the post's date.
     fn see(
         &mut self,
-        names: &'p [Box<str>],
+        names: &'p [crate::content::post::Term],
         timestamp: i64,
         ctx: (&str, &str, &mut Vec<Diagnostic>),
         shown: &impl Fn(&str) -> String,
@@ -241,7 +241,7 @@ impl<'p> Terms<'p> {
     }
 
     /// Second pass: offer a post to the feeds of `names`, once per feed.
-    fn offer(&mut self, names: &[Box<str>], rank: Rank, rules: Rules) {
+    fn offer(&mut self, names: &[crate::content::post::Term], rank: Rank, rules: Rules) {
         let mut offered: Vec<usize> = Vec::with_capacity(names.len());
         for name in names {
             let Some(&id) = self.by_name.get(name.as_ref()) else {
@@ -352,7 +352,7 @@ mod tests {
             path: path.into(),
             date,
             jekyll_time: date.timestamp(),
-            categories: cats.iter().map(|c| Box::from(*c)).collect(),
+            categories: cats.iter().map(|c| crate::content::post::Term::from(*c)).collect(),
             tags: Vec::new(),
             unpublished: false,
             plain_text: false,

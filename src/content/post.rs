@@ -8,6 +8,29 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// A category or tag name. The ~2,000 names of a site are shared by its
+/// posts ([`intern`]), not copied into each.
+pub type Term = Arc<str>;
+
+/// The one shared copy of `name` (per thread): a million posts in 2,000
+/// outlets hold 2,000 names, not a million.
+pub fn intern(name: &str) -> Term {
+    thread_local! {
+        static NAMES: RefCell<HashSet<Term>> = RefCell::new(HashSet::new());
+    }
+    NAMES.with_borrow_mut(|names| match names.get(name) {
+        Some(term) => term.clone(),
+        None => {
+            let term: Term = name.into();
+            names.insert(term.clone());
+            term
+        }
+    })
+}
 
 /// Per-post metadata: everything choosing a feed's items needs, nothing more.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +38,8 @@ pub struct PostMeta {
     /// Relative to the content root, `/`-separated.
     pub path: std::sync::Arc<str>,
     pub date: DateTime<FixedOffset>,
-    pub categories: Vec<Box<str>>,
-    pub tags: Vec<Box<str>>,
+    pub categories: Vec<Term>,
+    pub tags: Vec<Term>,
     /// `published: false` or `published:` with no value (Jekyll hides both).
     pub unpublished: bool,
     /// The instant Jekyll reads as the post's date (epoch seconds): it
@@ -78,7 +101,7 @@ pub struct JekyllReading {
     pub permalink: Option<String>,
     pub date: LinkDate,
     /// `None`: the feed's categories.
-    pub categories: Option<Vec<Box<str>>>,
+    pub categories: Option<Vec<Term>>,
 }
 
 /// The date Jekyll builds a post's URL from.
@@ -634,16 +657,15 @@ fn date_problem(written: &str) -> String {
 pub const MAX_TERMS: usize = 100;
 
 /// The first [`MAX_TERMS`] of `terms`, and how many there were.
-fn capped(mut terms: Vec<Box<str>>) -> (Vec<Box<str>>, usize) {
+fn capped(terms: Vec<Term>) -> (Vec<Term>, usize) {
     let all = terms.len();
-    terms.truncate(MAX_TERMS);
-    (terms, all)
+    (terms.iter().take(MAX_TERMS).map(|t| intern(t)).collect(), all)
 }
 
 /// Jekyll's categories: folder categories, then `categories` (a list, or
 /// a string split on whitespace), then `category` (added, not replacing;
 /// one name, or a list). Each name once.
-fn categories(map: &Mapping, folders: Vec<Box<str>>) -> Vec<Box<str>> {
+fn categories(map: &Mapping, folders: Vec<Term>) -> Vec<Term> {
     let mut out = folders;
     push_terms(&mut out, map.get("categories"), true);
     push_terms(&mut out, map.get("category"), false);
@@ -653,7 +675,7 @@ fn categories(map: &Mapping, folders: Vec<Box<str>>) -> Vec<Box<str>> {
 /// A list inside the `categories` list: Jekyll makes the inner list one
 /// more category, written as Ruby prints it (`["x", "y"]`), before its
 /// items. `None` when there is no inner list (the usual case).
-fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Box<str>>> {
+fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Term>> {
     let Some(Value::Sequence(items)) = map.get("categories") else {
         return None;
     };
@@ -700,7 +722,7 @@ fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Box<str>>> {
 
 /// Jekyll's tags: `tag` when present (one name, or a list) replaces
 /// `tags` (a list, or a string split on whitespace). Each name once.
-fn tags(map: &Mapping) -> Vec<Box<str>> {
+fn tags(map: &Mapping) -> Vec<Term> {
     let mut out = Vec::new();
     match map.get("tag") {
         Some(v) if !v.is_null() => push_terms(&mut out, Some(v), false),
@@ -709,9 +731,9 @@ fn tags(map: &Mapping) -> Vec<Box<str>> {
     out
 }
 
-fn push_terms(out: &mut Vec<Box<str>>, value: Option<&Value>, split: bool) {
+fn push_terms(out: &mut Vec<Term>, value: Option<&Value>, split: bool) {
     // A set, not a scan of `out`: 30,000 categories must stay linear.
-    let mut seen: std::collections::HashSet<Box<str>> = out.iter().cloned().collect();
+    let mut seen: std::collections::HashSet<Term> = out.iter().cloned().collect();
     let mut push = |name: &str| {
         let name = name.trim();
         if !name.is_empty() && seen.insert(name.into()) {
@@ -740,10 +762,10 @@ fn push_terms(out: &mut Vec<Box<str>>, value: Option<&Value>, split: bool) {
 }
 
 /// Jekyll gives `a/b/_posts/x.md` the categories `a` and `b`.
-fn path_categories(rel: &str) -> Vec<Box<str>> {
+fn path_categories(rel: &str) -> Vec<Term> {
     let dirs: Vec<&str> = rel.split('/').collect();
     match dirs.iter().position(|d| *d == "_posts" || *d == "_drafts") {
-        Some(i) => dirs[..i].iter().map(|d| Box::from(*d)).collect(),
+        Some(i) => dirs[..i].iter().map(|d| Term::from(*d)).collect(),
         None => Vec::new(),
     }
 }
@@ -783,28 +805,25 @@ mod tests {
         let m = meta("---\ndate: 2021-12-08\ncategories: 21shijijingjibaodao 21caijingAPP\ntags: [东财滚动新闻, 2021, 东财滚动新闻]\n---\n");
         assert_eq!(
             m.categories,
-            vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Box<str>>
+            vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Term>
         );
-        assert_eq!(m.tags, vec!["东财滚动新闻".into(), "2021".into()] as Vec<Box<str>>);
+        assert_eq!(m.tags, vec!["东财滚动新闻".into(), "2021".into()] as Vec<Term>);
         // `category` is added after `categories` (one name); `tag` replaces `tags`.
         let m = meta("---\ndate: 2021-12-08\ncategory: two words\ncategories: Plural more\ntag: one\ntags: a b\n---\n");
         assert_eq!(
             m.categories,
-            vec!["Plural".into(), "more".into(), "two words".into()] as Vec<Box<str>>
+            vec!["Plural".into(), "more".into(), "two words".into()] as Vec<Term>
         );
-        assert_eq!(m.tags, vec!["one".into()] as Vec<Box<str>>);
+        assert_eq!(m.tags, vec!["one".into()] as Vec<Term>);
         let m = meta("---\ndate: 2021-12-08\ncategory: [s1, s2]\ncategories: [p1, s1]\n---\n");
-        assert_eq!(
-            m.categories,
-            vec!["p1".into(), "s1".into(), "s2".into()] as Vec<Box<str>>
-        );
+        assert_eq!(m.categories, vec!["p1".into(), "s1".into(), "s2".into()] as Vec<Term>);
     }
 
     #[test]
     fn folders_above_posts_are_categories() {
         assert_eq!(
             path_categories("news/cn/_posts/2021-12-08-x.md"),
-            vec!["news".into(), "cn".into()] as Vec<Box<str>>
+            vec!["news".into(), "cn".into()] as Vec<Term>
         );
         assert!(path_categories("_posts/x.md").is_empty());
     }
@@ -966,7 +985,7 @@ mod tests {
         assert_eq!(post.title, "No Front Matter");
         let (out, diags) = scan_text("---\ntitle: Never closed\nbody\n", "news/_posts/2022-01-14-unclosed.md");
         let Outcome::Post(m) = out else { panic!("not published") };
-        assert_eq!(m.categories, vec!["news".into()] as Vec<Box<str>>);
+        assert_eq!(m.categories, vec!["news".into()] as Vec<Term>);
         assert!(
             diags[0].starts_with("news/_posts/2022-01-14-unclosed.md:1: warning: front matter is never closed"),
             "{diags:?}"
@@ -1005,7 +1024,7 @@ mod tests {
         let Outcome::Post(m) = out else { panic!("not published") };
         // The feed keeps the author's meaning ...
         assert_eq!(m.date.to_rfc3339(), "2022-01-10T23:30:00+08:00");
-        assert_eq!(m.categories, vec!["notes".into()] as Vec<Box<str>>);
+        assert_eq!(m.categories, vec!["notes".into()] as Vec<Term>);
         assert!(
             diags[0].contains("the site's page for this post is broken"),
             "{diags:?}"

@@ -8,9 +8,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, TimeZone};
 
 use super::codec::{Reader, Writer, STR_BYTES};
-use crate::content::post::{Outcome, PostMeta};
+use crate::content::post::{intern, Outcome, PostMeta, Term};
 use crate::content::{content_hash, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
+
+/// A list of category or tag names, each the one shared copy.
+fn terms(r: &mut Reader) -> Option<Vec<Term>> {
+    let n = r.len(STR_BYTES)?;
+    (0..n).map(|_| r.text().map(intern)).collect()
+}
 
 /// File name inside the state folder.
 pub const FILE: &str = "index";
@@ -104,8 +110,8 @@ impl Index {
                         path: rel.clone(),
                         date,
                         jekyll_time,
-                        categories: r.list()?,
-                        tags: r.list()?,
+                        categories: terms(&mut r)?,
+                        tags: terms(&mut r)?,
                         unpublished: flags & 1 != 0,
                         plain_text: flags & 4 != 0,
                     })
