@@ -27,13 +27,20 @@ pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; record
 pub struct PostFile {
     /// Relative to the content root, `/`-separated.
     pub rel: String,
+    /// Where the file name starts in `rel`.
+    name_at: usize,
     pub in_posts_dir: bool,
 }
 
 impl PostFile {
     /// The folder it is in, relative to the content root.
     fn folder(&self) -> &str {
-        self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+        &self.rel[..self.name_at.saturating_sub(1)]
+    }
+
+    /// Its name in that folder.
+    fn name(&self) -> &str {
+        &self.rel[self.name_at..]
     }
 }
 
@@ -148,15 +155,19 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         let in_posts_dir = rel.split('/').any(|d| d == "_posts" || d == "_drafts");
         // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
         // page or a static file to Jekyll: listed, for its front matter only.
-        let name = rel.rsplit('/').next().unwrap_or(&rel);
-        if skipped_by_jekyll(name) {
+        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+        if skipped_by_jekyll(&rel[name_at..]) {
             continue;
         }
         if !in_posts_dir {
             found.pages.push(rel);
             continue;
         }
-        found.files.push(PostFile { rel, in_posts_dir });
+        found.files.push(PostFile {
+            rel,
+            name_at,
+            in_posts_dir,
+        });
     }
     found.files.sort_unstable();
     found.pages.sort();
@@ -223,15 +234,11 @@ struct Where<'a> {
 }
 
 impl Where<'_> {
-    fn name(&self) -> &str {
-        self.file.rel.rsplit('/').next().unwrap_or(&self.file.rel)
-    }
-
     fn open(&self) -> std::io::Result<std::fs::File> {
         match self.dir {
             Some(dir) => {
                 let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-                Ok(rustix::fs::openat(dir, self.name(), flags, Mode::empty())?.into())
+                Ok(rustix::fs::openat(dir, self.file.name(), flags, Mode::empty())?.into())
             }
             None => std::fs::File::open(self.root.join(&self.file.rel)),
         }
@@ -242,7 +249,7 @@ impl Where<'_> {
 fn stamp(at: &Where) -> std::io::Result<Stamp> {
     match at.dir {
         Some(dir) => {
-            let st = rustix::fs::statat(dir, at.name(), AtFlags::empty())?;
+            let st = rustix::fs::statat(dir, at.file.name(), AtFlags::empty())?;
             let ns = |secs: i64, nsec: u64| secs.saturating_mul(1_000_000_000).saturating_add(nsec as i64);
             Ok((
                 st.st_size as u64,
@@ -390,24 +397,28 @@ pub fn scan_all(
         }
         start += run;
     }
-    // Both lists are sorted by path: pair them in one pass.
+    // Both lists are sorted by path: pair them in one pass, a slice at a
+    // time, so the pairs of a million files are never all in memory.
+    const SLICE: usize = if cfg!(test) { 3 } else { 1 << 14 };
     let mut previous = previous.into_iter().peekable();
-    let paired: Vec<(PostFile, Option<usize>, Option<Record>)> = files
-        .into_iter()
-        .zip(folder_of)
-        .map(|(f, folder)| {
-            while previous.next_if(|p| *p.rel < *f.rel).is_some() {}
-            let prev = previous.next_if(|p| *p.rel == *f.rel);
-            (f, folder, prev)
-        })
-        .collect();
-    paired
-        .into_par_iter()
-        .map(|(f, folder, prev)| {
+    let mut records = Vec::with_capacity(files.len());
+    let mut files = files.into_iter().zip(folder_of).peekable();
+    while files.peek().is_some() {
+        let paired: Vec<(PostFile, Option<usize>, Option<Record>)> = files
+            .by_ref()
+            .take(SLICE)
+            .map(|(f, folder)| {
+                while previous.next_if(|p| *p.rel < *f.rel).is_some() {}
+                let prev = previous.next_if(|p| *p.rel == *f.rel);
+                (f, folder, prev)
+            })
+            .collect();
+        records.par_extend(paired.into_par_iter().map(|(f, folder, prev)| {
             let dir = folder.and_then(|i| folders[i].as_ref());
             scan_file(root, (&f, dir), rules, max_size, prev)
-        })
-        .collect()
+        }));
+    }
+    records
 }
 
 /// Read a published post again for rendering: `None` unless its bytes
@@ -447,4 +458,69 @@ fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<
         )));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files in a big folder (looked up in it) and in small ones (by
+    /// path), paired with the records of an earlier scan across slices:
+    /// unchanged files reuse theirs, changed, new and vanished ones do not.
+    #[test]
+    fn scans_pair_files_with_earlier_records_across_slices() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path();
+        let write = |rel: &str, title: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(
+                path,
+                format!("---\ntitle: {title}\ndate: 2024-05-01 10:00:00 +0800\n---\nBody\n"),
+            )
+            .expect("write");
+        };
+        for i in 0..40 {
+            write(&format!("_posts/2024-05-01-p{i:02}.md"), &format!("P{i}"));
+        }
+        for i in 0..3 {
+            write(&format!("a{i}/_posts/2024-05-01-q.md"), &format!("Q{i}"));
+        }
+        let rules = ReadRules {
+            zone: date::SiteZone::parse("Asia/Shanghai").expect("zone"),
+            in_posts_dir: true,
+        };
+        let scan = |previous| {
+            scan_all(
+                root,
+                find_posts(root, false, &root.join("out")).files,
+                rules,
+                1 << 20,
+                previous,
+            )
+        };
+        let first = scan(Vec::new());
+        assert_eq!(first.len(), 43);
+        assert!(first.iter().all(|r| !r.reused && r.hash != 0));
+        std::fs::remove_file(root.join("_posts/2024-05-01-p05.md")).expect("rm");
+        write("_posts/2024-05-01-p07.md", "Changed, and longer");
+        write("_posts/2024-05-01-p99.md", "New");
+        write("a1/_posts/2024-05-01-q.md", "Q1 changed");
+        let second = scan(first);
+        let rels: Vec<&str> = second.iter().map(|r| &*r.rel).collect();
+        let mut sorted = rels.clone();
+        sorted.sort_unstable();
+        assert_eq!(rels, sorted, "in path order");
+        assert_eq!(second.len(), 43);
+        let fresh: Vec<&str> = second.iter().filter(|r| !r.reused).map(|r| &*r.rel).collect();
+        assert_eq!(
+            fresh,
+            [
+                "_posts/2024-05-01-p07.md",
+                "_posts/2024-05-01-p99.md",
+                "a1/_posts/2024-05-01-q.md"
+            ]
+        );
+        assert!(!rels.contains(&"_posts/2024-05-01-p05.md"));
+    }
 }
