@@ -168,54 +168,55 @@ impl Pack {
         if fs::symlink_metadata(&legacy).is_ok_and(|m| m.is_dir()) {
             let _ = fs::remove_dir_all(&legacy);
         }
+        let path = state.join(PACK);
+        // Only a plain file is resumed, never one reached through a symlink.
+        let file = fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.is_file())
+            .then(|| File::options().read(true).write(true).open(&path).ok())
+            .flatten();
+        let mut old_id = 0;
+        if let Some(file) = file {
+            let len = file.metadata().ok()?.len();
+            let mut header = [0; HEADER as usize];
+            let id = file
+                .read_exact_at(&mut header, 0)
+                .ok()
+                .filter(|()| header[..8] == PACK_MAGIC[..])
+                .map(|()| u64::from_le_bytes(header_id(&header)));
+            old_id = id.unwrap_or_default();
+            let slots = id.and_then(|id| decode_table(&fs::read(state.join(TABLE)).ok()?, id, len));
+            if let (Some(id), Some(slots)) = (id, slots) {
+                return Some(Pack::new(state, file, id, slots, len));
+            }
+        }
+        // A new pack is a new file, not a truncated one: ext4 flushes a
+        // file truncated to nothing when it is closed.
+        let _ = fs::remove_file(&path);
         let file = File::options()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
-            .open(state.join(PACK))
+            .create_new(true)
+            .open(&path)
             .ok()?;
-        let len = file.metadata().ok()?.len();
-        let mut header = [0; HEADER as usize];
-        let id = file
-            .read_exact_at(&mut header, 0)
-            .ok()
-            .filter(|()| header[..8] == PACK_MAGIC[..])
-            .map(|()| u64::from_le_bytes(header_id(&header)));
-        let slots = id.and_then(|id| {
-            let bytes = fs::read(state.join(TABLE)).ok()?;
-            decode_table(&bytes, id, len)
-        });
-        let pack = match (id, slots) {
-            (Some(id), Some(slots)) => Pack {
-                dir: state.to_path_buf(),
-                file,
-                id,
-                table: Mutex::new(Table {
-                    slots,
-                    end: len,
-                    dirty: false,
-                    failed: false,
-                }),
-            },
-            _ => {
-                let id = fresh_id(id.unwrap_or_default());
-                file.set_len(0).ok()?;
-                file.write_all_at(&pack_header(id), 0).ok()?;
-                Pack {
-                    dir: state.to_path_buf(),
-                    file,
-                    id,
-                    table: Mutex::new(Table {
-                        slots: HashMap::new(),
-                        end: HEADER,
-                        dirty: true,
-                        failed: false,
-                    }),
-                }
-            }
-        };
+        let id = fresh_id(old_id);
+        file.write_all_at(&pack_header(id), 0).ok()?;
+        let mut pack = Pack::new(state, file, id, HashMap::new(), HEADER);
+        pack.table.get_mut().unwrap_or_else(|e| e.into_inner()).dirty = true;
         Some(pack)
+    }
+
+    fn new(state: &Path, file: File, id: u64, slots: HashMap<u64, Slot>, end: u64) -> Pack {
+        Pack {
+            dir: state.to_path_buf(),
+            file,
+            id,
+            table: Mutex::new(Table {
+                slots,
+                end,
+                dirty: false,
+                failed: false,
+            }),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
@@ -237,12 +238,9 @@ impl Pack {
         let table = self.table.get_mut().unwrap_or_else(|e| e.into_inner());
         let mut live: Vec<(u64, Slot)> = table.slots.iter().map(|(&k, &s)| (k, s)).collect();
         live.sort_unstable_by_key(|(_, s)| s.offset);
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(tmp)?;
+        // Never through a symlink a killed run's leftover might be.
+        let _ = fs::remove_file(tmp);
+        let file = File::options().read(true).write(true).create_new(true).open(tmp)?;
         let id = fresh_id(self.id);
         let mut out = BufWriter::with_capacity(1 << 20, &file);
         out.write_all(&pack_header(id))?;
@@ -290,7 +288,13 @@ impl Pack {
         let bytes = encode_table(&table.slots, self.id);
         let path = self.dir.join(TABLE);
         let tmp = self.dir.join(format!(".{TABLE}.tmp"));
-        let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
+        let _ = fs::remove_file(&tmp);
+        let result = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|()| fs::rename(&tmp, &path));
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -607,7 +611,7 @@ mod tests {
     }
 
     #[test]
-    fn the_folder_of_earlier_versions_goes_but_not_through_a_symlink() {
+    fn the_old_folder_goes_and_no_symlink_is_followed() {
         let tmp = tempfile::tempdir().expect("tmp");
         let state = tmp.path().join("state");
         fs::create_dir_all(state.join(LEGACY_DIR)).expect("mkdir");
@@ -620,6 +624,13 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, state.join(LEGACY_DIR)).expect("symlink");
         fill(tmp.path(), 1);
         assert!(elsewhere.join("keep").is_file());
+        // A pack that is a symlink is replaced, its target left as it is.
+        fs::remove_file(state.join(PACK)).expect("rm");
+        std::os::unix::fs::symlink(elsewhere.join("keep"), state.join(PACK)).expect("symlink");
+        fill(tmp.path(), 1);
+        assert_eq!(fs::read(elsewhere.join("keep")).expect("read"), b"x");
+        assert!(fs::symlink_metadata(state.join(PACK)).expect("pack").is_file());
+        assert_eq!(hits(tmp.path(), 1), [true]);
     }
 
     #[test]
