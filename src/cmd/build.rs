@@ -76,7 +76,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     };
     let mut commit = Commit::begin(&output, config, mode, &plan, previous, &todo)?;
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
-    let cache = ItemCache::open(&output, entry_settings(config), mode == Mode::Build);
+    let mut cache = ItemCache::open(&output, entry_settings(config), mode == Mode::Build);
     let stored = render_and_store(config, &plan, (&posts, &hashes), &todo, &cache, &mut commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
     if mode == Mode::Build && config.site.hub.is_some() {
@@ -114,6 +114,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     if let Some(live) = live {
         cache.retain(&live);
     }
+    cache.finish();
     phases.lap("manifest and index");
 
     report.written += done.written;

@@ -1,14 +1,30 @@
 //! The rendered-item cache in feedgen's state: each post's rendered
-//! [`Entry`], one small file per post, keyed by the post's path and content
-//! hash and stamped with a fingerprint of the settings it was rendered
-//! under. A windowed feed re-rendered after every batch reads its older
-//! items from here instead of reading, rendering and sanitizing them again.
-//! It only saves work: a missing, damaged or foreign file is a miss, and a
-//! full build removes the files of posts that are in no feed any more.
+//! [`Entry`], keyed by the post's path and content hash and stamped with a
+//! fingerprint of the settings it was rendered under. A windowed feed
+//! re-rendered after every batch reads its older items from here instead
+//! of reading, rendering and sanitizing them again.
+//!
+//! On disk: `items.pack`, a header naming the pack, then records appended
+//! one after another, each self-checking (its key, the settings stamp and a
+//! checksum); and `items.idx`, the table key → (offset, length) in that
+//! pack, written once at the end of a run. A lookup is one positioned read
+//! of one record: the pack is never read whole. A full build drops the keys
+//! of posts that are in no feed, and rewrites the pack with only the live
+//! records once the dead bytes outgrow the live ones, so a sliding window
+//! keeps it bounded (at most about twice the live records, plus one run's
+//! appends), while each byte appended is copied at most once on average.
+//!
+//! It only saves work: a torn, damaged or foreign record is a miss, and a
+//! missing or damaged table, or one of another pack, is an empty cache (a
+//! new pack is started). So nothing here is synced to disk: whatever a
+//! crash or a power loss leaves costs at most rendering again.
 
-use std::collections::HashSet;
-use std::fs;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{FixedOffset, TimeZone};
 use xxhash_rust::xxh3::xxh3_64;
@@ -19,90 +35,357 @@ use crate::content::front_matter::Author;
 use crate::plan::Fingerprint;
 use crate::render::Entry;
 
-/// Folder of the cache, in feedgen's state (next to the rebuild index).
-pub const DIR: &str = "items";
-const MAGIC: &[u8; 8] = b"FGITEM02";
+/// The pack and its table, in feedgen's state (next to the rebuild index).
+pub const PACK: &str = "items.pack";
+pub const TABLE: &str = "items.idx";
+/// The folder of one file per post that earlier versions kept.
+const LEGACY_DIR: &str = "items";
+const ENTRY_MAGIC: &[u8; 8] = b"FGITEM03";
+const PACK_MAGIC: &[u8; 8] = b"FGPACK01";
+const TABLE_MAGIC: &[u8; 8] = b"FGPIDX01";
+/// The pack's header: its magic and its id, which the table names.
+const HEADER: u64 = 16;
+/// Bytes one table slot takes: key, offset, length.
+const SLOT_BYTES: usize = 24;
 
 /// A post's cache key: its path and content hash.
 pub fn key(path: &str, content_hash: u64) -> u64 {
     Fingerprint::new().add(path.as_bytes()).add_u64(content_hash).finish()
 }
 
+/// Where a record lies in the pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    offset: u64,
+    len: u64,
+}
+
 /// The cache of one run.
 pub struct ItemCache {
-    dir: PathBuf,
+    /// `None` when checking (`--check` renders everything and writes
+    /// nothing) or without a writable state folder.
+    pack: Option<Pack>,
     /// Fingerprint of the settings entries depend on.
     settings: u64,
-    /// Off when checking (`--check` renders everything and writes nothing).
-    enabled: bool,
+}
+
+/// The open pack and the table of its live records.
+struct Pack {
+    dir: PathBuf,
+    file: File,
+    id: u64,
+    table: Mutex<Table>,
+}
+
+struct Table {
+    slots: HashMap<u64, Slot>,
+    /// Where the next record goes: the pack's length.
+    end: u64,
+    /// Whether the table on disk is out of date.
+    dirty: bool,
+    /// A write failed (a full disk): no more appends this run.
+    failed: bool,
 }
 
 impl ItemCache {
     pub fn open(output: &Output, settings: u64, enabled: bool) -> ItemCache {
         // No state folder (a read-only content checkout): no cache.
-        let (dir, enabled) = match output.state_dir() {
-            Some(state) => (state.join(DIR), enabled),
-            None => (PathBuf::new(), false),
+        let pack = match output.state_dir() {
+            Some(state) if enabled => Pack::open(state),
+            _ => None,
         };
-        if enabled {
-            let _ = fs::create_dir_all(&dir);
-        }
-        ItemCache { dir, settings, enabled }
-    }
-
-    fn file(&self, key: u64) -> PathBuf {
-        self.dir.join(format!("{key:016x}"))
+        ItemCache { pack, settings }
     }
 
     /// The entry cached for `key`, if it was rendered under these settings.
     pub fn get(&self, key: u64) -> Option<Entry> {
-        if !self.enabled {
-            return None;
-        }
-        let bytes = fs::read(self.file(key)).ok()?;
-        decode(&bytes, self.settings)
+        let pack = self.pack.as_ref()?;
+        let slot = *pack.lock().slots.get(&key)?;
+        let mut bytes = vec![0; usize::try_from(slot.len).ok()?];
+        pack.file.read_exact_at(&mut bytes, slot.offset).ok()?;
+        decode(&bytes, key, self.settings)
     }
 
     /// Remember an entry. A failed write costs only a later render.
     pub fn put(&self, key: u64, entry: &Entry) {
-        if !self.enabled {
+        let Some(pack) = &self.pack else {
+            return;
+        };
+        let bytes = encode(key, entry, self.settings);
+        let mut table = pack.lock();
+        if table.failed {
             return;
         }
-        let path = self.file(key);
-        let tmp = path.with_extension("tmp");
-        if fs::write(&tmp, encode(entry, self.settings)).is_err() || fs::rename(&tmp, &path).is_err() {
-            let _ = fs::remove_file(&tmp);
+        let slot = Slot {
+            offset: table.end,
+            len: bytes.len() as u64,
+        };
+        match pack.file.write_all_at(&bytes, slot.offset) {
+            Ok(()) => {
+                table.slots.insert(key, slot);
+                table.end += slot.len;
+                table.dirty = true;
+            }
+            Err(_) => table.failed = true,
         }
     }
 
-    /// Remove every cached entry not in `live` (and leftovers of killed
-    /// runs); returns how many files went.
-    pub fn retain(&self, live: &HashSet<u64>) -> usize {
-        if !self.enabled {
-            return 0;
-        }
-        let Ok(dir) = fs::read_dir(&self.dir) else {
+    /// Forget every entry not in `live`, and compact the pack when its
+    /// dead bytes outgrow the live ones; returns how many entries went.
+    pub fn retain(&mut self, live: &HashSet<u64>) -> usize {
+        let Some(pack) = &mut self.pack else {
             return 0;
         };
-        let mut removed = 0;
-        for entry in dir.flatten() {
-            let name = entry.file_name();
-            let keep = name
-                .to_str()
-                .filter(|n| n.len() == 16)
-                .and_then(|n| u64::from_str_radix(n, 16).ok())
-                .is_some_and(|k| live.contains(&k));
-            if !keep && fs::remove_file(entry.path()).is_ok() {
-                removed += 1;
-            }
+        let table = pack.table.get_mut().unwrap_or_else(|e| e.into_inner());
+        let before = table.slots.len();
+        table.slots.retain(|key, _| live.contains(key));
+        let removed = before - table.slots.len();
+        table.dirty |= removed > 0;
+        let live_bytes: u64 = table.slots.values().map(|s| s.len).sum();
+        let dead_bytes = table.end.saturating_sub(HEADER + live_bytes);
+        if dead_bytes > live_bytes {
+            // A failed compaction leaves the old pack, still valid.
+            let _ = pack.compact();
         }
         removed
     }
+
+    /// Write the table, if this run changed it. Nothing else reaches the
+    /// pack's records, so an unwritten table loses this run's appends only.
+    pub fn finish(self) {
+        if let Some(pack) = self.pack {
+            let _ = pack.write_table();
+        }
+    }
 }
 
-fn encode(e: &Entry, settings: u64) -> Vec<u8> {
+impl Pack {
+    /// Open the pack in `state` with its table; a missing or damaged one,
+    /// or a table of another pack, starts a new, empty pack. The folder of
+    /// earlier versions goes (a real folder only, never through a symlink).
+    fn open(state: &Path) -> Option<Pack> {
+        let legacy = state.join(LEGACY_DIR);
+        if fs::symlink_metadata(&legacy).is_ok_and(|m| m.is_dir()) {
+            let _ = fs::remove_dir_all(&legacy);
+        }
+        let path = state.join(PACK);
+        // Only a plain file is resumed, never one reached through a symlink.
+        let file = fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.is_file())
+            .then(|| File::options().read(true).write(true).open(&path).ok())
+            .flatten();
+        let mut old_id = 0;
+        if let Some(file) = file {
+            let len = file.metadata().ok()?.len();
+            let mut header = [0; HEADER as usize];
+            let id = file
+                .read_exact_at(&mut header, 0)
+                .ok()
+                .filter(|()| header[..8] == PACK_MAGIC[..])
+                .map(|()| u64::from_le_bytes(header_id(&header)));
+            old_id = id.unwrap_or_default();
+            let slots = id.and_then(|id| decode_table(&fs::read(state.join(TABLE)).ok()?, id, len));
+            if let (Some(id), Some(slots)) = (id, slots) {
+                return Some(Pack::new(state, file, id, slots, len));
+            }
+        }
+        // A new pack is a new file, not a truncated one: ext4 flushes a
+        // file truncated to nothing when it is closed.
+        let _ = fs::remove_file(&path);
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .ok()?;
+        let id = fresh_id(old_id);
+        file.write_all_at(&pack_header(id), 0).ok()?;
+        let mut pack = Pack::new(state, file, id, HashMap::new(), HEADER);
+        pack.table.get_mut().unwrap_or_else(|e| e.into_inner()).dirty = true;
+        Some(pack)
+    }
+
+    fn new(state: &Path, file: File, id: u64, slots: HashMap<u64, Slot>, end: u64) -> Pack {
+        Pack {
+            dir: state.to_path_buf(),
+            file,
+            id,
+            table: Mutex::new(Table {
+                slots,
+                end,
+                dirty: false,
+                failed: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Rewrite the pack with its live, sound records only (to a temporary
+    /// file, then renamed over it), under a new id.
+    fn compact(&mut self) -> std::io::Result<()> {
+        let tmp = self.dir.join(format!(".{PACK}.tmp"));
+        let result = self.copy_live(&tmp);
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn copy_live(&mut self, tmp: &Path) -> std::io::Result<()> {
+        let table = self.table.get_mut().unwrap_or_else(|e| e.into_inner());
+        let mut live: Vec<(u64, Slot)> = table.slots.iter().map(|(&k, &s)| (k, s)).collect();
+        live.sort_unstable_by_key(|(_, s)| s.offset);
+        // Never through a symlink a killed run's leftover might be.
+        let _ = fs::remove_file(tmp);
+        let file = File::options().read(true).write(true).create_new(true).open(tmp)?;
+        let id = fresh_id(self.id);
+        let mut out = BufWriter::with_capacity(1 << 20, &file);
+        out.write_all(&pack_header(id))?;
+        let mut slots = HashMap::with_capacity(live.len());
+        let mut end = HEADER;
+        let mut bytes = Vec::new();
+        for (key, slot) in live {
+            let Ok(len) = usize::try_from(slot.len) else {
+                continue;
+            };
+            bytes.resize(len, 0);
+            if self.file.read_exact_at(&mut bytes, slot.offset).is_err() || !is_sound(&bytes, key) {
+                continue;
+            }
+            out.write_all(&bytes)?;
+            slots.insert(
+                key,
+                Slot {
+                    offset: end,
+                    len: slot.len,
+                },
+            );
+            end += slot.len;
+        }
+        out.flush()?;
+        drop(out);
+        fs::rename(tmp, self.dir.join(PACK))?;
+        self.file = file;
+        self.id = id;
+        *table = Table {
+            slots,
+            end,
+            dirty: true,
+            failed: table.failed,
+        };
+        Ok(())
+    }
+
+    /// Replace the table (a temporary file, then a rename) if it changed.
+    fn write_table(&self) -> std::io::Result<()> {
+        let table = self.lock();
+        if !table.dirty {
+            return Ok(());
+        }
+        let bytes = encode_table(&table.slots, self.id);
+        let path = self.dir.join(TABLE);
+        let tmp = self.dir.join(format!(".{TABLE}.tmp"));
+        let _ = fs::remove_file(&tmp);
+        let result = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|()| fs::rename(&tmp, &path));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+fn header_id(header: &[u8; HEADER as usize]) -> [u8; 8] {
+    let mut id = [0; 8];
+    id.copy_from_slice(&header[8..]);
+    id
+}
+
+fn pack_header(id: u64) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(HEADER as usize));
+    w.0.extend_from_slice(PACK_MAGIC);
+    w.u64(id);
+    w.0
+}
+
+/// An id for a new pack, other than `old`'s: a table written for one pack
+/// never vouches for the records of the next. Only the state sees it.
+fn fresh_id(old: u64) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let id = Fingerprint::new()
+        .add(&now.to_le_bytes())
+        .add_u64(u64::from(std::process::id()))
+        .add_u64(old)
+        .finish();
+    if id == old {
+        id.wrapping_add(1)
+    } else {
+        id
+    }
+}
+
+/// The table: magic, pack id, slots sorted by key, checksum.
+fn encode_table(slots: &HashMap<u64, Slot>, id: u64) -> Vec<u8> {
+    let mut sorted: Vec<(u64, Slot)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
+    sorted.sort_unstable_by_key(|(k, _)| *k);
+    let mut w = Writer(Vec::with_capacity(32 + SLOT_BYTES * sorted.len()));
+    w.0.extend_from_slice(TABLE_MAGIC);
+    w.u64(id);
+    w.u64(sorted.len() as u64);
+    for (key, slot) in sorted {
+        w.u64(key);
+        w.u64(slot.offset);
+        w.u64(slot.len);
+    }
+    let sum = xxh3_64(&w.0);
+    w.u64(sum);
+    w.0
+}
+
+/// The slots of a table written for the pack `id`, `pack_len` bytes long;
+/// a slot past the pack's end (a truncated pack) is left out.
+fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<HashMap<u64, Slot>> {
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if xxh3_64(body).to_le_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader(body);
+    if r.take(8)? != TABLE_MAGIC || r.u64()? != id {
+        return None;
+    }
+    let count = r.len(SLOT_BYTES)?;
+    let mut slots = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let (key, offset, len) = (r.u64()?, r.u64()?, r.u64()?);
+        if offset >= HEADER && offset.checked_add(len).is_some_and(|e| e <= pack_len) {
+            slots.insert(key, Slot { offset, len });
+        }
+    }
+    r.0.is_empty().then_some(slots)
+}
+
+/// Whether a record's checksum holds and it is `key`'s.
+fn is_sound(bytes: &[u8], key: u64) -> bool {
+    let Some((body, sum)) = bytes.len().checked_sub(8).and_then(|n| bytes.split_at_checked(n)) else {
+        return false;
+    };
+    xxh3_64(body).to_le_bytes() == sum && body.get(8..16) == Some(&key.to_le_bytes()[..])
+}
+
+fn encode(key: u64, e: &Entry, settings: u64) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256 + e.content.len() + e.summary.len()));
-    w.0.extend_from_slice(MAGIC);
+    w.0.extend_from_slice(ENTRY_MAGIC);
+    w.u64(key);
     w.u64(settings);
     for s in [&e.title, &e.link, &e.id, &e.summary, &e.content, &e.author.name] {
         w.str(s);
@@ -121,13 +404,13 @@ fn encode(e: &Entry, settings: u64) -> Vec<u8> {
     w.0
 }
 
-fn decode(bytes: &[u8], settings: u64) -> Option<Entry> {
+fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
     }
     let mut r = Reader(body);
-    if r.take(8)? != MAGIC || r.u64()? != settings {
+    if r.take(8)? != ENTRY_MAGIC || r.u64()? != key || r.u64()? != settings {
         return None;
     }
     let title = r.str()?;
@@ -166,14 +449,13 @@ fn decode(bytes: &[u8], settings: u64) -> Option<Entry> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn entries_round_trip_and_damage_is_a_miss() {
+    fn entry(n: usize) -> Entry {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        let entry = Entry {
-            title: "标题 \"x\"".into(),
-            link: "https://a.example/x.html".into(),
+        Entry {
+            title: format!("标题 \"{n}\""),
+            link: format!("https://a.example/{n}.html"),
             id: "tag:a.example,2021:x".into(),
             id_is_link: false,
             date,
@@ -183,21 +465,183 @@ mod tests {
                 uri: Some("https://z.example/".into()),
             },
             summary: "s".into(),
-            content: "<p>c</p>".into(),
+            content: format!("<p>{}</p>", "正文".repeat(50 + n)),
             categories: vec!["emnews".into(), "上海·证券".into()],
             tags: vec![],
             source: Some("https://src.example/1".into()),
             image: Some("https://a.example/i/1.png".into()),
-        };
-        let bytes = encode(&entry, 7);
-        let back = decode(&bytes, 7).expect("decodes");
-        assert_eq!(format!("{back:?}"), format!("{entry:?}"));
-        assert!(decode(&bytes, 8).is_none(), "other settings");
+        }
+    }
+
+    fn same(a: Option<Entry>, b: &Entry) -> bool {
+        format!("{a:?}") == format!("{:?}", Some(b))
+    }
+
+    /// The cache of a new run on the state folder in `dir`.
+    fn open(dir: &Path, settings: u64) -> ItemCache {
+        let output = Output::open(&dir.join("out"), &dir.join("state"), false, || {}).expect("open");
+        ItemCache::open(&output, settings, true)
+    }
+
+    /// A run that stores entries `0..n` under keys `100..100 + n`.
+    fn fill(dir: &Path, n: usize) {
+        let cache = open(dir, 7);
+        for i in 0..n {
+            cache.put(100 + i as u64, &entry(i));
+        }
+        cache.finish();
+    }
+
+    fn hits(dir: &Path, n: usize) -> Vec<bool> {
+        let cache = open(dir, 7);
+        (0..n).map(|i| same(cache.get(100 + i as u64), &entry(i))).collect()
+    }
+
+    #[test]
+    fn entries_round_trip_and_damage_is_a_miss() {
+        let bytes = encode(3, &entry(1), 7);
+        assert!(same(decode(&bytes, 3, 7), &entry(1)));
+        assert!(decode(&bytes, 3, 8).is_none(), "other settings");
+        assert!(decode(&bytes, 4, 7).is_none(), "another post's record");
         for cut in [0, 1, 9, bytes.len() - 1] {
-            assert!(decode(&bytes[..cut], 7).is_none(), "cut at {cut}");
+            assert!(decode(&bytes[..cut], 3, 7).is_none(), "cut at {cut}");
         }
         let mut flipped = bytes.clone();
         flipped[30] ^= 1;
-        assert!(decode(&flipped, 7).is_none());
+        assert!(decode(&flipped, 3, 7).is_none());
+    }
+
+    #[test]
+    fn entries_outlive_the_run_in_one_pack_and_other_settings_miss() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        fill(tmp.path(), 3);
+        let state = tmp.path().join("state");
+        let names: Vec<_> = fs::read_dir(&state)
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(state.join(PACK).is_file() && state.join(TABLE).is_file(), "{names:?}");
+        assert_eq!(hits(tmp.path(), 3), [true; 3]);
+        assert!(open(tmp.path(), 8).get(100).is_none(), "other settings");
+        // A run that ends without `finish` (killed) loses only its appends.
+        let cache = open(tmp.path(), 7);
+        cache.put(200, &entry(9));
+        drop(cache);
+        assert!(open(tmp.path(), 7).get(200).is_none());
+        assert_eq!(hits(tmp.path(), 3), [true; 3]);
+    }
+
+    #[test]
+    fn a_damaged_pack_or_table_is_a_miss() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (pack, table) = (
+            tmp.path().join("state").join(PACK),
+            tmp.path().join("state").join(TABLE),
+        );
+        // A flipped byte in the middle record misses that record only.
+        fill(tmp.path(), 3);
+        let mut bytes = fs::read(&pack).expect("pack");
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x20;
+        fs::write(&pack, &bytes).expect("damage");
+        assert_eq!(hits(tmp.path(), 3), [true, false, true]);
+        // A truncated pack misses the records it lost.
+        fill(tmp.path(), 3);
+        let len = fs::metadata(&pack).expect("pack").len();
+        File::options()
+            .write(true)
+            .open(&pack)
+            .and_then(|f| f.set_len(len - 10))
+            .expect("truncate");
+        assert_eq!(hits(tmp.path(), 3), [true, true, false]);
+        // A garbled, foreign or missing table is an empty cache, in a new pack.
+        for damage in ["garble", "foreign", "delete"] {
+            fill(tmp.path(), 3);
+            match damage {
+                "garble" => {
+                    let mut bytes = fs::read(&table).expect("table");
+                    bytes[20] ^= 1;
+                    fs::write(&table, bytes).expect("garble");
+                }
+                "foreign" => fs::write(&table, encode_table(&HashMap::new(), 1)).expect("foreign"),
+                _ => fs::remove_file(&table).expect("delete"),
+            }
+            assert_eq!(hits(tmp.path(), 3), [false; 3], "{damage}");
+            assert_eq!(fs::metadata(&pack).expect("pack").len(), HEADER, "{damage}");
+        }
+        // A garbled pack header too.
+        fill(tmp.path(), 3);
+        let mut bytes = fs::read(&pack).expect("pack");
+        bytes[3] ^= 1;
+        fs::write(&pack, &bytes).expect("damage");
+        assert_eq!(hits(tmp.path(), 3), [false; 3]);
+    }
+
+    #[test]
+    fn retain_drops_dead_entries_and_compaction_shrinks_the_pack() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let pack = tmp.path().join("state").join(PACK);
+        fill(tmp.path(), 4);
+        let full = fs::metadata(&pack).expect("pack").len();
+        // Three of four live: dead bytes are fewer than live ones, the pack stays.
+        let mut cache = open(tmp.path(), 7);
+        assert_eq!(cache.retain(&[100, 101, 102].into_iter().collect()), 1);
+        cache.finish();
+        assert_eq!(fs::metadata(&pack).expect("pack").len(), full);
+        assert_eq!(hits(tmp.path(), 4), [true, true, true, false]);
+        // One of four live: the pack is rewritten with it alone.
+        let mut cache = open(tmp.path(), 7);
+        assert_eq!(cache.retain(&[102].into_iter().collect()), 2);
+        // Entries stored after the compaction, in the same run, stay too.
+        cache.put(200, &entry(9));
+        cache.finish();
+        let compacted = fs::metadata(&pack).expect("pack").len();
+        let record = |i, k| encode(k, &entry(i), 7).len() as u64;
+        assert_eq!(compacted, HEADER + record(2, 102) + record(9, 200));
+        assert_eq!(hits(tmp.path(), 4), [false, false, true, false]);
+        assert!(same(open(tmp.path(), 7).get(200), &entry(9)));
+        let names: Vec<_> = fs::read_dir(tmp.path().join("state"))
+            .expect("ls")
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.contains("tmp"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[test]
+    fn the_old_folder_goes_and_no_symlink_is_followed() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let state = tmp.path().join("state");
+        fs::create_dir_all(state.join(LEGACY_DIR)).expect("mkdir");
+        fs::write(state.join(LEGACY_DIR).join("00000000000000ff"), b"FGITEM02").expect("plant");
+        fill(tmp.path(), 1);
+        assert!(!state.join(LEGACY_DIR).exists());
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(&elsewhere).expect("mkdir");
+        fs::write(elsewhere.join("keep"), b"x").expect("plant");
+        std::os::unix::fs::symlink(&elsewhere, state.join(LEGACY_DIR)).expect("symlink");
+        fill(tmp.path(), 1);
+        assert!(elsewhere.join("keep").is_file());
+        // A pack that is a symlink is replaced, its target left as it is.
+        fs::remove_file(state.join(PACK)).expect("rm");
+        std::os::unix::fs::symlink(elsewhere.join("keep"), state.join(PACK)).expect("symlink");
+        fill(tmp.path(), 1);
+        assert_eq!(fs::read(elsewhere.join("keep")).expect("read"), b"x");
+        assert!(fs::symlink_metadata(state.join(PACK)).expect("pack").is_file());
+        assert_eq!(hits(tmp.path(), 1), [true]);
+    }
+
+    #[test]
+    fn checking_uses_no_cache() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        fill(tmp.path(), 1);
+        let output = Output::read_only(&tmp.path().join("out"), &tmp.path().join("state"), false);
+        let cache = ItemCache::open(&output, 7, false);
+        assert!(cache.get(100).is_none());
+        cache.put(101, &entry(1));
+        cache.finish();
+        assert_eq!(hits(tmp.path(), 2), [true, false]);
     }
 }

@@ -133,9 +133,11 @@ fn future_posts_appear_once_their_time_comes_even_with_an_index() {
 }
 
 /// The rendered-item cache: with windows and summaries, a rebuild that
-/// takes entries from the cache writes the bytes of a clean build, after
-/// posts are added, changed and deleted and after a setting entries
-/// depend on changes; entries of posts in no feed leave the cache.
+/// takes entries from the cache writes the bytes of a clean build (one with
+/// a state folder of its own), after posts are added, changed and deleted,
+/// after the cache is damaged and after a setting entries depend on
+/// changes; entries of posts in no feed leave the cache, and the folder of
+/// one file per post that earlier versions kept goes.
 #[test]
 fn cached_items_give_the_bytes_of_a_clean_build() {
     let site = collection();
@@ -143,15 +145,23 @@ fn cached_items_give_the_bytes_of_a_clean_build() {
                   feedgen:\n  limit: 3\n  window: 3d\n  site: {content: summary}\n";
     site.put("_config.yml", config);
     let kept = site.path("kept");
+    let legacy = site.state().join("items");
+    site.put(
+        ".feedgen/items/00000000000000ff",
+        "FGITEM02 an entry of an earlier version",
+    );
     site.build_into("kept", &[]).expect_code(0);
-    let cache = site.state().join("items");
-    let cached = || fs::read_dir(&cache).expect("cache folder").count();
-    assert!(cached() > 0, "the build fills the cache");
+    assert!(!legacy.exists(), "the old cache folder is removed");
+    let (pack, table) = (site.state().join("items.pack"), site.state().join("items.idx"));
+    let pack_len = || fs::metadata(&pack).expect("pack").len();
+    let first_fill = pack_len();
+    assert!(first_fill > 1000 && table.is_file(), "the build fills the cache");
 
     let compare = |label: &str| {
-        let clean = site.path("clean");
+        let (clean, state) = (site.path("clean"), site.path("clean-state"));
         let _ = fs::remove_dir_all(&clean);
-        site.build_into("clean", &[]).expect_code(0);
+        let _ = fs::remove_dir_all(&state);
+        site.build_into("clean", &["--state", "clean-state"]).expect_code(0);
         let (with_cache, without) = (feeds(&kept), feeds(&clean));
         assert_eq!(
             with_cache.keys().collect::<Vec<_>>(),
@@ -168,6 +178,11 @@ fn cached_items_give_the_bytes_of_a_clean_build() {
     post(&site, "2022-01-28-new2.md", "2022-01-28 12:00:00", "beta", "新消息2");
     site.build_into("kept", &[]).expect_code(0);
     compare("after adding posts");
+    let grown = pack_len();
+    assert!(
+        grown > first_fill && grown < first_fill * 2,
+        "only the new posts are appended: {first_fill} -> {grown} bytes"
+    );
 
     // A changed post (same name) is rendered again, not taken from the cache.
     post(
@@ -183,13 +198,12 @@ fn cached_items_give_the_bytes_of_a_clean_build() {
         .expect("site")
         .contains("改过的新消息1"));
 
-    // A damaged cache file is a miss.
-    for entry in fs::read_dir(&cache).expect("cache").flatten() {
-        let mut bytes = fs::read(entry.path()).expect("read");
-        let mid = bytes.len() / 2;
-        bytes[mid] ^= 0x20;
-        fs::write(entry.path(), bytes).expect("damage");
+    // A damaged cache is a miss: every record's bytes flipped once.
+    let mut bytes = fs::read(&pack).expect("read");
+    for i in (40..bytes.len()).step_by(97) {
+        bytes[i] ^= 0x20;
     }
+    fs::write(&pack, bytes).expect("damage");
     post(&site, "2022-01-28-new3.md", "2022-01-28 13:00:00", "gamma", "新消息3");
     site.build_into("kept", &[]).expect_code(0);
     compare("after damaging the cache");
@@ -210,9 +224,28 @@ fn cached_items_give_the_bytes_of_a_clean_build() {
         .keys()
         .flat_map(|rel| crate::harness::items(&kept.join(rel)).into_iter().map(|i| i.link))
         .collect();
+    // The table: magic, pack id, count, 24 bytes per entry, checksum.
+    let table_bytes = fs::read(&table).expect("table");
     assert_eq!(
-        cached(),
-        live.len(),
+        table_bytes.len(),
+        32 + 24 * live.len(),
         "one cached entry per post in some feed, none for deleted or old versions"
     );
+    // The settings change made every entry dead once: the pack was
+    // compacted, to about one build's worth.
+    assert!(
+        pack_len() < first_fill * 3 / 2,
+        "compacted: {first_fill} bytes at first, {} now",
+        pack_len()
+    );
+    // A deleted or garbled table is an empty cache, and a new pack.
+    for damage in ["garble", "delete"] {
+        match damage {
+            "garble" => fs::write(&table, b"FGPIDX01 garbled").expect("garble"),
+            _ => fs::remove_file(&table).expect("delete"),
+        }
+        post(&site, "2022-01-28-new4.md", "2022-01-28 14:00:00", "alpha", damage);
+        site.build_into("kept", &[]).expect_code(0);
+        compare(damage);
+    }
 }
