@@ -169,7 +169,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
             in_posts_dir,
         });
     }
-    found.files.sort_unstable();
+    found.files.par_sort_unstable();
     found.pages.sort();
     found
 }

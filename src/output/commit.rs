@@ -211,6 +211,9 @@ impl<'o> Commit<'o> {
                 // index that vouch for them.
                 self.output.sync_folders()?;
                 self.output.write_manifest(&self.manifest)?;
+                // The manifest's entry too; the index after it is only a
+                // cache (a sync after it flushed its 22 MB on every run).
+                self.output.sync_folders()?;
                 let mut feeds = self.fingerprints;
                 // The index never vouches for a path left to a foreign file:
                 // the next run looks again (and says so again).
@@ -226,7 +229,6 @@ impl<'o> Commit<'o> {
                 // record (five allocations) per post, one at a time, was a
                 // sixth of a no-op rerun. The system takes the memory back.
                 std::mem::forget(index);
-                self.output.sync_folders()?;
             }
             _ => {
                 let output = self.output;
