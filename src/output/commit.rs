@@ -121,7 +121,7 @@ impl<'o> Commit<'o> {
         let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
         let retired = plan.retired(&manifest);
         if mode == Mode::Build && rendering {
-            output.remove_state(index::FILE)?;
+            output.invalidate_cache_file(index::FILE)?;
             output.write_manifest(&manifest.union(&produced).cloned().collect())?;
             output.sync_folders()?;
         }

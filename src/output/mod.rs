@@ -372,19 +372,37 @@ impl Output {
         }
     }
 
-    /// Replace a state file that only saves work (the rebuild index): no
-    /// comparison with the old bytes and no `fsync`. A crash leaves the
-    /// old file, the new one, or one whose checksum fails, which is ignored.
+    /// Write a state file that only saves work (the rebuild index) over
+    /// the old one, in place: no new file, no comparison with the old
+    /// bytes, no `fsync`. A new 22 MB file every run cost up to a quarter
+    /// of a second here (a fresh inode and fresh pages), an overwrite a
+    /// few milliseconds. A kill or crash mid-write leaves bytes whose
+    /// checksum fails, and the file is then ignored. Never through a symlink.
     pub fn write_cache_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);
-        let tmp = temp_path(&path);
-        let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-        Ok(())
+        open_plain(&path, true)
+            .and_then(|mut f| {
+                f.write_all(bytes)?;
+                f.set_len(bytes.len() as u64)
+            })
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Make a cache file [`Output::write_cache_file`] wrote unreadable, in
+    /// place (its head zeroed; with `fsync`, on disk before this returns):
+    /// from here on, a killed run leaves nothing that vouches for its feeds.
+    pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
+        let Some(state) = &self.state else { return Ok(()) };
+        let path = state.join(name);
+        let mut f = match open_plain(&path, false) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(_) => return self.remove_state(name),
+        };
+        f.write_all(&[0; 16])
+            .and_then(|()| if self.fsync { f.sync_data() } else { Ok(()) })
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     pub fn remove_state(&self, name: &str) -> Result<()> {
@@ -550,6 +568,22 @@ fn take_lock(file: &File, path: &Path, on_wait: &mut impl FnMut()) -> Result<()>
     }
 }
 
+/// Open a plain file to write over it (creating it if `create`), never
+/// through a symlink.
+fn open_plain(path: &Path, create: bool) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = File::options()
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)?;
+    match file.metadata()?.is_file() {
+        true => Ok(file),
+        false => Err(io::Error::other("not a plain file")),
+    }
+}
+
 /// The temporary file a write of `path` goes through: one fixed name per
 /// file, as the lock lets only one run write at a time. A run killed
 /// between writing and renaming leaves at most this one file, which the
@@ -563,6 +597,7 @@ fn temp_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::MetadataExt;
 
     /// Stage one file and put it in place.
     fn write(out: &Output, rel: &str, bytes: &[u8]) -> Result<Written> {
@@ -616,6 +651,32 @@ mod tests {
         assert!(out.is_current("category/b/rss.xml", FEED_TWO));
         assert!(!tmp.path().join("out/category/a/.rss.xml.tmp").exists());
         out.sync_folders().expect("sync");
+    }
+
+    #[test]
+    fn cache_files_are_overwritten_in_place_invalidated_and_never_followed() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        let path = tmp.path().join("state/index");
+        out.write_cache_file("index", &[7; 100]).expect("write");
+        let ino = fs::metadata(&path).expect("meta").ino();
+        out.write_cache_file("index", &[8; 40]).expect("shorter");
+        assert_eq!(fs::read(&path).expect("read"), [8; 40], "the old tail is cut");
+        assert_eq!(fs::metadata(&path).expect("meta").ino(), ino, "the same file");
+        out.invalidate_cache_file("index").expect("invalidate");
+        let bytes = fs::read(&path).expect("read");
+        assert_eq!((&bytes[..16], &bytes[16..]), (&[0; 16][..], &[8; 24][..]));
+        fs::remove_file(&path).expect("rm");
+        out.invalidate_cache_file("index").expect("nothing to invalidate");
+        assert!(!path.exists());
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::write(&elsewhere, b"theirs").expect("plant");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        assert!(out.write_cache_file("index", b"ours").is_err());
+        out.invalidate_cache_file("index")
+            .expect("a symlink is removed, not followed");
+        assert_eq!(fs::read(&elsewhere).expect("read"), b"theirs");
+        assert!(fs::symlink_metadata(&path).is_err());
     }
 
     #[test]
