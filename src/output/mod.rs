@@ -232,8 +232,7 @@ impl Output {
         if staged.is_empty() {
             return Ok(());
         }
-        let synced = File::open(&self.dir).and_then(|d| rustix::fs::syncfs(&d).map_err(io::Error::from));
-        if let Err(e) = synced {
+        if let Err(e) = syncfs(&self.dir) {
             for (tmp, _) in &staged {
                 let _ = fs::remove_file(tmp);
             }
@@ -342,9 +341,7 @@ impl Output {
         for dir in touched {
             let Ok(meta) = fs::metadata(&dir) else { continue };
             if meta.is_dir() && synced.insert(std::os::unix::fs::MetadataExt::dev(&meta)) {
-                File::open(&dir)
-                    .and_then(|d| rustix::fs::syncfs(&d).map_err(io::Error::from))
-                    .with_context(|| format!("cannot sync folder {}", dir.display()))?;
+                syncfs(&dir).with_context(|| format!("cannot sync folder {}", dir.display()))?;
             }
         }
         Ok(())
@@ -567,6 +564,11 @@ fn take_lock(file: &File, path: &Path, on_wait: &mut impl FnMut()) -> Result<()>
         }
         Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
+}
+
+/// Make everything written to the file system that holds `dir` durable.
+fn syncfs(dir: &Path) -> io::Result<()> {
+    Ok(rustix::fs::syncfs(&File::open(dir)?)?)
 }
 
 /// Open a plain file to write over it (creating it if `create`), never
