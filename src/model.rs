@@ -183,9 +183,41 @@ struct Term {
 /// Categories (or tags) met so far, each name mapped once to its feed.
 #[derive(Default)]
 struct Terms<'p> {
+    /// By the address of an interned name: posts share one `Arc` per
+    /// name (per reading thread), so most lookups hash a pointer, not text.
+    by_ptr: HashMap<usize, usize, BuildPtrHasher>,
     by_name: HashMap<&'p str, usize>,
     by_key: HashMap<String, usize>,
     terms: Vec<Term>,
+}
+
+/// Hashes a pointer-sized key with one multiplication.
+#[derive(Default, Clone, Copy)]
+struct BuildPtrHasher;
+
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl std::hash::BuildHasher for BuildPtrHasher {
+    type Hasher = PtrHasher;
+    fn build_hasher(&self) -> PtrHasher {
+        PtrHasher(0)
+    }
+}
+
+impl std::hash::Hasher for PtrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        // Fibonacci hashing; the table takes the high bits too (hashbrown).
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl<'p> Terms<'p> {
@@ -226,30 +258,32 @@ impl<'p> Terms<'p> {
     }
 
     /// First pass: name the feeds of `names` and see the post's date.
+    /// First pass: see a post's names and date, and push the ids of its
+    /// feeds (each once) to `ids`.
     fn see(
         &mut self,
         names: &'p [crate::content::post::Term],
         timestamp: i64,
         ctx: (&str, &str, &mut Vec<Diagnostic>),
         shown: &impl Fn(&str) -> String,
+        ids: &mut Vec<u32>,
     ) {
         let (kind, path, notices) = ctx;
+        let start = ids.len();
         for name in names {
-            let id = self.id(name, kind, path, notices, shown);
-            self.terms[id].newest.see(timestamp);
-        }
-    }
-
-    /// Second pass: offer a post to the feeds of `names`, once per feed.
-    fn offer(&mut self, names: &[crate::content::post::Term], rank: Rank, rules: Rules) {
-        let mut offered: Vec<usize> = Vec::with_capacity(names.len());
-        for name in names {
-            let Some(&id) = self.by_name.get(name.as_ref()) else {
-                continue;
+            let ptr = name.as_ptr() as usize;
+            let id = match self.by_ptr.get(&ptr) {
+                Some(&id) => id,
+                None => {
+                    let id = self.id(name, kind, path, notices, shown);
+                    self.by_ptr.insert(ptr, id);
+                    id
+                }
             };
-            if !offered.contains(&id) {
-                offered.push(id);
-                self.terms[id].newest.offer(rank, rules);
+            self.terms[id].newest.see(timestamp);
+            let id = id as u32;
+            if !ids[start..].contains(&id) {
+                ids.push(id);
             }
         }
     }
@@ -295,22 +329,40 @@ pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> S
     let mut categories = Terms::default();
     let mut tags = Terms::default();
     let mut notices = Vec::new();
+    // Each post's feeds, found once in the first pass: the second looks
+    // nothing up. `ends[i]` is where post i's category and tag ids end.
+    let mut ids: Vec<u32> = Vec::with_capacity(posts.len() * 4);
+    let mut ends: Vec<(usize, usize)> = Vec::with_capacity(posts.len());
     for post in posts {
         let ts = appeared(post);
         site.see(ts);
-        categories.see(&post.categories, ts, ("category", &post.path, &mut notices), &shown);
-        tags.see(&post.tags, ts, ("tag", &post.path, &mut notices), &shown);
+        categories.see(
+            &post.categories,
+            ts,
+            ("category", &post.path, &mut notices),
+            &shown,
+            &mut ids,
+        );
+        let categories_end = ids.len();
+        tags.see(&post.tags, ts, ("tag", &post.path, &mut notices), &shown, &mut ids);
+        ends.push((categories_end, ids.len()));
     }
     let rules = (
         Rules::of(&settings.site),
         Rules::of(&settings.category),
         Rules::of(&settings.tag),
     );
-    for (i, post) in posts.iter().enumerate() {
+    let mut start = 0;
+    for (i, (post, &(categories_end, tags_end))) in posts.iter().zip(&ends).enumerate() {
         let rank = (Reverse(appeared(post)), i);
         site.offer(rank, rules.0);
-        categories.offer(&post.categories, rank, rules.1);
-        tags.offer(&post.tags, rank, rules.2);
+        for &id in &ids[start..categories_end] {
+            categories.terms[id as usize].newest.offer(rank, rules.1);
+        }
+        for &id in &ids[categories_end..tags_end] {
+            tags.terms[id as usize].newest.offer(rank, rules.2);
+        }
+        start = tags_end;
     }
     let total = site.total;
     let (items, wanted) = site.into_items(rules.0);

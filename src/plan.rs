@@ -134,10 +134,25 @@ impl Plan {
             .add(format!("{:?}{:?}", config.feeds, config.poll).as_bytes())
             .finish();
         let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
-        // Each feed's inputs are hashed once, for all its formats.
+        // Each item is hashed once, however many feeds carry it, and each
+        // feed's inputs once, for all its formats.
+        let mut carried = vec![false; posts.len()];
+        for &i in feeds.iter().flat_map(|spec| &spec.items) {
+            carried[i] = true;
+        }
+        let items: Vec<u64> = (posts, hashes, carried)
+            .into_par_iter()
+            .map(|(post, &hash, carried)| {
+                if carried {
+                    item_fingerprint(post, hash, &names)
+                } else {
+                    0
+                }
+            })
+            .collect();
         let inputs: Vec<u64> = feeds
             .par_iter()
-            .map(|spec| feed_fingerprint(site, spec, (posts, hashes), &names))
+            .map(|spec| feed_fingerprint(site, spec, &items, &names))
             .collect();
         let mut artifacts: Vec<Artifact> = feeds
             .iter()
@@ -369,10 +384,9 @@ fn site_settings(site: &crate::config::Site) -> crate::config::Site {
 }
 
 /// Everything a feed's files depend on but their format: the site
-/// settings, the feed, its posts and their content hashes, its own title
-/// and page, and the display name of every category and tag its items carry (Atom labels,
-/// the outlet named in `<source>` and `rel="via"`).
-fn feed_fingerprint(site: u64, spec: &FeedSpec, (posts, hashes): (&[&PostMeta], &[u64]), names: &DisplayNames) -> u64 {
+/// settings, the feed, its items' fingerprints (`items`, by post), and its
+/// own title and page.
+fn feed_fingerprint(site: u64, spec: &FeedSpec, items: &[u64], names: &DisplayNames) -> u64 {
     let mut fp = Fingerprint::new();
     fp.add_u64(site)
         .add(format!("{:?}", spec.kind).as_bytes())
@@ -380,19 +394,27 @@ fn feed_fingerprint(site: u64, spec: &FeedSpec, (posts, hashes): (&[&PostMeta], 
         .add(spec.name.as_bytes())
         .add(format!("{:?}", names.page(spec.kind, &spec.key)).as_bytes());
     for &i in &spec.items {
-        let post = posts[i];
-        fp.add(post.path.as_bytes()).add_u64(hashes[i]);
-        let terms = (post.categories.iter().map(|c| (FeedKind::Category, c)))
-            .chain(post.tags.iter().map(|t| (FeedKind::Tag, t)));
-        for (kind, term) in terms {
-            // As the item carries it (`render::entry`): trimmed, XML-clean.
-            let term = term.trim();
-            let display = match crate::xml_chars::first_invalid_xml_char(term) {
-                None => names.display(kind, term),
-                Some(_) => names.display(kind, &crate::xml_chars::strip_invalid_xml(term)),
-            };
-            fp.add(display.unwrap_or_default().as_bytes());
-        }
+        fp.add_u64(items[i]);
+    }
+    fp.finish()
+}
+
+/// Everything an item depends on besides the site settings: its post's
+/// path and content hash, and the display name of every category and tag
+/// it carries (Atom labels, the outlet named in `<source>` and `rel="via"`).
+fn item_fingerprint(post: &PostMeta, hash: u64, names: &DisplayNames) -> u64 {
+    let mut fp = Fingerprint::new();
+    fp.add(post.path.as_bytes()).add_u64(hash);
+    let terms =
+        (post.categories.iter().map(|c| (FeedKind::Category, c))).chain(post.tags.iter().map(|t| (FeedKind::Tag, t)));
+    for (kind, term) in terms {
+        // As the item carries it (`render::entry`): trimmed, XML-clean.
+        let term = term.trim();
+        let display = match crate::xml_chars::first_invalid_xml_char(term) {
+            None => names.display(kind, term),
+            Some(_) => names.display(kind, &crate::xml_chars::strip_invalid_xml(term)),
+        };
+        fp.add(display.unwrap_or_default().as_bytes());
     }
     fp.finish()
 }

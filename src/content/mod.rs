@@ -7,6 +7,7 @@ pub mod pages;
 pub mod post;
 
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -62,6 +63,7 @@ pub struct Found {
 pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
     let mut found = Found::default();
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let root_len = root.as_os_str().len();
     // The output folder is known by its device and inode, not its
     // canonical path: canonicalising every folder made a walk 1,500
     // folders deep quadratic (45 s).
@@ -125,7 +127,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                         .unwrap_or(path)
                         .components()
                         .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
-                    if is_post_name(path) && under_posts {
+                    if is_post_name(entry.file_name()) && under_posts {
                         let message = "symlink points outside the content folder (or nowhere); not followed";
                         found
                             .diagnostics
@@ -137,11 +139,16 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         } else if !entry.file_type().is_file() {
             continue;
         }
-        if !is_post_name(path) {
+        if !is_post_name(entry.file_name()) {
             continue;
         }
-        let Ok(rel) = path.strip_prefix(root) else { continue };
-        let Some(rel) = rel.to_str() else {
+        // The path below `root`, by bytes: `Path::strip_prefix` parses
+        // every component again, per post.
+        let Some(rel) = path.as_os_str().as_bytes().get(root_len..) else {
+            continue;
+        };
+        let rel = rel.strip_prefix(b"/").unwrap_or(rel);
+        let Ok(rel) = std::str::from_utf8(rel) else {
             found.diagnostics.push(Diagnostic::new(
                 &shown(),
                 None,
@@ -151,14 +158,14 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
             continue;
         };
         // `/`-separated on every system feedgen runs on.
-        let rel = rel.to_string();
-        let in_posts_dir = rel.split('/').any(|d| d == "_posts" || d == "_drafts");
-        // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
-        // page or a static file to Jekyll: listed, for its front matter only.
         let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
         if skipped_by_jekyll(&rel[name_at..]) {
             continue;
         }
+        let in_posts_dir = rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts");
+        // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
+        // page or a static file to Jekyll: listed, for its front matter only.
+        let rel = rel.to_string();
         if !in_posts_dir {
             found.pages.push(rel);
             continue;
@@ -180,11 +187,15 @@ fn skipped_by_jekyll(name: &str) -> bool {
     name.starts_with(['.', '_', '#', '~']) || name.ends_with('~')
 }
 
-fn is_post_name(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|ext| {
-        ["md", "markdown", "html"]
-            .iter()
-            .any(|known| ext.eq_ignore_ascii_case(known))
+/// Whether a file name has a post's extension (`.md`, `.markdown`, `.html`).
+fn is_post_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_bytes();
+    // As `Path::extension`: a name that is only `.ext` has none.
+    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
+        dot > 0
+            && ["md", "markdown", "html"]
+                .iter()
+                .any(|known| name[dot + 1..].eq_ignore_ascii_case(known.as_bytes()))
     })
 }
 
@@ -463,6 +474,25 @@ fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Post extensions as `Path::extension` finds them, in any case.
+    #[test]
+    fn post_names_are_known_by_their_extension() {
+        for name in ["a.md", "2021-12-08-x.MarkDown", "b.HTML", "a.b.md", "..md"] {
+            assert!(is_post_name(std::ffi::OsStr::new(name)), "{name}");
+        }
+        for name in [".md", "a.md~", "a.txt", "md", "a.mdx", "a.", "a.html.bak"] {
+            assert!(!is_post_name(std::ffi::OsStr::new(name)), "{name}");
+        }
+        for name in ["a.md", ".md", "..md", "a.", "md"] {
+            let by_path = std::path::Path::new(name).extension().is_some_and(|e| e == "md");
+            assert_eq!(
+                is_post_name(std::ffi::OsStr::new(name)),
+                by_path,
+                "{name} as Path::extension"
+            );
+        }
+    }
 
     /// Files in a big folder (looked up in it) and in small ones (by
     /// path), paired with the records of an earlier scan across slices:
