@@ -244,9 +244,10 @@ impl Plan {
 
     /// The artifacts whose inputs changed since `previous` fingerprints
     /// were recorded, or whose file is missing.
-    pub fn outdated(&self, previous: &BTreeMap<String, u64>, exists: impl Fn(&str) -> bool) -> Vec<&Artifact> {
+    pub fn outdated(&self, previous: &BTreeMap<String, u64>, exists: impl Fn(&str) -> bool + Sync) -> Vec<&Artifact> {
+        // A `stat` per feed (8,000 of them for 2,000 outlets): on every core.
         self.artifacts
-            .iter()
+            .par_iter()
             .filter(|a| previous.get(&a.path) != Some(&a.fingerprint) || !exists(&a.path))
             .collect()
     }

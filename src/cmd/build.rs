@@ -31,17 +31,21 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let mut phases = Phases::start();
     let output = open_output(config, mode)?;
     let settings = read_settings(config);
-    let previous = match mode {
-        Mode::Build => output
-            .read_state(index::FILE)
-            .and_then(|bytes| Index::decode(&bytes, settings))
-            .unwrap_or_default(),
-        _ => Index::default(),
-    };
+    // The walk and the index's decoding each take one core: side by side.
+    let (previous, found) = rayon::join(
+        || match mode {
+            Mode::Build => output
+                .read_state(index::FILE)
+                .and_then(|bytes| Index::decode(&bytes, settings))
+                .unwrap_or_default(),
+            _ => Index::default(),
+        },
+        || find_posts(config),
+    );
     let previous_count = previous.records.len();
-    phases.lap("lock and read index");
+    phases.lap("lock, read index, find posts");
 
-    let collection = read_posts(config, previous.records);
+    let collection = scan_posts(config, found, previous.records);
     phases.lap("read posts");
 
     let (posts, hashes) = collection.published(config);
@@ -315,8 +319,17 @@ fn is_rejected(config: &Config, record: &Record) -> bool {
 /// Read every post (in parallel) into records, reusing `previous` ones for
 /// unchanged files, and count what they are.
 pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
+    scan_posts(config, find_posts(config), previous)
+}
+
+/// Walk the content folder for post and page files.
+fn find_posts(config: &Config) -> content::Found {
+    content::find_posts(&config.content_dir, config.drafts, &config.output_dir)
+}
+
+/// Read the files `found` lists, reusing `previous` records of unchanged ones.
+fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
     let root = &config.content_dir;
-    let found = content::find_posts(root, config.drafts, &config.output_dir);
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,

@@ -414,17 +414,16 @@ pub fn scan_all(
     let mut previous = previous.into_iter().peekable();
     let mut records = Vec::with_capacity(files.len());
     let mut files = files.into_iter().zip(folder_of).peekable();
+    // One buffer for every slice: a fresh one each time is megabytes of
+    // new pages for the kernel to clear.
+    let mut paired: Vec<(PostFile, Option<usize>, Option<Record>)> = Vec::with_capacity(SLICE.min(records.capacity()));
     while files.peek().is_some() {
-        let paired: Vec<(PostFile, Option<usize>, Option<Record>)> = files
-            .by_ref()
-            .take(SLICE)
-            .map(|(f, folder)| {
-                while previous.next_if(|p| *p.rel < *f.rel).is_some() {}
-                let prev = previous.next_if(|p| *p.rel == *f.rel);
-                (f, folder, prev)
-            })
-            .collect();
-        records.par_extend(paired.into_par_iter().map(|(f, folder, prev)| {
+        paired.extend(files.by_ref().take(SLICE).map(|(f, folder)| {
+            while previous.next_if(|p| *p.rel < *f.rel).is_some() {}
+            let prev = previous.next_if(|p| *p.rel == *f.rel);
+            (f, folder, prev)
+        }));
+        records.par_extend(paired.par_drain(..).map(|(f, folder, prev)| {
             let dir = folder.and_then(|i| folders[i].as_ref());
             scan_file(root, (&f, dir), rules, max_size, prev)
         }));
