@@ -7,6 +7,7 @@
 //! Only [`cli`] is public: the binary is the product, and the integration
 //! tests run it.
 
+mod addr_map;
 pub mod cli;
 mod cmd;
 mod config;

@@ -7,6 +7,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::addr_map::AddrMap;
 use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
@@ -185,39 +186,10 @@ struct Term {
 struct Terms<'p> {
     /// By the address of an interned name: posts share one `Arc` per
     /// name (per reading thread), so most lookups hash a pointer, not text.
-    by_ptr: HashMap<usize, usize, BuildPtrHasher>,
+    by_ptr: AddrMap<usize, usize>,
     by_name: HashMap<&'p str, usize>,
     by_key: HashMap<String, usize>,
     terms: Vec<Term>,
-}
-
-/// Hashes a pointer-sized key with one multiplication.
-#[derive(Default, Clone, Copy)]
-struct BuildPtrHasher;
-
-#[derive(Default)]
-struct PtrHasher(u64);
-
-impl std::hash::BuildHasher for BuildPtrHasher {
-    type Hasher = PtrHasher;
-    fn build_hasher(&self) -> PtrHasher {
-        PtrHasher(0)
-    }
-}
-
-impl std::hash::Hasher for PtrHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        // Fibonacci hashing; the table takes the high bits too (hashbrown).
-        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 impl<'p> Terms<'p> {

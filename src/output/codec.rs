@@ -19,6 +19,23 @@ impl Writer {
         self.u64(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
+    /// An unsigned number in 1 to 10 bytes (LEB128: 7 bits a byte, low first).
+    pub fn var(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+    /// A signed number as [`Writer::var`] (zigzag: small negatives stay small).
+    pub fn var_i64(&mut self, n: i64) {
+        self.var(((n << 1) ^ (n >> 63)) as u64);
+    }
+    /// A string with a [`Writer::var`] length.
+    pub fn var_str(&mut self, s: &str) {
+        self.var(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
     /// `0`, or `1` and the string.
     pub fn opt(&mut self, s: Option<&str>) {
         match s {
@@ -54,6 +71,37 @@ impl<'a> Reader<'a> {
     pub fn len(&mut self, min_bytes: usize) -> Option<usize> {
         let n = usize::try_from(self.u64()?).ok()?;
         (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
+    }
+    /// A number [`Writer::var`] wrote; `None` past 10 bytes or 64 bits.
+    pub fn var(&mut self) -> Option<u64> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                return None;
+            }
+            n |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+    pub fn var_i64(&mut self) -> Option<i64> {
+        let n = self.var()?;
+        Some((n >> 1) as i64 ^ -((n & 1) as i64))
+    }
+    /// A [`Writer::var`] count of things each at least `min_bytes` long,
+    /// refused unless the bytes left can hold that many.
+    pub fn var_len(&mut self, min_bytes: usize) -> Option<usize> {
+        let n = usize::try_from(self.var()?).ok()?;
+        (n.checked_mul(min_bytes)? <= self.0.len()).then_some(n)
+    }
+    /// A string [`Writer::var_str`] wrote, borrowed from the bytes.
+    pub fn var_text(&mut self) -> Option<&'a str> {
+        let n = self.var_len(1)?;
+        std::str::from_utf8(self.take(n)?).ok()
     }
     pub fn str(&mut self) -> Option<String> {
         self.text().map(String::from)
@@ -98,5 +146,32 @@ mod tests {
         w.u64(1 << 60);
         w.u64(0);
         assert_eq!(Reader(&w.0).list::<String>(), None);
+    }
+
+    #[test]
+    fn variable_length_numbers_round_trip_and_overlong_ones_are_refused() {
+        let numbers = [0, 1, 127, 128, 300, 1 << 35, u64::MAX - 1, u64::MAX];
+        let signed = [0, -1, 1, -64, 64, i64::MIN, i64::MAX, 1_638_934_000];
+        let mut w = Writer(Vec::new());
+        numbers.iter().for_each(|&n| w.var(n));
+        signed.iter().for_each(|&n| w.var_i64(n));
+        w.var_str("上海");
+        let mut sizes = Writer(Vec::new());
+        sizes.var(127);
+        sizes.var(128);
+        assert_eq!(sizes.0.len(), 3, "7 bits a byte");
+        let mut r = Reader(&w.0);
+        assert_eq!(numbers.map(|_| r.var()), numbers.map(Some));
+        assert_eq!(signed.map(|_| r.var_i64()), signed.map(Some));
+        assert_eq!(r.var_text(), Some("上海"));
+        assert!(r.0.is_empty());
+        // Eleven bytes, bits past 64, a number cut short, a count too big.
+        assert_eq!(Reader(&[0x80; 11]).var(), None);
+        assert_eq!(
+            Reader(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).var(),
+            None
+        );
+        assert_eq!(Reader(&[0x80]).var(), None);
+        assert_eq!(Reader(&[0x05, b'a']).var_len(1), None);
     }
 }
