@@ -7,7 +7,6 @@
 //! Only [`cli`] is public: the binary is the product, and the integration
 //! tests run it.
 
-mod addr_map;
 pub mod cli;
 mod cmd;
 mod config;
@@ -24,4 +23,5 @@ mod places;
 mod plan;
 mod render;
 mod report;
+mod word_hash;
 mod xml_chars;

@@ -7,10 +7,10 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::addr_map::AddrMap;
 use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::word_hash::WordMap;
 use crate::xml_chars::is_xml_char;
 
 /// Which collection of posts a feed covers.
@@ -186,7 +186,7 @@ struct Term {
 struct Terms<'p> {
     /// By the address of an interned name: posts share one `Arc` per
     /// name (per reading thread), so most lookups hash a pointer, not text.
-    by_ptr: AddrMap<usize, usize>,
+    by_ptr: WordMap<usize, usize>,
     by_name: HashMap<&'p str, usize>,
     by_key: HashMap<String, usize>,
     terms: Vec<Term>,

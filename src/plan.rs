@@ -136,11 +136,7 @@ impl Plan {
         let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
         // Each item is hashed once, however many feeds carry it, and each
         // feed's inputs once, for all its formats.
-        let mut carried = vec![false; posts.len()];
-        for &i in feeds.iter().flat_map(|spec| &spec.items) {
-            carried[i] = true;
-        }
-        let items: Vec<u64> = (posts, hashes, carried)
+        let items: Vec<u64> = (posts, hashes, carried(&feeds, posts.len()))
             .into_par_iter()
             .map(|(post, &hash, carried)| {
                 if carried {
@@ -251,6 +247,15 @@ impl Plan {
             .filter(|a| previous.get(&a.path) != Some(&a.fingerprint) || !exists(&a.path))
             .collect()
     }
+}
+
+/// Which of `posts` posts some feed carries as an item.
+pub fn carried(feeds: &[FeedSpec], posts: usize) -> Vec<bool> {
+    let mut carried = vec![false; posts];
+    for &i in feeds.iter().flat_map(|spec| &spec.items) {
+        carried[i] = true;
+    }
+    carried
 }
 
 /// Every feed of the collection, for the discovery files.

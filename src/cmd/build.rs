@@ -24,6 +24,7 @@ use crate::permalink;
 use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
 use crate::render::{self, Entry};
 use crate::report::{Phases, Report};
+use crate::word_hash::WordSet;
 
 /// Run a build (`Mode::Build`) or a check of the feeds on disk
 /// (`Mode::CheckFeeds`), and return its report.
@@ -103,13 +104,15 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let files_reused = collection.records.len() == previous_count && collection.records.iter().all(|r| r.reused);
     // Entries of posts that left every feed go; a partial build does not
     // know every feed's items.
-    let live: Option<HashSet<u64>> =
+    let live: Option<WordSet<u64>> =
         (mode == Mode::Build && config.only.is_everything() && !todo.is_empty()).then(|| {
-            plan.feeds
-                .iter()
-                .flat_map(|f| f.items.iter())
-                .map(|&i| items::key(&posts[i].path, hashes[i]))
-                .collect()
+            // Each post once, however many feeds carry it.
+            let keys: Vec<u64> = (&posts, &hashes, crate::plan::carried(&plan.feeds, posts.len()))
+                .into_par_iter()
+                .filter(|(_, _, carried)| *carried)
+                .map(|(post, &hash, _)| items::key(&post.path, hash))
+                .collect();
+            keys.into_iter().collect()
         });
     drop(posts);
     let mut records = collection.records;

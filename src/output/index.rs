@@ -6,18 +6,19 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, FixedOffset, TimeZone};
+use rayon::prelude::*;
 
 use super::codec::{Reader, Writer};
-use crate::addr_map::AddrMap;
 use crate::content::post::{Outcome, PostMeta, Term};
 use crate::content::{content_hash, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::word_hash::WordMap;
 
 pub const FILE: &str = "index";
-/// Version 4: every category, tag and diagnostic string once, in a table
-/// at the head; records refer to them by number, with numbers in as few
-/// bytes as they need (half the size of version 3, and no text to look up
-/// when decoding).
+/// Version 4: records in chunks, each chunk with a table of the category,
+/// tag and diagnostic strings its records refer to by number; numbers in as
+/// few bytes as they need (half the size of version 3, no text to look up
+/// when decoding, and chunks coded on every core).
 const MAGIC: &[u8; 8] = b"FGINDEX4";
 
 #[derive(Debug, Default)]
@@ -30,7 +31,7 @@ pub struct Index {
 /// first (interned names are shared), then by text.
 #[derive(Default)]
 struct Strings<'a> {
-    by_addr: AddrMap<(usize, usize), u64>,
+    by_addr: WordMap<(usize, usize), u64>,
     by_text: HashMap<&'a str, u64>,
     list: Vec<&'a str>,
 }
@@ -51,57 +52,30 @@ impl<'a> Strings<'a> {
     }
 }
 
+/// Records per chunk: chunks are encoded and decoded on every core, each
+/// with its own table of strings.
+const CHUNK: usize = if cfg!(test) { 64 } else { 8192 };
+
 impl Index {
     pub fn encode(&self, settings: u64) -> Vec<u8> {
-        let mut strings = Strings::default();
-        let mut w = Writer(Vec::with_capacity(64 + self.records.len() * 100));
-        w.var(self.records.len() as u64);
-        for r in &self.records {
-            w.var_str(&r.rel);
-            w.var(r.size);
-            w.u64(r.mtime_ns as u64);
-            w.u64(r.ctime_ns as u64);
-            w.var(r.ino);
-            w.u64(r.hash);
-            match &r.scanned.outcome {
-                Outcome::NotAPost => w.u8(0),
-                Outcome::Rejected => w.u8(1),
-                Outcome::Post(m) => {
-                    w.u8(2);
-                    w.var_i64(m.date.timestamp());
-                    w.var_i64(i64::from(m.date.offset().local_minus_utc()));
-                    w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
-                    w.var_i64(m.jekyll_time);
-                    for terms in [&m.categories, &m.tags] {
-                        w.var(terms.len() as u64);
-                        terms.iter().for_each(|t| w.var(strings.id(t)));
-                    }
-                }
-            }
-            w.var(r.scanned.diagnostics.len() as u64);
-            for d in &r.scanned.diagnostics {
-                w.var(strings.id(&d.path));
-                w.var(d.line.map_or(0, |l| l as u64));
-                w.u8(d.severity as u8);
-                w.var(strings.id(&d.message));
-            }
+        let chunks: Vec<Vec<u8>> = self.records.par_chunks(CHUNK).map(encode_chunk).collect();
+        let size: usize = chunks.iter().map(|c| c.len() + 8).sum();
+        let mut w = Writer(Vec::with_capacity(64 + size + self.feeds.len() * 60));
+        w.0.extend_from_slice(MAGIC);
+        w.u64(settings);
+        w.var(chunks.len() as u64);
+        for chunk in chunks {
+            w.u64(chunk.len() as u64);
+            w.0.extend_from_slice(&chunk);
         }
         w.var(self.feeds.len() as u64);
         for (rel, fp) in &self.feeds {
             w.var_str(rel);
             w.u64(*fp);
         }
-        let table_bytes: usize = strings.list.iter().map(|s| s.len() + 10).sum();
-        let mut out = Writer(Vec::with_capacity(32 + table_bytes + w.0.len()));
-        out.0.extend_from_slice(MAGIC);
-        out.u64(settings);
-        out.var(strings.list.len() as u64);
-        strings.list.iter().for_each(|s| out.var_str(s));
-        out.0.extend_from_slice(&w.0);
-        drop(w);
-        let check = content_hash(&out.0);
-        out.u64(check);
-        out.0
+        let check = content_hash(&w.0);
+        w.u64(check);
+        w.0
     }
 
     pub fn decode(bytes: &[u8], settings: u64) -> Option<Index> {
@@ -113,72 +87,15 @@ impl Index {
         if r.take(8)? != MAGIC || r.u64()? != settings {
             return None;
         }
-        let n = r.var_len(1)?;
-        let strings: Vec<Term> = (0..n).map(|_| r.var_text().map(Term::from)).collect::<Option<_>>()?;
-        let string = |r: &mut Reader| strings.get(usize::try_from(r.var()?).ok()?);
-        let terms = |r: &mut Reader| -> Option<Vec<Term>> {
-            let n = r.var_len(1)?;
-            (0..n).map(|_| string(r).cloned()).collect()
-        };
-        let count = r.var_len(RECORD_BYTES)?;
-        let mut records = Vec::with_capacity(count);
-        for _ in 0..count {
-            let rel: std::sync::Arc<str> = r.var_text()?.into();
-            let size = r.var()?;
-            let mtime_ns = r.u64()? as i64;
-            let ctime_ns = r.u64()? as i64;
-            let ino = r.var()?;
-            let hash = r.u64()?;
-            let outcome = match r.u8()? {
-                0 => Outcome::NotAPost,
-                1 => Outcome::Rejected,
-                2 => {
-                    let secs = r.var_i64()?;
-                    let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
-                    let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
-                    let flags = r.u8()?;
-                    let jekyll_time = r.var_i64()?;
-                    Outcome::Post(PostMeta {
-                        path: rel.clone(),
-                        date,
-                        jekyll_time,
-                        categories: terms(&mut r)?,
-                        tags: terms(&mut r)?,
-                        unpublished: flags & 1 != 0,
-                        plain_text: flags & 4 != 0,
-                    })
-                }
-                _ => return None,
-            };
-            let n = r.var_len(DIAGNOSTIC_BYTES)?;
-            let mut diagnostics = Vec::with_capacity(n);
-            for _ in 0..n {
-                let path = string(&mut r)?.to_string();
-                let line = usize::try_from(r.var()?).ok().filter(|&l| l > 0);
-                let severity = match r.u8()? {
-                    0 => Severity::Note,
-                    1 => Severity::Warning,
-                    2 => Severity::Error,
-                    _ => return None,
-                };
-                diagnostics.push(Diagnostic {
-                    path,
-                    line,
-                    severity,
-                    message: string(&mut r)?.to_string(),
-                });
-            }
-            records.push(Record {
-                rel,
-                size,
-                mtime_ns,
-                ctime_ns,
-                ino,
-                hash,
-                scanned: Scanned { outcome, diagnostics },
-                reused: false,
-            });
+        let n = r.var_len(8)?;
+        let mut chunks = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = usize::try_from(r.u64()?).ok()?;
+            chunks.push(r.take(len)?);
         }
+        let decoded: Vec<Vec<Record>> = chunks.into_par_iter().map(decode_chunk).collect::<Option<_>>()?;
+        let mut records = Vec::with_capacity(decoded.iter().map(Vec::len).sum());
+        decoded.into_iter().for_each(|chunk| records.extend(chunk));
         let n = r.var_len(FEED_BYTES)?;
         let mut feeds = BTreeMap::new();
         for _ in 0..n {
@@ -187,6 +104,120 @@ impl Index {
         }
         (r.0.is_empty() && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index { records, feeds })
     }
+}
+
+/// A chunk of records: its strings' table, then the records.
+fn encode_chunk(records: &[Record]) -> Vec<u8> {
+    let mut strings = Strings::default();
+    let mut w = Writer(Vec::with_capacity(records.len() * 100));
+    w.var(records.len() as u64);
+    for r in records {
+        w.var_str(&r.rel);
+        w.var(r.size);
+        w.u64(r.mtime_ns as u64);
+        w.u64(r.ctime_ns as u64);
+        w.var(r.ino);
+        w.u64(r.hash);
+        match &r.scanned.outcome {
+            Outcome::NotAPost => w.u8(0),
+            Outcome::Rejected => w.u8(1),
+            Outcome::Post(m) => {
+                w.u8(2);
+                w.var_i64(m.date.timestamp());
+                w.var_i64(i64::from(m.date.offset().local_minus_utc()));
+                w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
+                w.var_i64(m.jekyll_time);
+                for terms in [&m.categories, &m.tags] {
+                    w.var(terms.len() as u64);
+                    terms.iter().for_each(|t| w.var(strings.id(t)));
+                }
+            }
+        }
+        w.var(r.scanned.diagnostics.len() as u64);
+        for d in &r.scanned.diagnostics {
+            w.var(strings.id(&d.path));
+            w.var(d.line.map_or(0, |l| l as u64));
+            w.u8(d.severity as u8);
+            w.var(strings.id(&d.message));
+        }
+    }
+    let table_bytes: usize = strings.list.iter().map(|s| s.len() + 10).sum();
+    let mut out = Writer(Vec::with_capacity(10 + table_bytes + w.0.len()));
+    out.var(strings.list.len() as u64);
+    strings.list.iter().for_each(|s| out.var_str(s));
+    out.0.extend_from_slice(&w.0);
+    out.0
+}
+
+fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
+    let mut r = Reader(bytes);
+    let n = r.var_len(1)?;
+    let strings: Vec<Term> = (0..n).map(|_| r.var_text().map(Term::from)).collect::<Option<_>>()?;
+    let string = |r: &mut Reader| strings.get(usize::try_from(r.var()?).ok()?);
+    let terms = |r: &mut Reader| -> Option<Vec<Term>> {
+        let n = r.var_len(1)?;
+        (0..n).map(|_| string(r).cloned()).collect()
+    };
+    let count = r.var_len(RECORD_BYTES)?;
+    let mut records = Vec::with_capacity(count);
+    for _ in 0..count {
+        let rel: std::sync::Arc<str> = r.var_text()?.into();
+        let size = r.var()?;
+        let mtime_ns = r.u64()? as i64;
+        let ctime_ns = r.u64()? as i64;
+        let ino = r.var()?;
+        let hash = r.u64()?;
+        let outcome = match r.u8()? {
+            0 => Outcome::NotAPost,
+            1 => Outcome::Rejected,
+            2 => {
+                let secs = r.var_i64()?;
+                let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
+                let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
+                let flags = r.u8()?;
+                let jekyll_time = r.var_i64()?;
+                Outcome::Post(PostMeta {
+                    path: rel.clone(),
+                    date,
+                    jekyll_time,
+                    categories: terms(&mut r)?,
+                    tags: terms(&mut r)?,
+                    unpublished: flags & 1 != 0,
+                    plain_text: flags & 4 != 0,
+                })
+            }
+            _ => return None,
+        };
+        let n = r.var_len(DIAGNOSTIC_BYTES)?;
+        let mut diagnostics = Vec::with_capacity(n);
+        for _ in 0..n {
+            let path = string(&mut r)?.to_string();
+            let line = usize::try_from(r.var()?).ok().filter(|&l| l > 0);
+            let severity = match r.u8()? {
+                0 => Severity::Note,
+                1 => Severity::Warning,
+                2 => Severity::Error,
+                _ => return None,
+            };
+            diagnostics.push(Diagnostic {
+                path,
+                line,
+                severity,
+                message: string(&mut r)?.to_string(),
+            });
+        }
+        records.push(Record {
+            rel,
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+            hash,
+            scanned: Scanned { outcome, diagnostics },
+            reused: false,
+        });
+    }
+    r.0.is_empty().then_some(records)
 }
 
 /// The fewest bytes a record, a diagnostic and a feed take.
@@ -264,8 +295,9 @@ mod tests {
         }
     }
 
-    /// Names and messages many records share are written once; each record
-    /// refers to them by number.
+    /// Names and messages many records share are written once a chunk;
+    /// each record refers to them by number. 100 records make two chunks
+    /// here, and decode back in order.
     #[test]
     fn shared_strings_are_written_once() {
         let mut index = sample();
@@ -285,11 +317,15 @@ mod tests {
             .collect();
         let bytes = index.encode(1);
         let count = |needle: &str| bytes.windows(needle.len()).filter(|w| *w == needle.as_bytes()).count();
-        assert_eq!(count("上海·证券"), 1);
-        assert_eq!(count("title recovered"), 1);
+        let chunks = 100usize.div_ceil(CHUNK);
+        assert_eq!(chunks, 2);
+        assert_eq!(count("上海·证券"), chunks);
+        assert_eq!(count("title recovered"), chunks);
         assert_eq!(count("_posts/042.md"), 1);
         let back = Index::decode(&bytes, 1).expect("decodes");
-        assert_eq!(back.records.len(), 100);
+        let rels: Vec<&str> = back.records.iter().map(|r| &*r.rel).collect();
+        let written: Vec<&str> = index.records.iter().map(|r| &*r.rel).collect();
+        assert_eq!(rels, written);
         assert_eq!(back.encode(1), bytes);
         assert_eq!(back.records[99].scanned.diagnostics[0].message, "title recovered");
     }

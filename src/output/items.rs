@@ -19,7 +19,6 @@
 //! new pack is started). So nothing here is synced to disk: whatever a
 //! crash or a power loss leaves costs at most rendering again.
 
-use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -34,6 +33,7 @@ use super::Output;
 use crate::content::front_matter::Author;
 use crate::plan::Fingerprint;
 use crate::render::Entry;
+use crate::word_hash::{WordMap, WordSet};
 
 /// The pack and its table, in feedgen's state (next to the rebuild index).
 pub const PACK: &str = "items.pack";
@@ -78,7 +78,7 @@ struct Pack {
 }
 
 struct Table {
-    slots: HashMap<u64, Slot>,
+    slots: WordMap<u64, Slot>,
     /// Where the next record goes: the pack's length.
     end: u64,
     /// Whether the table on disk is out of date.
@@ -132,7 +132,7 @@ impl ItemCache {
 
     /// Forget every entry not in `live`, and compact the pack when its
     /// dead bytes outgrow the live ones; returns how many entries went.
-    pub fn retain(&mut self, live: &HashSet<u64>) -> usize {
+    pub fn retain(&mut self, live: &WordSet<u64>) -> usize {
         let Some(pack) = &mut self.pack else {
             return 0;
         };
@@ -200,12 +200,12 @@ impl Pack {
             .ok()?;
         let id = fresh_id(old_id);
         file.write_all_at(&pack_header(id), 0).ok()?;
-        let mut pack = Pack::new(state, file, id, HashMap::new(), HEADER);
+        let mut pack = Pack::new(state, file, id, WordMap::default(), HEADER);
         pack.table.get_mut().unwrap_or_else(|e| e.into_inner()).dirty = true;
         Some(pack)
     }
 
-    fn new(state: &Path, file: File, id: u64, slots: HashMap<u64, Slot>, end: u64) -> Pack {
+    fn new(state: &Path, file: File, id: u64, slots: WordMap<u64, Slot>, end: u64) -> Pack {
         Pack {
             dir: state.to_path_buf(),
             file,
@@ -244,7 +244,7 @@ impl Pack {
         let id = fresh_id(self.id);
         let mut out = BufWriter::with_capacity(1 << 20, &file);
         out.write_all(&pack_header(id))?;
-        let mut slots = HashMap::with_capacity(live.len());
+        let mut slots = WordMap::with_capacity_and_hasher(live.len(), Default::default());
         let mut end = HEADER;
         let mut bytes = Vec::new();
         for (key, slot) in live {
@@ -335,7 +335,7 @@ fn fresh_id(old: u64) -> u64 {
 }
 
 /// The table: magic, pack id, slots sorted by key, checksum.
-fn encode_table(slots: &HashMap<u64, Slot>, id: u64) -> Vec<u8> {
+fn encode_table(slots: &WordMap<u64, Slot>, id: u64) -> Vec<u8> {
     let mut sorted: Vec<(u64, Slot)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
     sorted.sort_unstable_by_key(|(k, _)| *k);
     let mut w = Writer(Vec::with_capacity(32 + SLOT_BYTES * sorted.len()));
@@ -354,7 +354,7 @@ fn encode_table(slots: &HashMap<u64, Slot>, id: u64) -> Vec<u8> {
 
 /// The slots of a table written for the pack `id`, `pack_len` bytes long;
 /// a slot past the pack's end (a truncated pack) is left out.
-fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<HashMap<u64, Slot>> {
+fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<WordMap<u64, Slot>> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
@@ -364,7 +364,7 @@ fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<HashMap<u64, Slo
         return None;
     }
     let count = r.len(SLOT_BYTES)?;
-    let mut slots = HashMap::with_capacity(count);
+    let mut slots = WordMap::with_capacity_and_hasher(count, Default::default());
     for _ in 0..count {
         let (key, offset, len) = (r.u64()?, r.u64()?, r.u64()?);
         if offset >= HEADER && offset.checked_add(len).is_some_and(|e| e <= pack_len) {
@@ -564,7 +564,7 @@ mod tests {
                     bytes[20] ^= 1;
                     fs::write(&table, bytes).expect("garble");
                 }
-                "foreign" => fs::write(&table, encode_table(&HashMap::new(), 1)).expect("foreign"),
+                "foreign" => fs::write(&table, encode_table(&WordMap::default(), 1)).expect("foreign"),
                 _ => fs::remove_file(&table).expect("delete"),
             }
             assert_eq!(hits(tmp.path(), 3), [false; 3], "{damage}");
