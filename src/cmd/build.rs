@@ -36,8 +36,8 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let (previous, found) = rayon::join(
         || match mode {
             Mode::Build => output
-                .read_state(index::FILE)
-                .and_then(|bytes| Index::decode(&bytes, settings))
+                .open_state(index::FILE)
+                .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, settings))
                 .unwrap_or_default(),
             _ => Index::default(),
         },

@@ -222,8 +222,9 @@ impl<'o> Commit<'o> {
                 feeds.retain(|path, _| !self.untrusted.contains(path) && !foreign.contains(path));
                 let index = Index { records, feeds };
                 if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
+                    let settings = self.settings;
                     self.output
-                        .write_cache_file(index::FILE, &index.encode(self.settings))?;
+                        .write_cache_file_with(index::FILE, |f| index.write(settings, f))?;
                 }
                 // The run ends here, and the process with it: freeing a
                 // record (five allocations) per post, one at a time, was a

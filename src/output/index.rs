@@ -4,22 +4,25 @@
 //! stale or corrupt index is ignored, and output never depends on it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read, Write};
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::codec::{Reader, Writer};
 use crate::content::post::{Outcome, PostMeta, Term};
-use crate::content::{content_hash, Record, Scanned};
+use crate::content::{Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::word_hash::WordMap;
 
 pub const FILE: &str = "index";
-/// Version 4: records in chunks, each chunk with a table of the category,
+/// Version 5: records in chunks, each chunk with a table of the category,
 /// tag and diagnostic strings its records refer to by number; numbers in as
 /// few bytes as they need (half the size of version 3, no text to look up
-/// when decoding, and chunks coded on every core).
-const MAGIC: &[u8; 8] = b"FGINDEX4";
+/// when decoding); chunks coded on every core and streamed, a group at a
+/// time, to and from the file.
+const MAGIC: &[u8; 8] = b"FGINDEX5";
 
 #[derive(Debug, Default)]
 pub struct Index {
@@ -55,54 +58,157 @@ impl<'a> Strings<'a> {
 /// Records per chunk: chunks are encoded and decoded on every core, each
 /// with its own table of strings.
 const CHUNK: usize = if cfg!(test) { 64 } else { 8192 };
+/// Chunks coded at a time: the whole index is never in memory as bytes.
+const GROUP: usize = 8;
 
+/// Layout: the magic, the settings, the number of records and of chunks,
+/// then each chunk and the feeds' block with their lengths before them,
+/// then the checksum of everything before it.
 impl Index {
+    /// The index as bytes (as [`Index::write`] writes it).
+    #[cfg(test)]
     pub fn encode(&self, settings: u64) -> Vec<u8> {
-        let chunks: Vec<Vec<u8>> = self.records.par_chunks(CHUNK).map(encode_chunk).collect();
-        let size: usize = chunks.iter().map(|c| c.len() + 8).sum();
-        let mut w = Writer(Vec::with_capacity(64 + size + self.feeds.len() * 60));
-        w.0.extend_from_slice(MAGIC);
-        w.u64(settings);
-        w.var(chunks.len() as u64);
-        for chunk in chunks {
-            w.u64(chunk.len() as u64);
-            w.0.extend_from_slice(&chunk);
+        let mut bytes = Vec::new();
+        let written = self.write(settings, &mut bytes);
+        debug_assert!(written.is_ok(), "writing to memory never fails");
+        bytes
+    }
+
+    /// An index from bytes (as [`Index::read`] reads it).
+    #[cfg(test)]
+    pub fn decode(bytes: &[u8], settings: u64) -> Option<Index> {
+        Index::read(bytes, bytes.len() as u64, settings)
+    }
+
+    /// Write the index to `out` a group of chunks at a time, each group
+    /// encoded on every core; returns the bytes written.
+    pub fn write(&self, settings: u64, out: &mut impl Write) -> io::Result<u64> {
+        let mut out = Checked::new(out);
+        let chunks = self.records.len().div_ceil(CHUNK);
+        out.put(MAGIC)?;
+        for n in [settings, self.records.len() as u64, chunks as u64] {
+            out.put(&n.to_le_bytes())?;
         }
+        for group in self.records.chunks(CHUNK * GROUP) {
+            let encoded: Vec<Vec<u8>> = group.par_chunks(CHUNK).map(encode_chunk).collect();
+            for chunk in encoded {
+                out.put(&(chunk.len() as u64).to_le_bytes())?;
+                out.put(&chunk)?;
+            }
+        }
+        let mut w = Writer(Vec::with_capacity(self.feeds.len() * 60));
         w.var(self.feeds.len() as u64);
         for (rel, fp) in &self.feeds {
             w.var_str(rel);
             w.u64(*fp);
         }
-        let check = content_hash(&w.0);
-        w.u64(check);
-        w.0
+        out.put(&(w.0.len() as u64).to_le_bytes())?;
+        out.put(&w.0)?;
+        let check = out.hash.digest();
+        out.put(&check.to_le_bytes())?;
+        Ok(out.len)
     }
 
-    pub fn decode(bytes: &[u8], settings: u64) -> Option<Index> {
-        let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-        if content_hash(body) != u64::from_le_bytes(check.try_into().ok()?) {
-            return None;
-        }
-        let mut r = Reader(body);
+    /// Read an index of `size` bytes from `input`, a group of chunks at a
+    /// time, each group decoded on every core. `None` for another version,
+    /// other `settings`, or any damage (the checksum is checked at the end;
+    /// no count or length is believed beyond the bytes the file has).
+    pub fn read(input: impl Read, size: u64, settings: u64) -> Option<Index> {
+        let mut input = Checked::new(input);
+        let head = input.take(32, size)?;
+        let mut r = Reader(&head);
         if r.take(8)? != MAGIC || r.u64()? != settings {
             return None;
         }
-        let n = r.var_len(8)?;
-        let mut chunks = Vec::with_capacity(n);
-        for _ in 0..n {
-            let len = usize::try_from(r.u64()?).ok()?;
-            chunks.push(r.take(len)?);
+        let count = usize::try_from(r.u64()?).ok()?;
+        let chunks = usize::try_from(r.u64()?).ok()?;
+        let fits = |n: usize, bytes: usize| n.checked_mul(bytes).is_some_and(|b| b as u64 <= size);
+        if !fits(count, RECORD_BYTES) || !fits(chunks, 8) {
+            return None;
         }
-        let decoded: Vec<Vec<Record>> = chunks.into_par_iter().map(decode_chunk).collect::<Option<_>>()?;
-        let mut records = Vec::with_capacity(decoded.iter().map(Vec::len).sum());
-        decoded.into_iter().for_each(|chunk| records.extend(chunk));
+        let mut records = Vec::with_capacity(count);
+        let mut left = chunks;
+        while left > 0 {
+            let mut group = Vec::with_capacity(GROUP.min(left));
+            for _ in 0..GROUP.min(left) {
+                let len = input.u64(size)?;
+                group.push(input.take(len, size)?);
+            }
+            left -= group.len();
+            let decoded: Vec<Vec<Record>> = group.par_iter().map(|c| decode_chunk(c)).collect::<Option<_>>()?;
+            for chunk in decoded {
+                if records.len() + chunk.len() > count {
+                    return None;
+                }
+                records.extend(chunk);
+            }
+        }
+        let len = input.u64(size)?;
+        let block = input.take(len, size)?;
+        let mut r = Reader(&block);
         let n = r.var_len(FEED_BYTES)?;
         let mut feeds = BTreeMap::new();
         for _ in 0..n {
             let rel = r.var_text()?.to_string();
             feeds.insert(rel, r.u64()?);
         }
-        (r.0.is_empty() && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index { records, feeds })
+        let digest = input.hash.digest();
+        let check = input.u64(size)?;
+        let whole = r.0.is_empty() && check == digest && input.at_end();
+        (whole && records.len() == count && records.is_sorted_by(|a, b| a.rel < b.rel))
+            .then_some(Index { records, feeds })
+    }
+}
+
+/// A stream of index bytes with their running checksum and length.
+struct Checked<T> {
+    inner: T,
+    hash: Xxh3,
+    len: u64,
+}
+
+impl<T> Checked<T> {
+    fn new(inner: T) -> Self {
+        Checked {
+            inner,
+            hash: Xxh3::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<W: Write> Checked<W> {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.hash.update(bytes);
+        self.len += bytes.len() as u64;
+        self.inner.write_all(bytes)
+    }
+}
+
+impl<R: Read> Checked<R> {
+    /// The next `len` bytes, if the stream (of `size` bytes) has them.
+    fn take(&mut self, len: u64, size: u64) -> Option<Vec<u8>> {
+        if len > size.saturating_sub(self.len) {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        (&mut self.inner).take(len).read_to_end(&mut bytes).ok()?;
+        if bytes.len() as u64 != len {
+            return None;
+        }
+        self.hash.update(&bytes);
+        self.len += len;
+        Some(bytes)
+    }
+
+    fn u64(&mut self, size: u64) -> Option<u64> {
+        let bytes = self.take(8, size)?;
+        Some(u64::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Whether nothing follows.
+    fn at_end(&mut self) -> bool {
+        matches!(self.inner.read(&mut [0]), Ok(0))
     }
 }
 
@@ -228,6 +334,7 @@ const FEED_BYTES: usize = 1 + 8;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::content_hash;
 
     fn sample() -> Index {
         let date = FixedOffset::east_opt(8 * 3600)
@@ -339,6 +446,32 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
         assert!(Index::decode(&flipped, 99).is_none());
+    }
+
+    /// Read from a stream that gives a few bytes at a time, the index is
+    /// the same; a stream shorter or longer than its size, or with bytes
+    /// after the checksum, gives none.
+    #[test]
+    fn streamed_reads_see_the_same_index_and_no_more() {
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(self.0.len()).min(3);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let bytes = sample().encode(5);
+        let size = bytes.len() as u64;
+        let back = Index::read(Trickle(&bytes), size, 5).expect("reads");
+        assert_eq!(back.encode(5), bytes);
+        assert!(Index::read(Trickle(&bytes[..bytes.len() - 3]), size, 5).is_none());
+        assert!(Index::read(Trickle(&bytes), size - 1, 5).is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Index::read(Trickle(&longer), size, 5).is_none());
+        assert!(Index::read(Trickle(&longer), size + 1, 5).is_none());
     }
 
     /// A record count the bytes cannot hold, with a valid checksum (as a

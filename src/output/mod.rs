@@ -376,15 +376,29 @@ impl Output {
     /// of a second here (a fresh inode and fresh pages), an overwrite a
     /// few milliseconds. A kill or crash mid-write leaves bytes whose
     /// checksum fails, and the file is then ignored. Never through a symlink.
+    #[cfg(test)]
     pub fn write_cache_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.write_cache_file_with(name, |f| f.write_all(bytes).map(|()| bytes.len() as u64))
+    }
+
+    /// [`Output::write_cache_file`], with the bytes streamed by `write`,
+    /// which returns how many it wrote.
+    pub fn write_cache_file_with(&self, name: &str, write: impl FnOnce(&mut File) -> io::Result<u64>) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);
         open_plain(&path, true)
             .and_then(|mut f| {
-                f.write_all(bytes)?;
-                f.set_len(bytes.len() as u64)
+                let len = write(&mut f)?;
+                f.set_len(len)
             })
             .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// A state file to read, with its size.
+    pub fn open_state(&self, name: &str) -> Option<(File, u64)> {
+        let file = File::open(self.state.as_ref()?.join(name)).ok()?;
+        let size = file.metadata().ok()?.len();
+        Some((file, size))
     }
 
     /// Make a cache file [`Output::write_cache_file`] wrote unreadable, in
