@@ -377,7 +377,7 @@ mod tests {
             date,
             jekyll_time: date.timestamp(),
             categories: cats.iter().map(|c| crate::content::post::Term::from(*c)).collect(),
-            tags: Vec::new(),
+            tags: Vec::new().into(),
             unpublished: false,
             plain_text: false,
         }

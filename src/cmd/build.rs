@@ -257,7 +257,7 @@ fn single_tags(posts: &[&PostMeta]) -> BTreeMap<String, String> {
             [tag] => Some((model::feed_key(tag), &**tag)),
             _ => None,
         };
-        for category in &post.categories {
+        for category in post.categories.iter() {
             let key = model::feed_key(category);
             match seen.get_mut(&key) {
                 None => {

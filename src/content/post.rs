@@ -32,14 +32,34 @@ pub fn intern(name: &str) -> Term {
     })
 }
 
+/// A post's categories, or its tags: one shared list per distinct list
+/// ([`intern_list`]; a news site's posts carry a few thousand distinct
+/// lists), not a vector per post.
+pub type Terms = Arc<[Term]>;
+
+/// The one shared copy of `list` (per thread), each name interned too.
+pub fn intern_list(list: &[Term]) -> Terms {
+    thread_local! {
+        static LISTS: RefCell<HashSet<Terms>> = RefCell::new(HashSet::new());
+    }
+    LISTS.with_borrow_mut(|lists| match lists.get(list) {
+        Some(terms) => terms.clone(),
+        None => {
+            let terms: Terms = list.iter().map(|t| intern(t)).collect();
+            lists.insert(terms.clone());
+            terms
+        }
+    })
+}
+
 /// Per-post metadata: everything choosing a feed's items needs, nothing more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostMeta {
     /// Relative to the content root, `/`-separated.
     pub path: std::sync::Arc<str>,
     pub date: DateTime<FixedOffset>,
-    pub categories: Vec<Term>,
-    pub tags: Vec<Term>,
+    pub categories: Terms,
+    pub tags: Terms,
     /// `published: false` or `published:` with no value (Jekyll hides both).
     pub unpublished: bool,
     /// The instant Jekyll reads as the post's date (epoch seconds): it
@@ -229,8 +249,8 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
                 path: rel.into(),
                 date,
                 jekyll_time: date.timestamp(),
-                categories: path_categories(rel),
-                tags: Vec::new(),
+                categories: intern_list(&path_categories(rel)),
+                tags: intern_list(&[]),
                 unpublished: false,
                 plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
             });
@@ -657,9 +677,8 @@ fn date_problem(written: &str) -> String {
 pub const MAX_TERMS: usize = 100;
 
 /// The first [`MAX_TERMS`] of `terms`, and how many there were.
-fn capped(terms: Vec<Term>) -> (Vec<Term>, usize) {
-    let all = terms.len();
-    (terms.iter().take(MAX_TERMS).map(|t| intern(t)).collect(), all)
+fn capped(terms: Vec<Term>) -> (Terms, usize) {
+    (intern_list(&terms[..terms.len().min(MAX_TERMS)]), terms.len())
 }
 
 /// Jekyll's categories: folder categories, then `categories` (a list, or
@@ -805,18 +824,24 @@ mod tests {
         let m = meta("---\ndate: 2021-12-08\ncategories: 21shijijingjibaodao 21caijingAPP\ntags: [东财滚动新闻, 2021, 东财滚动新闻]\n---\n");
         assert_eq!(
             m.categories,
-            vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Term>
+            Terms::from(vec!["21shijijingjibaodao".into(), "21caijingAPP".into()] as Vec<Term>)
         );
-        assert_eq!(m.tags, vec!["东财滚动新闻".into(), "2021".into()] as Vec<Term>);
+        assert_eq!(
+            m.tags,
+            Terms::from(vec!["东财滚动新闻".into(), "2021".into()] as Vec<Term>)
+        );
         // `category` is added after `categories` (one name); `tag` replaces `tags`.
         let m = meta("---\ndate: 2021-12-08\ncategory: two words\ncategories: Plural more\ntag: one\ntags: a b\n---\n");
         assert_eq!(
             m.categories,
-            vec!["Plural".into(), "more".into(), "two words".into()] as Vec<Term>
+            Terms::from(vec!["Plural".into(), "more".into(), "two words".into()] as Vec<Term>)
         );
-        assert_eq!(m.tags, vec!["one".into()] as Vec<Term>);
+        assert_eq!(m.tags, Terms::from(vec!["one".into()] as Vec<Term>));
         let m = meta("---\ndate: 2021-12-08\ncategory: [s1, s2]\ncategories: [p1, s1]\n---\n");
-        assert_eq!(m.categories, vec!["p1".into(), "s1".into(), "s2".into()] as Vec<Term>);
+        assert_eq!(
+            m.categories,
+            Terms::from(vec!["p1".into(), "s1".into(), "s2".into()] as Vec<Term>)
+        );
     }
 
     #[test]
@@ -985,7 +1010,7 @@ mod tests {
         assert_eq!(post.title, "No Front Matter");
         let (out, diags) = scan_text("---\ntitle: Never closed\nbody\n", "news/_posts/2022-01-14-unclosed.md");
         let Outcome::Post(m) = out else { panic!("not published") };
-        assert_eq!(m.categories, vec!["news".into()] as Vec<Term>);
+        assert_eq!(m.categories, Terms::from(vec!["news".into()] as Vec<Term>));
         assert!(
             diags[0].starts_with("news/_posts/2022-01-14-unclosed.md:1: warning: front matter is never closed"),
             "{diags:?}"
@@ -1024,7 +1049,7 @@ mod tests {
         let Outcome::Post(m) = out else { panic!("not published") };
         // The feed keeps the author's meaning ...
         assert_eq!(m.date.to_rfc3339(), "2022-01-10T23:30:00+08:00");
-        assert_eq!(m.categories, vec!["notes".into()] as Vec<Term>);
+        assert_eq!(m.categories, Terms::from(vec!["notes".into()] as Vec<Term>));
         assert!(
             diags[0].contains("the site's page for this post is broken"),
             "{diags:?}"

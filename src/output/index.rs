@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::codec::{Reader, Writer};
-use crate::content::post::{Outcome, PostMeta, Term};
+use crate::content::post::{Outcome, PostMeta, Term, Terms};
 use crate::content::{Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::word_hash::WordMap;
@@ -260,9 +260,23 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
     let n = r.var_len(1)?;
     let strings: Vec<Term> = (0..n).map(|_| r.var_text().map(Term::from)).collect::<Option<_>>()?;
     let string = |r: &mut Reader| strings.get(usize::try_from(r.var()?).ok()?);
-    let terms = |r: &mut Reader| -> Option<Vec<Term>> {
+    // Each distinct list of names once a chunk, shared by its posts.
+    let mut lists: WordMap<Vec<u64>, Terms> = WordMap::default();
+    let mut ids = Vec::new();
+    let mut terms = |r: &mut Reader| -> Option<Terms> {
         let n = r.var_len(1)?;
-        (0..n).map(|_| string(r).cloned()).collect()
+        ids.clear();
+        for _ in 0..n {
+            let id = r.var()?;
+            strings.get(usize::try_from(id).ok()?)?;
+            ids.push(id);
+        }
+        if let Some(list) = lists.get(&ids) {
+            return Some(list.clone());
+        }
+        let list: Terms = ids.iter().map(|&id| strings[id as usize].clone()).collect();
+        lists.insert(ids.clone(), list.clone());
+        Some(list)
     };
     let count = r.var_len(RECORD_BYTES)?;
     let mut records = Vec::with_capacity(count);
@@ -344,8 +358,8 @@ mod tests {
             path: "_posts/a.md".into(),
             date,
             jekyll_time: date.timestamp() + 8 * 3600,
-            categories: vec!["emnews".into(), "上海·证券".into()],
-            tags: vec!["东财滚动新闻".into()],
+            categories: vec!["emnews".into(), "上海·证券".into()].into(),
+            tags: vec!["东财滚动新闻".into()].into(),
             unpublished: false,
             plain_text: true,
         };
@@ -435,6 +449,15 @@ mod tests {
         assert_eq!(rels, written);
         assert_eq!(back.encode(1), bytes);
         assert_eq!(back.records[99].scanned.diagnostics[0].message, "title recovered");
+        // Posts of a chunk share one copy of each list of names.
+        let lists: Vec<&Terms> = back.records[..2]
+            .iter()
+            .map(|r| match &r.scanned.outcome {
+                Outcome::Post(m) => &m.categories,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(std::sync::Arc::ptr_eq(lists[0], lists[1]));
     }
 
     #[test]
