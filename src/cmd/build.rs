@@ -11,11 +11,12 @@ use rayon::prelude::*;
 use crate::config::{Config, Mode, Verbosity};
 use crate::content::pages::{SitePage, Taxonomy};
 use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
-use crate::content::{self, shown_path, Record};
+use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{self, FeedKind};
 use crate::names::{DisplayNames, FeedPage};
 use crate::output::commit::{Commit, Previous, Stored as StoredFile};
+use crate::output::folders::{self, Listing};
 use crate::output::index::{self, Index};
 use crate::output::items::{self, ItemCache};
 use crate::output::pings;
@@ -32,19 +33,51 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let mut phases = Phases::start();
     let output = open_output(config, mode)?;
     let settings = read_settings(config);
-    // The walk and the index's decoding each take one core: side by side.
-    let (previous, found) = rayon::join(
-        || match mode {
-            Mode::Build => output
-                .open_state(index::FILE)
-                .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, settings))
-                .unwrap_or_default(),
-            _ => Index::default(),
-        },
-        || find_posts(config),
-    );
+    let read_index = || match mode {
+        Mode::Build => output
+            .open_state(index::FILE)
+            .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, settings))
+            .unwrap_or_default(),
+        _ => Index::default(),
+    };
+    // The last walk's listing, while none of its folders changed: the
+    // index's files are the files a walk would find.
+    let listing_settings = Fingerprint::new()
+        .add_u64(settings)
+        .add(&[u8::from(config.drafts)])
+        .finish();
+    let known = match mode {
+        Mode::Build => output
+            .read_state(folders::FILE)
+            .and_then(|bytes| Listing::decode(&bytes, listing_settings))
+            .filter(|known| known.unchanged(|rel| content::folder_stamp(&config.content_dir, rel))),
+        _ => None,
+    };
+    let (previous, found, phase) = match known {
+        Some(known) => {
+            let previous = read_index();
+            let found = match previous.checksum {
+                0 => None,
+                sum if sum != known.index => None,
+                _ => Some(Found::known(&previous.records, known.pages, known.folders)),
+            };
+            match found {
+                Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
+                None => (previous, find_posts(config), "lock, read index, find posts"),
+            }
+        }
+        // The walk and the index's decoding each take one core: side by side.
+        None => {
+            let (previous, found) = rayon::join(read_index, || find_posts(config));
+            (previous, found, "lock, read index, find posts")
+        }
+    };
     let previous_count = previous.records.len();
-    phases.lap("lock, read index, find posts");
+    let previous_index = previous.checksum;
+    // What the next run may take instead of walking (the index's checksum
+    // is set once the index is written).
+    let listing = Listing::of(&found, true, 0);
+    phases.lap(phase);
 
     let collection = scan_posts(config, found, previous.records);
     phases.lap("read posts");
@@ -118,6 +151,17 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let mut records = collection.records;
     records.retain(|r| !unread.contains(&*r.rel));
     let done = commit.finish(&plan, records, files_reused && unread.is_empty())?;
+    if mode == Mode::Build {
+        // Vouched for only with every file found in the index.
+        let index = done.index.or(Some(previous_index)).filter(|&sum| sum != 0);
+        match (listing, index) {
+            (Some(listing), Some(index)) if unread.is_empty() => {
+                let listing = Listing { index, ..listing };
+                output.write_cache_file(folders::FILE, &listing.encode(listing_settings))?;
+            }
+            _ => output.remove_state(folders::FILE)?,
+        }
+    }
     if let Some(live) = live {
         cache.retain(&live);
     }

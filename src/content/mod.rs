@@ -10,6 +10,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
@@ -26,14 +27,25 @@ pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; record
 /// A post file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PostFile {
-    /// Relative to the content root, `/`-separated.
-    pub rel: String,
+    /// Relative to the content root, `/`-separated; shared with its record.
+    pub rel: Arc<str>,
     /// Where the file name starts in `rel`.
     name_at: usize,
     pub in_posts_dir: bool,
 }
 
 impl PostFile {
+    /// The file at `rel`, which the walk found under `_posts/` or `_drafts/`.
+    pub fn new(rel: Arc<str>) -> PostFile {
+        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+        let in_posts_dir = rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts");
+        PostFile {
+            rel,
+            name_at,
+            in_posts_dir,
+        }
+    }
+
     /// The folder it is in, relative to the content root.
     fn folder(&self) -> &str {
         &self.rel[..self.name_at.saturating_sub(1)]
@@ -54,6 +66,36 @@ pub struct Found {
     /// where the site's category and tag pages are (see [`pages`]).
     pub pages: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every folder the walk listed, with its stamp taken before listing
+    /// it (sorted): while none changes, no file was added, removed or
+    /// renamed, and the same list of files stands.
+    pub folders: Vec<(String, Stamp)>,
+    /// When the walk started (ns since the epoch, this machine's clock).
+    pub started_ns: i64,
+}
+
+impl Found {
+    /// What a walk finds while no folder of `folders` changed: the files
+    /// of `records` (an index of that walk's files), and `pages`.
+    pub fn known(records: &[Record], pages: Vec<String>, folders: Vec<(String, Stamp)>) -> Found {
+        Found {
+            files: records.iter().map(|r| PostFile::new(r.rel.clone())).collect(),
+            pages,
+            diagnostics: Vec::new(),
+            folders,
+            started_ns: 0,
+        }
+    }
+}
+
+/// The stamp of the folder `rel` (not through a symlink), or `None`.
+pub fn folder_stamp(root: &Path, rel: &str) -> Option<Stamp> {
+    let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
+    meta.is_dir().then(|| stamp_of(&meta))
+}
+
+fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
+    (meta.len(), mtime_ns(meta), ctime_ns(meta), meta.ino())
 }
 
 /// Walk `root` in sorted order. Skips `_`-folders other than `_posts` (and
@@ -61,7 +103,12 @@ pub struct Found {
 /// inside. Symlinked folders are not entered (no loops, no escapes);
 /// symlinked files are read only when they point inside `root`.
 pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
-    let mut found = Found::default();
+    let mut found = Found {
+        started_ns: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
+        ..Found::default()
+    };
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let root_len = root.as_os_str().len();
     // The output folder is known by its device and inode, not its
@@ -136,6 +183,18 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                     continue;
                 }
             }
+        } else if entry.file_type().is_dir() {
+            // Stamped before walkdir lists it (it opens a folder only when
+            // asked for the next entry), so a change while it is listed
+            // shows as a new stamp next time.
+            let rel = path.as_os_str().as_bytes().get(root_len..).unwrap_or_default();
+            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
+            match (entry.metadata(), std::str::from_utf8(rel)) {
+                (Ok(meta), Ok(rel)) => found.folders.push((rel.to_string(), stamp_of(&meta))),
+                // Never vouched for: the next run walks again.
+                _ => found.started_ns = i64::MIN,
+            }
+            continue;
         } else if !entry.file_type().is_file() {
             continue;
         }
@@ -162,22 +221,18 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         if skipped_by_jekyll(&rel[name_at..]) {
             continue;
         }
-        let in_posts_dir = rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts");
+        let file = PostFile::new(rel.into());
         // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
         // page or a static file to Jekyll: listed, for its front matter only.
-        let rel = rel.to_string();
-        if !in_posts_dir {
-            found.pages.push(rel);
+        if !file.in_posts_dir {
+            found.pages.push(rel.to_string());
             continue;
         }
-        found.files.push(PostFile {
-            rel,
-            name_at,
-            in_posts_dir,
-        });
+        found.files.push(file);
     }
     found.files.par_sort_unstable();
     found.pages.sort();
+    found.folders.sort();
     found
 }
 
@@ -234,7 +289,7 @@ pub fn shown_path(root: &Path, rel: &str) -> String {
 
 /// A file's size, mtime, ctime and inode: what tells, without reading it,
 /// whether it changed.
-type Stamp = (u64, i64, i64, u64);
+pub type Stamp = (u64, i64, i64, u64);
 
 /// A post file to look up: its name in the folder `dir` was opened on
 /// (one path component to look up, not the whole path), or its path.
@@ -251,7 +306,7 @@ impl Where<'_> {
                 let flags = OFlags::RDONLY | OFlags::CLOEXEC;
                 Ok(rustix::fs::openat(dir, self.file.name(), flags, Mode::empty())?.into())
             }
-            None => std::fs::File::open(self.root.join(&self.file.rel)),
+            None => std::fs::File::open(self.root.join(&*self.file.rel)),
         }
     }
 }
@@ -270,7 +325,7 @@ fn stamp(at: &Where) -> std::io::Result<Stamp> {
             ))
         }
         None => {
-            let meta = std::fs::metadata(at.root.join(&at.file.rel))?;
+            let meta = std::fs::metadata(at.root.join(&*at.file.rel))?;
             Ok((meta.len(), mtime_ns(&meta), ctime_ns(&meta), meta.ino()))
         }
     }
@@ -288,7 +343,7 @@ fn scan_file(
 ) -> Record {
     let at = Where { dir, root, file };
     let reject = |(size, mtime_ns, ctime_ns, ino), message: String, line| Record {
-        rel: file.rel.as_str().into(),
+        rel: file.rel.clone(),
         size,
         mtime_ns,
         ctime_ns,
@@ -352,7 +407,7 @@ fn scan_file(
     let outcome = post::scan(text, &file.rel, &shown_path(root, &file.rel), rules, &mut diagnostics);
     let rel = match &outcome {
         Outcome::Post(meta) => meta.path.clone(),
-        _ => file.rel.as_str().into(),
+        _ => file.rel.clone(),
     };
     Record {
         rel,

@@ -33,6 +33,8 @@ pub struct Committed {
     pub stale: Vec<String>,
     /// Files left as they are, manifest entries ignored, old state removed.
     pub diagnostics: Vec<Diagnostic>,
+    /// The checksum of the index this run wrote (`None`: it kept the old one).
+    pub index: Option<u64>,
 }
 
 /// What the commit needs from the index read at the start of the run.
@@ -220,11 +222,20 @@ impl<'o> Commit<'o> {
                 let foreign = &self.foreign;
                 feeds.extend(plan.artifacts.iter().map(|a| (a.path.clone(), a.fingerprint)));
                 feeds.retain(|path, _| !self.untrusted.contains(path) && !foreign.contains(path));
-                let index = Index { records, feeds };
+                let index = Index {
+                    records,
+                    feeds,
+                    checksum: 0,
+                };
                 if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
                     let settings = self.settings;
-                    self.output
-                        .write_cache_file_with(index::FILE, |f| index.write(settings, f))?;
+                    let mut checksum = 0;
+                    self.output.write_cache_file_with(index::FILE, |f| {
+                        let (len, check) = index.write(settings, f)?;
+                        checksum = check;
+                        Ok(len)
+                    })?;
+                    self.done.index = Some(checksum);
                 }
                 // The run ends here, and the process with it: freeing a
                 // record (five allocations) per post, one at a time, was a

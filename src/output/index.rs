@@ -28,6 +28,8 @@ const MAGIC: &[u8; 8] = b"FGINDEX5";
 pub struct Index {
     pub records: Vec<Record>,
     pub feeds: BTreeMap<String, u64>,
+    /// The checksum it was read with (0 for one not read from a file).
+    pub checksum: u64,
 }
 
 /// The strings of an index being encoded, each numbered once: by address
@@ -81,8 +83,8 @@ impl Index {
     }
 
     /// Write the index to `out` a group of chunks at a time, each group
-    /// encoded on every core; returns the bytes written.
-    pub fn write(&self, settings: u64, out: &mut impl Write) -> io::Result<u64> {
+    /// encoded on every core; returns the bytes written and the checksum.
+    pub fn write(&self, settings: u64, out: &mut impl Write) -> io::Result<(u64, u64)> {
         let mut out = Checked::new(out);
         let chunks = self.records.len().div_ceil(CHUNK);
         out.put(MAGIC)?;
@@ -106,7 +108,7 @@ impl Index {
         out.put(&w.0)?;
         let check = out.hash.digest();
         out.put(&check.to_le_bytes())?;
-        Ok(out.len)
+        Ok((out.len, check))
     }
 
     /// Read an index of `size` bytes from `input`, a group of chunks at a
@@ -155,8 +157,11 @@ impl Index {
         let digest = input.hash.digest();
         let check = input.u64(size)?;
         let whole = r.0.is_empty() && check == digest && input.at_end();
-        (whole && records.len() == count && records.is_sorted_by(|a, b| a.rel < b.rel))
-            .then_some(Index { records, feeds })
+        (whole && records.len() == count && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index {
+            records,
+            feeds,
+            checksum: check,
+        })
     }
 }
 
@@ -396,6 +401,7 @@ mod tests {
                 },
             ],
             feeds,
+            checksum: 0,
         }
     }
 

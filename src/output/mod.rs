@@ -5,6 +5,7 @@
 
 mod codec;
 pub mod commit;
+pub mod folders;
 pub mod index;
 pub mod items;
 pub mod pings;
@@ -376,7 +377,6 @@ impl Output {
     /// of a second here (a fresh inode and fresh pages), an overwrite a
     /// few milliseconds. A kill or crash mid-write leaves bytes whose
     /// checksum fails, and the file is then ignored. Never through a symlink.
-    #[cfg(test)]
     pub fn write_cache_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         self.write_cache_file_with(name, |f| f.write_all(bytes).map(|()| bytes.len() as u64))
     }

@@ -26,6 +26,7 @@ mod feeds;
 mod harness;
 mod index;
 mod jekyll;
+mod listing;
 mod output;
 mod pages;
 mod ping;

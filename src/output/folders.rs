@@ -1,0 +1,153 @@
+//! The listing kept in the state folder beside the rebuild index: every
+//! folder the last walk listed, with its stamp, the page files it found,
+//! and the checksum of the index that holds its post files. While no
+//! folder's stamp changed, no file was added to, removed from or renamed
+//! in any of them, so the next run takes the index's list of files instead
+//! of walking the content folder again (as git's untracked cache does):
+//! at a million posts in one folder, a walk is 0.7 s of a 2 s rerun. Edits
+//! to a file do not change its folder; every file is still `stat`ed.
+//!
+//! A folder whose mtime is within [`RECENT_NS`] of the walk is never
+//! vouched for: a file added right after the walk could leave it the same
+//! timestamp. (An older mtime cannot: any change to the folder's entries
+//! sets it to the time of that change. The stamp's ctime catches an mtime
+//! set back by hand.) Nor is a walk that had anything to report. Like the
+//! index, the listing only ever saves work.
+
+use super::codec::{Reader, Writer};
+use crate::content::{Found, Stamp};
+use crate::plan::Fingerprint;
+
+pub const FILE: &str = "folders";
+const MAGIC: &[u8; 8] = b"FGFOLDR1";
+
+/// Folders changed this close before a walk (2 s: file systems with
+/// coarse timestamps, and clocks a little apart) are listed again next time.
+pub const RECENT_NS: i64 = 2_000_000_000;
+
+/// A walk's folders and pages, and the index its files are in.
+#[derive(Debug, Default, PartialEq)]
+pub struct Listing {
+    /// The checksum of the index whose records are the walk's post files.
+    pub index: u64,
+    pub folders: Vec<(String, Stamp)>,
+    pub pages: Vec<String>,
+}
+
+impl Listing {
+    /// The listing of `found`, if it can be vouched for: the walk reported
+    /// nothing, every post file it found is in the index (`index`, its
+    /// checksum), and no folder changed recently. A listing taken from the
+    /// last run ([`Found::known`]) stands as it was.
+    pub fn of(found: &Found, all_indexed: bool, index: u64) -> Option<Listing> {
+        let settled = found.started_ns == 0
+            || found
+                .folders
+                .iter()
+                .all(|(_, (_, mtime, _, _))| *mtime < found.started_ns.saturating_sub(RECENT_NS));
+        (found.diagnostics.is_empty() && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
+            index,
+            folders: found.folders.clone(),
+            pages: found.pages.clone(),
+        })
+    }
+
+    /// Whether every folder still has its stamp.
+    pub fn unchanged(&self, stamp: impl Fn(&str) -> Option<Stamp>) -> bool {
+        self.folders.iter().all(|(rel, was)| stamp(rel) == Some(*was))
+    }
+
+    pub fn encode(&self, settings: u64) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.0.extend_from_slice(MAGIC);
+        w.u64(settings);
+        w.u64(self.index);
+        w.var(self.folders.len() as u64);
+        for (rel, (size, mtime, ctime, ino)) in &self.folders {
+            w.var_str(rel);
+            w.var(*size);
+            w.var_i64(*mtime);
+            w.var_i64(*ctime);
+            w.var(*ino);
+        }
+        w.var(self.pages.len() as u64);
+        self.pages.iter().for_each(|p| w.var_str(p));
+        let check = Fingerprint::new().add(&w.0).finish();
+        w.u64(check);
+        w.0
+    }
+
+    /// `None` for another version, other `settings` or any damage.
+    pub fn decode(bytes: &[u8], settings: u64) -> Option<Listing> {
+        let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        if Fingerprint::new().add(body).finish() != u64::from_le_bytes(check.try_into().ok()?) {
+            return None;
+        }
+        let mut r = Reader(body);
+        if r.take(8)? != MAGIC || r.u64()? != settings {
+            return None;
+        }
+        let index = r.u64()?;
+        let n = r.var_len(5)?;
+        let mut folders = Vec::with_capacity(n);
+        for _ in 0..n {
+            let rel = r.var_text()?.to_string();
+            let stamp = (r.var()?, r.var_i64()?, r.var_i64()?, r.var()?);
+            folders.push((rel, stamp));
+        }
+        let n = r.var_len(1)?;
+        let pages = (0..n)
+            .map(|_| r.var_text().map(str::to_string))
+            .collect::<Option<_>>()?;
+        r.0.is_empty().then_some(Listing { index, folders, pages })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(mtime: i64) -> Found {
+        Found {
+            folders: vec![
+                (String::new(), (4096, mtime, mtime, 2)),
+                ("_posts".into(), (8192, 7, 8, 3)),
+            ],
+            pages: vec!["category/emnews.md".into()],
+            started_ns: 10_000_000_000,
+            ..Found::default()
+        }
+    }
+
+    #[test]
+    fn round_trips_and_damage_or_other_settings_mean_none() {
+        let listing = Listing::of(&found(5), true, 42).expect("vouched for");
+        let bytes = listing.encode(7);
+        assert_eq!(Listing::decode(&bytes, 7), Some(listing));
+        assert_eq!(Listing::decode(&bytes, 8), None);
+        assert_eq!(Listing::decode(&bytes[..bytes.len() - 1], 7), None);
+        let mut flipped = bytes.clone();
+        flipped[30] ^= 1;
+        assert_eq!(Listing::decode(&flipped, 7), None);
+    }
+
+    /// A folder changed within 2 s of the walk, a walk with something to
+    /// report, or files missing from the index: nothing is vouched for.
+    #[test]
+    fn only_a_settled_clean_complete_walk_is_vouched_for() {
+        assert!(Listing::of(&found(7_999_999_999), true, 1).is_some());
+        assert!(Listing::of(&found(8_000_000_000), true, 1).is_none());
+        assert!(Listing::of(&found(5), false, 1).is_none());
+        let mut noisy = found(5);
+        noisy.diagnostics.push(crate::diagnostics::Diagnostic::new(
+            "x",
+            None,
+            crate::diagnostics::Severity::Note,
+            "symlinked folder; not followed",
+        ));
+        assert!(Listing::of(&noisy, true, 1).is_none());
+        let listing = Listing::of(&found(5), true, 1).expect("vouched for");
+        assert!(listing.unchanged(|rel| found(5).folders.iter().find(|f| f.0 == rel).map(|f| f.1)));
+        assert!(!listing.unchanged(|rel| (rel == "_posts").then_some((8192, 7, 9, 3))));
+    }
+}
