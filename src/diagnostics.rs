@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -14,23 +15,31 @@ pub enum Severity {
     Error,
 }
 
+/// Path and message are shared strings: the rebuild index holds each text
+/// once per chunk, and a thousand posts with the same note share it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
     /// As shown to the user: the content folder joined with the post path.
-    pub path: String,
+    pub path: Arc<str>,
     pub line: Option<usize>,
     pub severity: Severity,
-    pub message: String,
+    pub message: Arc<str>,
 }
 
 impl Diagnostic {
-    pub fn new(path: &str, line: Option<usize>, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(path: &str, line: Option<usize>, severity: Severity, message: impl AsRef<str>) -> Self {
         Diagnostic {
-            path: path.to_string(),
+            path: path.into(),
             line,
             severity,
-            message: message.into(),
+            message: message.as_ref().into(),
         }
+    }
+
+    /// The same diagnostic, its message followed by `more`.
+    pub fn appended(mut self, more: &str) -> Self {
+        self.message = format!("{}{more}", self.message).into();
+        self
     }
 }
 

@@ -42,9 +42,12 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     };
     // The last walk's listing, while none of its folders changed: the
     // index's files are the files a walk would find.
+    // Another user may not list a folder this one could (the walk would
+    // say so): a listing is kept per user, as drafts are per flag.
     let listing_settings = Fingerprint::new()
         .add_u64(settings)
         .add(&[u8::from(config.drafts)])
+        .add_u64(u64::from(rustix::process::geteuid().as_raw()))
         .finish();
     let known = match mode {
         Mode::Build => output
@@ -59,7 +62,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             let found = match previous.checksum {
                 0 => None,
                 sum if sum != known.index => None,
-                _ => Some(Found::known(&previous.records, known.pages, known.folders)),
+                _ => Found::known(&previous.records, known.pages, known.folders),
             };
             match found {
                 Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
@@ -154,12 +157,17 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     if mode == Mode::Build {
         // Vouched for only with every file found in the index.
         let index = done.index.or(Some(previous_index)).filter(|&sum| sum != 0);
-        match (listing, index) {
+        // Best effort, after the feeds are in place: a listing not written
+        // (or not removed) costs a walk, or is refused by its checksum.
+        let written = match (listing, index) {
             (Some(listing), Some(index)) if unread.is_empty() => {
                 let listing = Listing { index, ..listing };
-                output.write_cache_file(folders::FILE, &listing.encode(listing_settings))?;
+                output.write_cache_file(folders::FILE, &listing.encode(listing_settings))
             }
-            _ => output.remove_state(folders::FILE)?,
+            _ => output.remove_state(folders::FILE),
+        };
+        if written.is_err() {
+            let _ = output.remove_state(folders::FILE);
         }
     }
     if let Some(live) = live {
@@ -392,7 +400,7 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
     let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
         if config.strict && d.severity == Severity::Warning {
             d.severity = Severity::Error;
-            d.message.push_str(" (rejected: --strict)");
+            d = d.appended(" (rejected: --strict)");
         }
         d
     });
@@ -418,14 +426,14 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
             report.read += 1;
         }
         for d in &r.scanned.diagnostics {
-            if d.message == UNQUOTED_DATE_NOTE {
+            if *d.message == *UNQUOTED_DATE_NOTE {
                 unquoted.push(d);
                 continue;
             }
             let mut d = d.clone();
             if strict && d.severity == Severity::Warning {
                 d.severity = Severity::Error;
-                d.message.push_str(" (rejected: --strict)");
+                d = d.appended(" (rejected: --strict)");
             }
             report.diagnostics.push(d);
         }
@@ -441,7 +449,8 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
             unquoted.len(),
             if unquoted.len() == 1 { " has" } else { "s have" },
             zone_shift(config)
-        );
+        )
+        .into();
         report.diagnostics.push(note);
     }
     Collection {

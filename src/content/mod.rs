@@ -169,21 +169,33 @@ pub struct Found {
     /// it (sorted): while none changes, no file was added, removed or
     /// renamed, and the same list of files stands.
     pub folders: Vec<(String, Stamp)>,
-    /// When the walk started (ns since the epoch, this machine's clock).
-    pub started_ns: i64,
+    /// When the walk started (ns since the epoch, this machine's clock;
+    /// `i64::MIN` for a walk never to vouch for); `None` for a listing taken
+    /// from the last run ([`Found::known`]).
+    pub started_ns: Option<i64>,
 }
 
 impl Found {
     /// What a walk finds while no folder of `folders` changed: the files
-    /// of `records` (an index of that walk's files), and `pages`.
-    pub fn known(records: &[Record], pages: Vec<String>, folders: Vec<(String, Stamp)>) -> Found {
-        Found {
+    /// of `records` (an index of that walk's files), and `pages`. `None`
+    /// unless every path is one a walk gives: relative, plain, in a listed
+    /// folder, and under `_posts/` or `_drafts/` for a post (a forged index
+    /// or listing never makes feedgen open a file the walk would not).
+    pub fn known(records: &[Record], pages: Vec<String>, folders: Vec<(String, Stamp)>) -> Option<Found> {
+        let listed: std::collections::HashSet<&str> = folders.iter().map(|(rel, _)| rel.as_str()).collect();
+        let walkable = |rel: &str| {
+            let folder = &rel[..rel.rfind('/').unwrap_or(0)];
+            listed.contains(folder) && rel.split('/').all(|part| !matches!(part, "" | "." | ".."))
+        };
+        let posts_ok = records.iter().all(|r| walkable(&r.rel) && is_in_posts_dir(&r.rel));
+        let pages_ok = pages.iter().all(|rel| walkable(rel) && !is_in_posts_dir(rel));
+        (posts_ok && pages_ok).then(|| Found {
             files: PostFiles::sorted(records.iter().map(|r| &*r.rel)),
             pages,
             diagnostics: Vec::new(),
             folders,
-            started_ns: 0,
-        }
+            started_ns: None,
+        })
     }
 }
 
@@ -203,9 +215,11 @@ fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
 /// symlinked files are read only when they point inside `root`.
 pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
     let mut found = Found {
-        started_ns: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
+        started_ns: Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(i64::MIN, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MIN)),
+        ),
         ..Found::default()
     };
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
@@ -257,6 +271,11 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         let path = entry.path();
         let shown = || path.display().to_string();
         if entry.path_is_symlink() {
+            // What a symlinked post or page reaches can change with no
+            // folder the walk lists changing: never vouched for.
+            if is_post_name(entry.file_name()) {
+                found.started_ns = Some(i64::MIN);
+            }
             match path.canonicalize() {
                 Ok(real) if real.starts_with(&canonical_root) && real.is_file() => {}
                 Ok(real) if real.is_dir() => {
@@ -283,15 +302,17 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                 }
             }
         } else if entry.file_type().is_dir() {
-            // Stamped before walkdir lists it (it opens a folder only when
-            // asked for the next entry), so a change while it is listed
-            // shows as a new stamp next time.
+            // Stamped before its entries are read: walkdir (unsorted, not
+            // contents-first) opens a folder when it yields it and reads
+            // the entries only when asked for the next one, so a change
+            // while it is listed shows as a new stamp next time. Sorting
+            // or contents-first would break this.
             let rel = path.as_os_str().as_bytes().get(root_len..).unwrap_or_default();
             let rel = rel.strip_prefix(b"/").unwrap_or(rel);
             match (entry.metadata(), std::str::from_utf8(rel)) {
                 (Ok(meta), Ok(rel)) => found.folders.push((rel.to_string(), stamp_of(&meta))),
                 // Never vouched for: the next run walks again.
-                _ => found.started_ns = i64::MIN,
+                _ => found.started_ns = Some(i64::MIN),
             }
             continue;
         } else if !entry.file_type().is_file() {
@@ -543,7 +564,11 @@ pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, 
     const MIN_FILES: usize = 32;
     const MAX_OPEN: usize = 64;
     let mut folders: Vec<Option<OwnedFd>> = Vec::new();
-    let mut folder_of = vec![None; files.len()];
+    // A byte per file (`NONE`: looked up by path): 16 MB less than an
+    // `Option<usize>` each at a million files.
+    const NONE: u8 = u8::MAX;
+    const _: () = assert!(MAX_OPEN < NONE as usize);
+    let mut folder_of = vec![NONE; files.len()];
     let mut start = 0;
     while start < files.len() && folders.len() < MAX_OPEN {
         let dir = files.get(start).folder();
@@ -553,7 +578,7 @@ pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, 
         if run >= MIN_FILES {
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
             folders.push(rustix::fs::open(root.join(dir), flags, Mode::empty()).ok());
-            folder_of[start..start + run].fill(Some(folders.len() - 1));
+            folder_of[start..start + run].fill((folders.len() - 1) as u8);
         }
         start += run;
     }
@@ -575,7 +600,7 @@ pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, 
             (i, previous.next_if(|p| *p.rel == *rel))
         }));
         records.par_extend(paired.par_drain(..).map(|(i, prev)| {
-            let dir = folder_of[i].and_then(|f| folders[f].as_ref());
+            let dir = folders.get(usize::from(folder_of[i])).and_then(Option::as_ref);
             scan_file(root, (files.get(i), dir), rules, max_size, prev)
         }));
     }
@@ -624,6 +649,43 @@ fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A listing is taken only with paths a walk could give: a forged
+    /// index or listing never names a file outside the listed folders.
+    #[test]
+    fn known_files_are_only_paths_a_walk_gives() {
+        let record = |rel: &str| Record {
+            rel: rel.into(),
+            size: 0,
+            mtime_ns: 0,
+            ctime_ns: 0,
+            ino: 0,
+            hash: 0,
+            scanned: Scanned {
+                outcome: Outcome::Rejected,
+                diagnostics: Vec::new(),
+            },
+            reused: false,
+        };
+        let folders = || vec![(String::new(), (0, 0, 0, 0)), ("_posts".to_string(), (0, 0, 0, 0))];
+        let page = || vec!["about.md".to_string()];
+        let found = Found::known(&[record("_posts/a.md")], page(), folders()).expect("a walk's paths");
+        assert_eq!(found.files.get(0).rel, "_posts/a.md");
+        assert_eq!(found.started_ns, None);
+        for rel in [
+            "/etc/_posts/a.md",
+            "_posts/../../a.md",
+            "_posts//a.md",
+            "x/_posts/a.md",
+            "_posts/./a.md",
+            "a.md",
+        ] {
+            assert!(Found::known(&[record(rel)], page(), folders()).is_none(), "{rel}");
+        }
+        for rel in ["../about.md", "_posts/about.md", "x/about.md"] {
+            assert!(Found::known(&[], vec![rel.to_string()], folders()).is_none(), "{rel}");
+        }
+    }
 
     /// Files sort as their paths do: past the 32 bytes after the shared
     /// prefix, a path before the longer ones it starts, in any folder.

@@ -7,12 +7,15 @@
 //! at a million posts in one folder, a walk is 0.7 s of a 2 s rerun. Edits
 //! to a file do not change its folder; every file is still `stat`ed.
 //!
-//! A folder whose mtime is within [`RECENT_NS`] of the walk is never
-//! vouched for: a file added right after the walk could leave it the same
-//! timestamp. (An older mtime cannot: any change to the folder's entries
-//! sets it to the time of that change. The stamp's ctime catches an mtime
-//! set back by hand.) Nor is a walk that had anything to report. Like the
-//! index, the listing only ever saves work.
+//! A folder whose mtime or ctime is within [`RECENT_NS`] of the walk is
+//! never vouched for: a file added right after the walk could leave both
+//! the same timestamps (file times come from a clock that ticks every few
+//! milliseconds; an older ctime cannot repeat, as any change to the folder
+//! sets it to the time of that change, and a tool that sets the mtime back
+//! still moves the ctime). Nor is a walk that printed anything, or met a
+//! symlinked post or page (its target can change with no listed folder
+//! changing). Like the index, the listing only ever saves work. On a
+//! network file system, stamps are as good as its attribute caching.
 
 use super::codec::{Reader, Writer};
 use crate::content::{Found, Stamp};
@@ -40,11 +43,13 @@ impl Listing {
     /// checksum), and no folder changed recently. A listing taken from the
     /// last run ([`Found::known`]) stands as it was.
     pub fn of(found: &Found, all_indexed: bool, index: u64) -> Option<Listing> {
-        let settled = found.started_ns == 0
-            || found
+        let settled = match found.started_ns {
+            None => true,
+            Some(started) => found
                 .folders
                 .iter()
-                .all(|(_, (_, mtime, _, _))| *mtime < found.started_ns.saturating_sub(RECENT_NS));
+                .all(|(_, (_, mtime, ctime, _))| (*mtime).max(*ctime) < started.saturating_sub(RECENT_NS)),
+        };
         (found.diagnostics.is_empty() && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
             index,
             folders: found.folders.clone(),
@@ -114,7 +119,7 @@ mod tests {
                 ("_posts".into(), (8192, 7, 8, 3)),
             ],
             pages: vec!["category/emnews.md".into()],
-            started_ns: 10_000_000_000,
+            started_ns: Some(10_000_000_000),
             ..Found::default()
         }
     }

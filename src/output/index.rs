@@ -316,7 +316,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
         let n = r.var_len(DIAGNOSTIC_BYTES)?;
         let mut diagnostics = Vec::with_capacity(n);
         for _ in 0..n {
-            let path = string(&mut r)?.to_string();
+            let path = string(&mut r)?.clone();
             let line = usize::try_from(r.var()?).ok().filter(|&l| l > 0);
             let severity = match r.u8()? {
                 0 => Severity::Note,
@@ -328,7 +328,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
                 path,
                 line,
                 severity,
-                message: string(&mut r)?.to_string(),
+                message: string(&mut r)?.clone(),
             });
         }
         records.push(Record {
@@ -454,7 +454,7 @@ mod tests {
         let written: Vec<&str> = index.records.iter().map(|r| &*r.rel).collect();
         assert_eq!(rels, written);
         assert_eq!(back.encode(1), bytes);
-        assert_eq!(back.records[99].scanned.diagnostics[0].message, "title recovered");
+        assert_eq!(&*back.records[99].scanned.diagnostics[0].message, "title recovered");
         // Posts of a chunk share one copy of each list of names.
         let lists: Vec<&Terms> = back.records[..2]
             .iter()
