@@ -182,13 +182,13 @@ impl Found {
     /// folder, and under `_posts/` or `_drafts/` for a post (a forged index
     /// or listing never makes feedgen open a file the walk would not).
     pub fn known(records: &[Record], pages: Vec<String>, folders: Vec<(String, Stamp)>) -> Option<Found> {
-        let listed: std::collections::HashSet<&str> = folders.iter().map(|(rel, _)| rel.as_str()).collect();
-        let walkable = |rel: &str| {
-            let folder = &rel[..rel.rfind('/').unwrap_or(0)];
-            listed.contains(folder) && rel.split('/').all(|part| !matches!(part, "" | "." | ".."))
-        };
-        let posts_ok = records.iter().all(|r| walkable(&r.rel) && is_in_posts_dir(&r.rel));
-        let pages_ok = pages.iter().all(|rel| walkable(rel) && !is_in_posts_dir(rel));
+        let listed: std::collections::HashSet<&str> = folders
+            .iter()
+            .map(|(rel, _)| rel.as_str())
+            .filter(|rel| rel.is_empty() || is_plain(rel))
+            .collect();
+        let posts_ok = all_walkable(records.iter().map(|r| &*r.rel), true, &listed);
+        let pages_ok = all_walkable(pages.iter().map(String::as_str), false, &listed);
         (posts_ok && pages_ok).then(|| Found {
             files: PostFiles::sorted(records.iter().map(|r| &*r.rel)),
             pages,
@@ -197,6 +197,32 @@ impl Found {
             started_ns: None,
         })
     }
+}
+
+/// A relative path with no empty, `.` or `..` part.
+fn is_plain(path: &str) -> bool {
+    path.split('/').all(|part| !matches!(part, "" | "." | ".."))
+}
+
+/// Whether every path of `rels` is one a walk gives: a plain name in a
+/// `listed` folder, under `_posts/` or `_drafts/` exactly when `posts`.
+/// Each run of files in one folder checks that folder once.
+fn all_walkable<'a>(
+    rels: impl Iterator<Item = &'a str>,
+    posts: bool,
+    listed: &std::collections::HashSet<&str>,
+) -> bool {
+    let mut last_folder = None;
+    rels.into_iter().all(|rel| {
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        if last_folder != Some(folder) {
+            if !listed.contains(folder) || is_in_posts_dir(rel) != posts {
+                return false;
+            }
+            last_folder = Some(folder);
+        }
+        is_plain(name)
+    })
 }
 
 /// The stamp of the folder `rel` (not through a symlink), or `None`.
