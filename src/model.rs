@@ -229,7 +229,6 @@ impl<'p> Terms<'p> {
         id
     }
 
-    /// First pass: name the feeds of `names` and see the post's date.
     /// First pass: see a post's names and date, and push the ids of its
     /// feeds (each once) to `ids`.
     fn see(

@@ -40,8 +40,6 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             .unwrap_or_default(),
         _ => Index::default(),
     };
-    // The last walk's listing, while none of its folders changed: the
-    // index's files are the files a walk would find.
     // Another user may not list a folder this one could (the walk would
     // say so): a listing is kept per user, as drafts are per flag.
     let listing_settings = Fingerprint::new()
@@ -49,6 +47,8 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         .add(&[u8::from(config.drafts)])
         .add_u64(u64::from(rustix::process::geteuid().as_raw()))
         .finish();
+    // The last walk's listing, while none of its folders changed: the
+    // index's files are the files a walk would find.
     let known = match mode {
         Mode::Build => output
             .read_state(folders::FILE)
@@ -59,11 +59,10 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let (previous, found, phase) = match known {
         Some(known) => {
             let previous = read_index();
-            let found = match previous.checksum {
-                0 => None,
-                sum if sum != known.index => None,
-                _ => Found::known(&previous.records, known.pages, known.folders),
-            };
+            let same_index = previous.checksum != 0 && previous.checksum == known.index;
+            let found = same_index
+                .then(|| Found::known(&previous.records, known.pages, known.folders))
+                .flatten();
             match found {
                 Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
                 None => (previous, find_posts(config), "lock, read index, find posts"),

@@ -427,6 +427,32 @@ pub struct Record {
     pub reused: bool,
 }
 
+impl Record {
+    /// A file read afresh, with its stamp, content hash and what it gave.
+    pub fn new(
+        rel: std::sync::Arc<str>,
+        (size, mtime_ns, ctime_ns, ino): Stamp,
+        hash: u64,
+        scanned: Scanned,
+    ) -> Record {
+        Record {
+            rel,
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+            hash,
+            scanned,
+            reused: false,
+        }
+    }
+
+    /// The file's stamp when it was read.
+    fn stamp(&self) -> Stamp {
+        (self.size, self.mtime_ns, self.ctime_ns, self.ino)
+    }
+}
+
 /// How one file's path is shown in diagnostics.
 pub fn shown_path(root: &Path, rel: &str) -> String {
     root.join(rel).display().to_string()
@@ -487,23 +513,13 @@ fn scan_file(
     previous: Option<Record>,
 ) -> Record {
     let at = Where { dir, root, file };
-    let reject = |(size, mtime_ns, ctime_ns, ino), message: String, line| Record {
-        rel: file.rel.into(),
-        size,
-        mtime_ns,
-        ctime_ns,
-        ino,
-        hash: 0,
-        reused: false,
-        scanned: Scanned {
+    let reject = |stamp, message: String, line| {
+        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+        let scanned = Scanned {
             outcome: Outcome::Rejected,
-            diagnostics: vec![Diagnostic::new(
-                &shown_path(root, file.rel),
-                line,
-                Severity::Error,
-                message,
-            )],
-        },
+            diagnostics: vec![diagnostic],
+        };
+        Record::new(file.rel.into(), stamp, 0, scanned)
     };
     let stamp = match stamp(&at) {
         Ok(stamp) => stamp,
@@ -511,7 +527,7 @@ fn scan_file(
     };
     let (size, mtime_ns, ctime_ns, ino) = stamp;
     let mut previous = previous;
-    if let Some(prev) = previous.take_if(|p| (p.size, p.mtime_ns, p.ctime_ns, p.ino) == stamp) {
+    if let Some(prev) = previous.take_if(|p| p.stamp() == stamp) {
         return Record { reused: true, ..prev };
     }
     if size > max_size {
@@ -554,16 +570,7 @@ fn scan_file(
         Outcome::Post(meta) => meta.path.clone(),
         _ => file.rel.into(),
     };
-    Record {
-        rel,
-        size,
-        mtime_ns,
-        ctime_ns,
-        ino,
-        hash,
-        scanned: Scanned { outcome, diagnostics },
-        reused: false,
-    }
+    Record::new(rel, stamp, hash, Scanned { outcome, diagnostics })
 }
 
 fn ctime_ns(meta: &std::fs::Metadata) -> i64 {

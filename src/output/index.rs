@@ -331,16 +331,8 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
                 message: string(&mut r)?.clone(),
             });
         }
-        records.push(Record {
-            rel,
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
-            hash,
-            scanned: Scanned { outcome, diagnostics },
-            reused: false,
-        });
+        let stamp = (size, mtime_ns, ctime_ns, ino);
+        records.push(Record::new(rel, stamp, hash, Scanned { outcome, diagnostics }));
     }
     r.0.is_empty().then_some(records)
 }
