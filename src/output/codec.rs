@@ -101,7 +101,7 @@ impl<'a> Reader<'a> {
     /// A string [`Writer::var_str`] wrote, borrowed from the bytes.
     pub fn var_text(&mut self) -> Option<&'a str> {
         let n = self.var_len(1)?;
-        std::str::from_utf8(self.take(n)?).ok()
+        simdutf8::basic::from_utf8(self.take(n)?).ok()
     }
     pub fn str(&mut self) -> Option<String> {
         self.text().map(String::from)
@@ -109,7 +109,7 @@ impl<'a> Reader<'a> {
     /// A string, borrowed from the bytes.
     pub fn text(&mut self) -> Option<&'a str> {
         let n = self.len(1)?;
-        std::str::from_utf8(self.take(n)?).ok()
+        simdutf8::basic::from_utf8(self.take(n)?).ok()
     }
     pub fn opt(&mut self) -> Option<Option<String>> {
         match self.u8()? {
