@@ -112,6 +112,7 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
 
     let previous = Previous {
         fingerprints: previous.feeds,
+        chunks: previous.chunks,
         settings,
     };
     let mut commit = Commit::begin(&output, config, mode, &plan, previous, &todo)?;
@@ -151,8 +152,12 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
         });
     drop(posts);
     let mut records = collection.records;
-    records.retain(|r| !unread.contains(&*r.rel));
-    let done = commit.finish(&plan, records, files_reused && unread.is_empty())?;
+    let mut kept = collection.kept;
+    if !unread.is_empty() {
+        kept = kept.min(records.iter().position(|r| unread.contains(&*r.rel)).unwrap_or(kept));
+        records.retain(|r| !unread.contains(&*r.rel));
+    }
+    let done = commit.finish(&plan, (records, kept), files_reused && unread.is_empty())?;
     if mode == Mode::Build {
         // Vouched for only with every file found in the index.
         let index = done.index.or(Some(previous_index)).filter(|&sum| sum != 0);
@@ -331,6 +336,8 @@ fn single_tags(posts: &[&PostMeta]) -> BTreeMap<String, String> {
 pub struct Collection {
     /// Sorted by path.
     pub records: Vec<Record>,
+    /// How many leading records are the index's, unchanged and in place.
+    pub kept: usize,
     /// Page files (sorted): where the category and tag pages are.
     pub pages: Vec<String>,
     pub report: Report,
@@ -393,7 +400,7 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
         found.files.len(),
         &format!("reading {} post files", found.files.len()),
     );
-    let records = content::scan_all(root, found.files, rules, config.max_file_size, previous);
+    let (records, kept) = content::scan_all(root, found.files, rules, config.max_file_size, previous);
     // A post file the walk had to skip (a name that is not UTF-8, a symlink
     // out of the folder) is a post not published: `--strict` makes that an error.
     let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
@@ -454,6 +461,7 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
     }
     Collection {
         records,
+        kept,
         pages: found.pages,
         report,
     }

@@ -589,7 +589,17 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 
 /// Read every file in parallel, reusing `previous` records (sorted by
 /// path) where the file is unchanged; results keep the order of `files`.
-pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, previous: Vec<Record>) -> Vec<Record> {
+///
+/// Also returns how many leading records are the leading records of
+/// `previous`, unchanged and in the same places (the index can leave
+/// their chunks as they are).
+pub fn scan_all(
+    root: &Path,
+    files: PostFiles,
+    rules: ReadRules,
+    max_size: u64,
+    previous: Vec<Record>,
+) -> (Vec<Record>, usize) {
     // Big folders are opened once, and their files looked up in them: a
     // `stat` of the whole path walks every component again, per post. At
     // most `MAX_OPEN` stay open, so reading posts never runs out of
@@ -624,12 +634,16 @@ pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, 
     // new pages for the kernel to clear.
     let mut paired: Vec<(usize, Option<Record>)> = Vec::with_capacity(SLICE.min(files.len()));
     let mut next = 0;
+    // Where the first record of `previous` was dropped (its file is gone).
+    let mut dropped = files.len();
     while next < files.len() {
         let slice = next..(next + SLICE).min(files.len());
         next = slice.end;
         paired.extend(slice.map(|i| {
             let rel = files.get(i).rel;
-            while previous.next_if(|p| *p.rel < *rel).is_some() {}
+            while previous.next_if(|p| *p.rel < *rel).is_some() {
+                dropped = dropped.min(i);
+            }
             (i, previous.next_if(|p| *p.rel == *rel))
         }));
         records.par_extend(paired.par_drain(..).map(|(i, prev)| {
@@ -637,7 +651,8 @@ pub fn scan_all(root: &Path, files: PostFiles, rules: ReadRules, max_size: u64, 
             scan_file(root, (files.get(i), dir), rules, max_size, prev)
         }));
     }
-    records
+    let same = records.iter().take_while(|r| r.reused).count();
+    (records, same.min(dropped))
 }
 
 /// Read a published post again for rendering: `None` unless its bytes
@@ -807,14 +822,16 @@ mod tests {
                 previous,
             )
         };
-        let first = scan(Vec::new());
-        assert_eq!(first.len(), 43);
+        let (first, kept) = scan(Vec::new());
+        assert_eq!((first.len(), kept), (43, 0));
         assert!(first.iter().all(|r| !r.reused && r.hash != 0));
         std::fs::remove_file(root.join("_posts/2024-05-01-p05.md")).expect("rm");
         write("_posts/2024-05-01-p07.md", "Changed, and longer");
         write("_posts/2024-05-01-p99.md", "New");
         write("a1/_posts/2024-05-01-q.md", "Q1 changed");
-        let second = scan(first);
+        let (second, kept) = scan(first);
+        // p00 to p04 are where they were; p05 is gone.
+        assert_eq!(kept, 5);
         let rels: Vec<&str> = second.iter().map(|r| &*r.rel).collect();
         let mut sorted = rels.clone();
         sorted.sort_unstable();
@@ -830,5 +847,16 @@ mod tests {
             ]
         );
         assert!(!rels.contains(&"_posts/2024-05-01-p05.md"));
+        // A file after all the others: every old record keeps its place.
+        write("b/_posts/2024-05-01-z.md", "Z");
+        let (third, kept) = scan(second);
+        assert_eq!((third.len(), kept), (44, 43));
+        // The last file gone: so are none of the places before it.
+        std::fs::remove_file(root.join("b/_posts/2024-05-01-z.md")).expect("rm");
+        let (fourth, kept) = scan(third);
+        assert_eq!((fourth.len(), kept), (43, 43));
+        // The first file touched: nothing keeps its place.
+        write("_posts/2024-05-01-p00.md", "P0 again");
+        assert_eq!(scan(fourth).1, 0);
     }
 }

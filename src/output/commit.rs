@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use super::index::{self, Index};
+use super::index::{self, Chunks, Index, Keep};
 use super::{Output, Removal, Written};
 use crate::config::{Config, Mode};
 use crate::content::Record;
@@ -41,6 +41,8 @@ pub struct Committed {
 pub struct Previous {
     /// Artifact path → fingerprint of its inputs.
     pub fingerprints: BTreeMap<String, u64>,
+    /// Where its chunks end in its file.
+    pub chunks: Chunks,
     /// The settings stamp a new index is written with.
     pub settings: u64,
 }
@@ -63,6 +65,8 @@ pub struct Commit<'o> {
     untrusted: BTreeSet<String>,
     /// Stamp of the settings the index is valid for.
     settings: u64,
+    /// The chunks of the index read at the start.
+    chunks: Chunks,
     pub done: Committed,
 }
 
@@ -82,7 +86,11 @@ impl<'o> Commit<'o> {
         previous: Previous,
         todo: &[&Artifact],
     ) -> Result<Commit<'o>> {
-        let Previous { fingerprints, settings } = previous;
+        let Previous {
+            fingerprints,
+            chunks,
+            settings,
+        } = previous;
         let rendering = !todo.is_empty();
         let mut done = Committed::default();
         for path in &output.removed_legacy {
@@ -138,6 +146,7 @@ impl<'o> Commit<'o> {
             rendering,
             untrusted: BTreeSet::new(),
             settings,
+            chunks,
             done,
         })
     }
@@ -186,10 +195,16 @@ impl<'o> Commit<'o> {
     }
 
     /// Remove retired files, then record the manifest and the rebuild
-    /// index (`records`: every post file as read). The index is left alone
-    /// when `files_reused` (every file was taken from it unchanged) and
-    /// nothing was written or removed: it is already right.
-    pub fn finish(mut self, plan: &Plan, records: Vec<Record>, files_reused: bool) -> Result<Committed> {
+    /// index (`records`: every post file as read, the first `kept` of them
+    /// the old index's, in place). The index is left alone when
+    /// `files_reused` (every file was taken from it unchanged) and nothing
+    /// was written or removed: it is already right.
+    pub fn finish(
+        mut self,
+        plan: &Plan,
+        (records, kept): (Vec<Record>, usize),
+        files_reused: bool,
+    ) -> Result<Committed> {
         match self.mode {
             Mode::Build => {
                 self.output.publish()?;
@@ -226,12 +241,17 @@ impl<'o> Commit<'o> {
                     records,
                     feeds,
                     checksum: 0,
+                    chunks: Chunks::default(),
                 };
                 if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
                     let settings = self.settings;
                     let mut checksum = 0;
                     self.output.write_cache_file_with(index::FILE, |f| {
-                        let (len, check) = index.write(settings, f)?;
+                        let keep = Keep {
+                            chunks: &self.chunks,
+                            kept,
+                        };
+                        let (len, check) = index.write(settings, f, Some(keep))?;
                         checksum = check;
                         Ok(len)
                     })?;

@@ -4,7 +4,7 @@
 //! stale or corrupt index is ignored, and output never depends on it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 use rayon::prelude::*;
@@ -17,12 +17,16 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::word_hash::WordMap;
 
 pub const FILE: &str = "index";
-/// Version 5: records in chunks, each chunk with a table of the category,
+/// Version 6: records in chunks, each chunk with a table of the category,
 /// tag and diagnostic strings its records refer to by number; numbers in as
 /// few bytes as they need (half the size of version 3, no text to look up
 /// when decoding); chunks coded on every core and streamed, a group at a
-/// time, to and from the file.
-const MAGIC: &[u8; 8] = b"FGINDEX5";
+/// time, to and from the file. The running checksum starts after the head
+/// (which holds the counts), so a run that leaves the first chunks as they
+/// were writes only the head and what follows them (version 6).
+const MAGIC: &[u8; 8] = b"FGINDEX6";
+/// The head: the magic, the settings, the number of records and of chunks.
+const HEAD: usize = 32;
 
 #[derive(Debug, Default)]
 pub struct Index {
@@ -30,6 +34,41 @@ pub struct Index {
     pub feeds: BTreeMap<String, u64>,
     /// The checksum it was read with (0 for one not read from a file).
     pub checksum: u64,
+    /// Where its chunks end in the file it was read from.
+    pub chunks: Chunks,
+}
+
+/// Where each chunk of an index read from a file ends, with the running
+/// checksum there: what [`Index::write`] needs to leave the chunks before
+/// a change where they are.
+#[derive(Clone, Default)]
+pub struct Chunks {
+    ends: Vec<(u64, Xxh3)>,
+    /// The file's size: a file of another size is not that index.
+    size: u64,
+}
+
+impl std::fmt::Debug for Chunks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chunks({})", self.ends.len())
+    }
+}
+
+/// The chunks of the index on disk a write may leave in place: `kept`
+/// leading records of the index being written are the leading records of
+/// the one `chunks` were read with, unchanged and in the same places.
+#[derive(Clone, Copy)]
+pub struct Keep<'a> {
+    pub chunks: &'a Chunks,
+    pub kept: usize,
+}
+
+/// The checksum of an index: of its head and its body's running checksum.
+fn checksum(head: &[u8], body: &Xxh3) -> u64 {
+    let mut all = Xxh3::new();
+    all.update(head);
+    all.update(&body.digest().to_le_bytes());
+    all.digest()
 }
 
 /// The strings of an index being encoded, each numbered once: by address
@@ -70,10 +109,10 @@ impl Index {
     /// The index as bytes (as [`Index::write`] writes it).
     #[cfg(test)]
     pub fn encode(&self, settings: u64) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        let written = self.write(settings, &mut bytes);
+        let mut bytes = io::Cursor::new(Vec::new());
+        let written = self.write(settings, &mut bytes, None);
         debug_assert!(written.is_ok(), "writing to memory never fails");
-        bytes
+        bytes.into_inner()
     }
 
     /// An index from bytes (as [`Index::read`] reads it).
@@ -84,14 +123,33 @@ impl Index {
 
     /// Write the index to `out` a group of chunks at a time, each group
     /// encoded on every core; returns the bytes written and the checksum.
-    pub fn write(&self, settings: u64, out: &mut impl Write) -> io::Result<(u64, u64)> {
-        let mut out = Checked::new(out);
+    /// With `keep`, `out` holds the index those chunks were read from, and
+    /// the chunks whose records are all kept stay as they are: only the
+    /// head and what follows them is written (100 new posts at 100k: one
+    /// chunk of 13, not all). `out` is written from its start.
+    pub fn write(&self, settings: u64, out: &mut (impl Write + Seek), keep: Option<Keep>) -> io::Result<(u64, u64)> {
         let chunks = self.records.len().div_ceil(CHUNK);
-        out.put(MAGIC)?;
+        let mut head = Vec::with_capacity(HEAD);
+        head.extend_from_slice(MAGIC);
         for n in [settings, self.records.len() as u64, chunks as u64] {
-            out.put(&n.to_le_bytes())?;
+            head.extend_from_slice(&n.to_le_bytes());
         }
-        for group in self.records.chunks(CHUNK * GROUP) {
+        let keep = match keep {
+            Some(k) if out.seek(SeekFrom::End(0))? == k.chunks.size => Some(k),
+            _ => None,
+        };
+        out.seek(SeekFrom::Start(0))?;
+        out.write_all(&head)?;
+        let mut out = Checked::new(out);
+        out.len = HEAD as u64;
+        // Whole chunks of kept records, which the old index has too.
+        let kept = keep.map_or(0, |k| (k.kept / CHUNK).min(k.chunks.ends.len()).min(chunks));
+        if let Some((end, hash)) = kept.checked_sub(1).and_then(|last| keep?.chunks.ends.get(last)) {
+            out.inner.seek(SeekFrom::Start(*end))?;
+            out.len = *end;
+            out.hash = hash.clone();
+        }
+        for group in self.records[kept * CHUNK..].chunks(CHUNK * GROUP) {
             let encoded: Vec<Vec<u8>> = group.par_chunks(CHUNK).map(encode_chunk).collect();
             for chunk in encoded {
                 out.put(&(chunk.len() as u64).to_le_bytes())?;
@@ -106,7 +164,7 @@ impl Index {
         }
         out.put(&(w.0.len() as u64).to_le_bytes())?;
         out.put(&w.0)?;
-        let check = out.hash.digest();
+        let check = checksum(&head, &out.hash);
         out.put(&check.to_le_bytes())?;
         Ok((out.len, check))
     }
@@ -117,7 +175,9 @@ impl Index {
     /// no count or length is believed beyond the bytes the file has).
     pub fn read(input: impl Read, size: u64, settings: u64) -> Option<Index> {
         let mut input = Checked::new(input);
-        let head = input.take(32, size)?;
+        let head = input.take(HEAD as u64, size)?;
+        // The running checksum is of the body.
+        input.hash = Xxh3::new();
         let mut r = Reader(&head);
         if r.take(8)? != MAGIC || r.u64()? != settings {
             return None;
@@ -129,12 +189,14 @@ impl Index {
             return None;
         }
         let mut records = Vec::with_capacity(count);
+        let mut ends = Vec::with_capacity(chunks);
         let mut left = chunks;
         while left > 0 {
             let mut group = Vec::with_capacity(GROUP.min(left));
             for _ in 0..GROUP.min(left) {
                 let len = input.u64(size)?;
                 group.push(input.take(len, size)?);
+                ends.push((input.len, input.hash.clone()));
             }
             left -= group.len();
             let decoded: Vec<Vec<Record>> = group.par_iter().map(|c| decode_chunk(c)).collect::<Option<_>>()?;
@@ -154,13 +216,14 @@ impl Index {
             let rel = r.var_text()?.to_string();
             feeds.insert(rel, r.u64()?);
         }
-        let digest = input.hash.digest();
+        let digest = checksum(&head, &input.hash);
         let check = input.u64(size)?;
         let whole = r.0.is_empty() && check == digest && input.at_end();
         (whole && records.len() == count && records.is_sorted_by(|a, b| a.rel < b.rel)).then_some(Index {
             records,
             feeds,
             checksum: check,
+            chunks: Chunks { ends, size },
         })
     }
 }
@@ -394,6 +457,7 @@ mod tests {
             ],
             feeds,
             checksum: 0,
+            chunks: Chunks::default(),
         }
     }
 
@@ -412,6 +476,96 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// An index that keeps its first records writes only the head and what
+    /// follows their whole chunks, and the file is byte for byte the one a
+    /// full write gives; a file of another size is written whole.
+    #[test]
+    fn a_write_leaves_the_chunks_of_kept_records_in_place() {
+        let base = sample();
+        let post = base.records.into_iter().next().expect("a post");
+        let records = |names: &[String]| -> Vec<Record> {
+            names
+                .iter()
+                .map(|rel| Record {
+                    rel: rel.as_str().into(),
+                    scanned: Scanned {
+                        outcome: match &post.scanned.outcome {
+                            Outcome::Post(m) => Outcome::Post(m.clone()),
+                            _ => Outcome::Rejected,
+                        },
+                        diagnostics: post.scanned.diagnostics.clone(),
+                    },
+                    ..post
+                })
+                .collect()
+        };
+        let index = |names: &[String], feeds: &BTreeMap<String, u64>| Index {
+            records: records(names),
+            feeds: feeds.clone(),
+            ..Index::default()
+        };
+        let mut names: Vec<String> = (0..200).map(|i| format!("_posts/{i:04}.md")).collect();
+        let mut feeds = base.feeds;
+        let mut file = io::Cursor::new(Vec::new());
+        fn write(file: &mut io::Cursor<Vec<u8>>, index: &Index, keep: Option<Keep>) -> Vec<u8> {
+            let (len, _) = index.write(5, file, keep).expect("write");
+            file.get_mut().truncate(len as usize);
+            file.get_ref().clone()
+        }
+        write(&mut file, &index(&names, &feeds), None);
+        // (records kept, chunks of 64 left in place): four new posts at the
+        // end; a changed feed; one post gone from the third chunk; none kept.
+        for (kept, unwritten) in [(200, 3), (204, 3), (150, 2), (0, 0)] {
+            let read = Index::decode(file.get_ref(), 5).expect("decodes");
+            if kept == 200 {
+                names.extend((200..204).map(|i| format!("_posts/{i:04}.md")));
+            }
+            if kept == 204 {
+                feeds.insert("category/x/rss.xml".into(), 7);
+            }
+            if kept == 150 {
+                names.remove(150);
+            }
+            let new = index(&names, &feeds);
+            let before = file.get_ref().clone();
+            let keep = Keep {
+                chunks: &read.chunks,
+                kept,
+            };
+            let bytes = write(&mut file, &new, Some(keep));
+            assert!(bytes == new.encode(5), "kept {kept}: not the bytes of a full write");
+            let back = Index::decode(&bytes, 5).expect("decodes");
+            assert_eq!(back.records.len(), names.len());
+            assert_eq!(back.feeds, feeds);
+            // The chunks left in place, found by a write that would put
+            // other bytes there.
+            let end = match unwritten {
+                0 => HEAD,
+                n => read.chunks.ends[n - 1].0 as usize,
+            };
+            let mut marked = before;
+            marked[HEAD..].fill(0xAA);
+            let probed = write(&mut io::Cursor::new(marked), &new, Some(keep));
+            assert!(
+                probed[HEAD..end].iter().all(|&b| b == 0xAA),
+                "kept {kept}: chunks rewritten"
+            );
+            assert!(
+                !probed[end..end + 8].contains(&0xAA),
+                "kept {kept}: the next chunk not written"
+            );
+        }
+        // A file of another size than the one read is written whole.
+        let read = Index::decode(file.get_ref(), 5).expect("decodes");
+        let mut other = io::Cursor::new(vec![0xAA; file.get_ref().len() + 1]);
+        let keep = Keep {
+            chunks: &read.chunks,
+            kept: names.len(),
+        };
+        let new = index(&names, &feeds);
+        assert!(write(&mut other, &new, Some(keep)) == new.encode(5), "another file");
     }
 
     /// Names and messages many records share are written once a chunk;
