@@ -264,11 +264,14 @@ pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&E
 /// setting), it is left out of the written bytes. The writers put such
 /// characters out raw, never inside markup, so dropping them keeps the
 /// document well-formed. One fast scan when there are none.
+/// The bytes are checked in place, with SIMD UTF-8 validation (the
+/// standard library's was the largest user-space cost of rewriting the
+/// 34 MB of feeds 100 new posts at 100k touch), and copied only when
+/// something is dropped.
 fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
-    match String::from_utf8(bytes) {
-        Ok(text) if first_invalid_xml_char(&text).is_none() => text.into_bytes(),
-        Ok(text) => strip_invalid_xml(&text).into_bytes(),
-        Err(e) => e.into_bytes(),
+    match simdutf8::basic::from_utf8(&bytes) {
+        Ok(text) if first_invalid_xml_char(text).is_some() => strip_invalid_xml(text).into_bytes(),
+        _ => bytes,
     }
 }
 
