@@ -69,6 +69,11 @@ pub struct Output {
     /// With `fsync`: files written to their temporary names, waiting for
     /// [`Output::publish`] (temporary path, final path).
     staged: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// With `fsync`: a cache file [`Output::invalidate_cache_file`] zeroed
+    /// on the output folder's file system, not yet on disk. It gets there
+    /// before any feed is replaced or removed: with the one `syncfs` of
+    /// [`Output::publish`], or on its own (see [`Output::settle`]).
+    unsynced: Mutex<Option<File>>,
     /// The state folder's lock file and the output folder, locked for the
     /// whole run; `None` when reading only.
     _lock: Option<(Option<File>, Option<File>)>,
@@ -170,6 +175,7 @@ impl Output {
             fsync,
             touched: Mutex::new(BTreeSet::new()),
             staged: Mutex::new(Vec::new()),
+            unsynced: Mutex::new(None),
             _lock: None,
             legacy_manifest: fs::read_to_string(dir.join(LEGACY[1])).ok(),
             removed_legacy: Vec::new(),
@@ -257,6 +263,8 @@ impl Output {
             }
             return Err(e).with_context(|| format!("cannot sync the file system of {}", self.dir.display()));
         }
+        // That sync took the zeroed cache file's head to the disk too.
+        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         for (i, (tmp, path)) in staged.iter().enumerate() {
             if let Err(e) = fs::rename(tmp, path) {
@@ -429,8 +437,11 @@ impl Output {
     }
 
     /// Make a cache file [`Output::write_cache_file`] wrote unreadable, in
-    /// place (its head zeroed; with `fsync`, on disk before this returns):
-    /// from here on, a killed run leaves nothing that vouches for its feeds.
+    /// place (its head zeroed; with `fsync`, on disk before any feed is
+    /// replaced or removed): from here on, a killed run or a power loss
+    /// leaves nothing that vouches for its feeds. On the output folder's
+    /// file system, the sync before the feeds are put in place takes it to
+    /// the disk (a `fdatasync` of its own waited 7 ms for every rebuild).
     pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);
@@ -440,8 +451,28 @@ impl Output {
             Err(_) => return self.remove_state(name),
         };
         f.write_all(&[0; 16])
-            .and_then(|()| if self.fsync { f.sync_data() } else { Ok(()) })
+            .and_then(|()| {
+                use std::os::unix::fs::MetadataExt;
+                if !self.fsync {
+                    return Ok(());
+                }
+                if f.metadata()?.dev() != fs::metadata(&self.dir)?.dev() {
+                    return f.sync_data();
+                }
+                *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+                Ok(())
+            })
             .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Take a zeroed cache file head still waiting for a sync to the disk
+    /// (before a feed is removed, when no `publish` synced it).
+    fn settle(&self) -> Result<()> {
+        let waiting = self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match waiting {
+            Some(f) => f.sync_data().context("cannot sync the rebuild index"),
+            None => Ok(()),
+        }
     }
 
     pub fn remove_state(&self, name: &str) -> Result<()> {
@@ -552,6 +583,7 @@ impl Output {
     /// inside the output folder, that carries feedgen's generator mark (or
     /// is empty).
     pub fn remove(&self, rel: &str) -> Result<Removal> {
+        self.settle()?;
         let path = match self.plain_file(rel) {
             Err(why) => return Ok(Removal::Kept(why)),
             Ok(None) => return Ok(Removal::Absent),
@@ -751,6 +783,35 @@ mod tests {
             .expect("a symlink is removed, not followed");
         assert_eq!(fs::read(&elsewhere).expect("read"), b"theirs");
         assert!(fs::symlink_metadata(&path).is_err());
+    }
+
+    /// With `fsync`, a zeroed index head on the output folder's file system
+    /// waits for the sync that comes before any feed is replaced, or is
+    /// synced on its own before a feed is removed.
+    #[test]
+    fn an_invalidated_cache_file_reaches_the_disk_before_any_feed_changes() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        let waiting = || out.unsynced.lock().expect("lock").is_some();
+        write(&out, "category/a/rss.xml", FEED_ONE).expect("w");
+        out.write_cache_file("index", &[7; 100]).expect("write");
+        out.invalidate_cache_file("index").expect("invalidate");
+        assert!(waiting());
+        out.publish().expect("nothing staged, nothing synced");
+        assert!(waiting());
+        out.stage("category/a/rss.xml", FEED_TWO).expect("stage");
+        out.publish().expect("publish");
+        assert!(!waiting(), "synced with the staged feeds");
+        out.invalidate_cache_file("index").expect("invalidate");
+        assert_eq!(out.remove("category/a/rss.xml").expect("rm"), Removal::Removed);
+        assert!(!waiting(), "synced before the removal");
+        let unsynced = Output::open(&tmp.path().join("out2"), &tmp.path().join("state2"), false, || {}).expect("open");
+        unsynced.write_cache_file("index", &[7; 100]).expect("write");
+        unsynced.invalidate_cache_file("index").expect("invalidate");
+        assert!(
+            unsynced.unsynced.lock().expect("lock").is_none(),
+            "no fsync, nothing waits"
+        );
     }
 
     #[test]
