@@ -62,15 +62,26 @@ pub fn nests_too_deep(body: &str, markdown: bool) -> bool {
 /// nest in itself and adds a few levels at most.
 pub fn depth_bound(body: &str) -> usize {
     const LEAVES: usize = 8;
-    let mut count = LEAVES;
-    for &b in body.as_bytes() {
-        count += match b {
-            b'<' | b'>' | b'-' | b'+' | b'*' | b'_' | b'~' | b'.' | b')' => 1,
-            b'[' => 2,
-            _ => 0,
-        };
-    }
-    count
+    // Plain comparisons summed a block at a time, which the compiler does
+    // 32 bytes at once: a `match` per byte was a fifteenth of the CPU time
+    // of reading a million posts. A block's sum fits a `u16`.
+    let weight = |b: u8| {
+        u16::from(b == b'<')
+            + u16::from(b == b'>')
+            + u16::from(b == b'-')
+            + u16::from(b == b'+')
+            + u16::from(b == b'*')
+            + u16::from(b == b'_')
+            + u16::from(b == b'~')
+            + u16::from(b == b'.')
+            + u16::from(b == b')')
+            + 2 * u16::from(b == b'[')
+    };
+    let blocks = body.as_bytes().chunks(255);
+    LEAVES
+        + blocks
+            .map(|block| usize::from(block.iter().map(|&b| weight(b)).sum::<u16>()))
+            .sum::<usize>()
 }
 
 /// How deep elements nest in `html`, counted from its tags in one pass.
@@ -268,6 +279,27 @@ mod tests {
                 depth_bound(&body)
             );
         }
+    }
+
+    /// The block-wise count is the byte-by-byte one, across block ends.
+    #[test]
+    fn the_bound_counts_every_byte_that_can_nest() {
+        let slow = |body: &str| -> usize {
+            8 + body
+                .bytes()
+                .map(|b| match b {
+                    b'<' | b'>' | b'-' | b'+' | b'*' | b'_' | b'~' | b'.' | b')' => 1,
+                    b'[' => 2,
+                    _ => 0,
+                })
+                .sum::<usize>()
+        };
+        let unit = "<a>-+*_~.)[ 中文 x";
+        for n in [0, 1, 13, 14, 15, 30, 200, 1000] {
+            let body = unit.repeat(n) + &"[".repeat(n % 300);
+            assert_eq!(depth_bound(&body), slow(&body), "{n}");
+        }
+        assert_eq!(depth_bound(&"[".repeat(255)), 8 + 510);
     }
 
     #[test]
