@@ -525,7 +525,7 @@ fn scan_file(
         Ok(stamp) => stamp,
         Err(err) => return reject((0, 0, 0, 0), format!("cannot read: {err}"), None),
     };
-    let (size, mtime_ns, ctime_ns, ino) = stamp;
+    let size = stamp.0;
     let mut previous = previous;
     if let Some(prev) = previous.take_if(|p| p.stamp() == stamp) {
         return Record { reused: true, ..prev };
@@ -534,11 +534,45 @@ fn scan_file(
         let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
         return reject(stamp, message, None);
     }
-    let bytes = match at.open().and_then(|f| read_bytes(f, size, max_size)) {
-        Ok(b) => b,
-        Err(err) => return reject(stamp, format!("cannot read: {err}"), None),
+    BUFFER.with_borrow_mut(|bytes| {
+        if let Err(err) = at.open().and_then(|f| read_into(f, size, max_size, bytes)) {
+            return reject(stamp, format!("cannot read: {err}"), None);
+        }
+        let record = scan_bytes(bytes, (root, file), rules, stamp, previous);
+        if bytes.capacity() > MAX_BUFFER {
+            *bytes = Vec::new();
+        }
+        record
+    })
+}
+
+thread_local! {
+    /// Each reading thread's buffer for a post's bytes, from post to post:
+    /// a new one per post was an allocation of kilobytes and its free.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer that grew past this (a huge post) is not kept.
+const MAX_BUFFER: usize = 1 << 20;
+
+/// What a post file's `bytes` give: `previous` when they are its bytes.
+fn scan_bytes(
+    bytes: &[u8],
+    (root, file): (&Path, PostFile),
+    rules: ReadRules,
+    stamp: Stamp,
+    previous: Option<Record>,
+) -> Record {
+    let (size, mtime_ns, ctime_ns, ino) = stamp;
+    let reject = |message: String, line| {
+        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+        let scanned = Scanned {
+            outcome: Outcome::Rejected,
+            diagnostics: vec![diagnostic],
+        };
+        Record::new(file.rel.into(), stamp, 0, scanned)
     };
-    let hash = content_hash(&bytes);
+    let hash = content_hash(bytes);
     if let Some(prev) = previous.filter(|p| p.hash == hash && hash != 0) {
         return Record {
             size,
@@ -548,15 +582,15 @@ fn scan_file(
             ..prev
         };
     }
-    let text = match utf8(&bytes) {
+    let text = match utf8(bytes) {
         Some(text) => text,
         None => {
-            let offset = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
+            let offset = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             let message = format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8");
             return Record {
                 hash,
-                ..reject(stamp, message, Some(line))
+                ..reject(message, Some(line))
             };
         }
     };
@@ -681,17 +715,25 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
 /// Read a whole file; `size` (from a `stat`, or 0) sizes the buffer so the
 /// file is read in one call without regrowing.
 fn read_bytes(file: std::fs::File, size: u64, max_size: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    read_into(file, size, max_size, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_bytes`] into `bytes` (emptied first).
+fn read_into(file: std::fs::File, size: u64, max_size: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
     use std::io::Read;
     let size = if size == 0 { file.metadata()?.len() } else { size };
-    let mut bytes = Vec::with_capacity(usize::try_from(size.min(max_size)).unwrap_or(0) + 1);
+    bytes.clear();
+    bytes.reserve(usize::try_from(size.min(max_size)).unwrap_or(0) + 1);
     // Never more than one byte past the limit, even if the file grows meanwhile.
-    file.take(max_size + 1).read_to_end(&mut bytes)?;
+    file.take(max_size + 1).read_to_end(bytes)?;
     if bytes.len() as u64 > max_size {
         return Err(std::io::Error::other(format!(
             "file grew past the {max_size}-byte limit while being read"
         )));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 #[cfg(test)]
