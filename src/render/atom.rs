@@ -1,9 +1,6 @@
 //! Atom 1.0 (RFC 4287), built with the `atom_syndication` crate.
 
-use atom_syndication::{
-    CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, GeneratorBuilder, LinkBuilder, PersonBuilder, Text,
-    WriteConfig,
-};
+use atom_syndication::{CategoryBuilder, GeneratorBuilder, LinkBuilder, PersonBuilder, Text, WriteConfig};
 
 use super::{outlet_name, Entry, FeedHead};
 use crate::config::{Config, ContentMode};
@@ -33,29 +30,27 @@ pub fn render(
     if let Some(hub) = &config.site.hub {
         links.push(LinkBuilder::default().href(hub.clone()).rel("hub").build());
     }
-    let feed = FeedBuilder::default()
-        .id(head.self_link.clone())
-        .title(Text::plain(head.title.clone()))
-        .subtitle(Some(Text::plain(head.description.clone())))
-        .updated(head.updated)
-        .links(links)
-        .authors(vec![person(&config.site.author)])
-        .generator(Some(
+    // Built in place, not with `FeedBuilder`/`EntryBuilder`, whose `build`
+    // clones every field: each entry's whole text, twice per feed.
+    let feed = atom_syndication::Feed {
+        id: head.self_link.clone(),
+        title: Text::plain(head.title.clone()),
+        subtitle: Some(Text::plain(head.description.clone())),
+        updated: head.updated,
+        links,
+        authors: vec![person(&config.site.author)],
+        generator: Some(
             GeneratorBuilder::default()
                 .value("feedgen")
                 .version(Some(env!("CARGO_PKG_VERSION").to_string()))
                 .build(),
-        ))
-        .lang(config.site.lang.clone())
-        .icon(config.site.icon.clone())
-        .logo(config.site.logo.clone())
-        .entries(
-            entries
-                .iter()
-                .map(|e| entry(config, names, e, content))
-                .collect::<Vec<_>>(),
-        )
-        .build();
+        ),
+        lang: config.site.lang.clone(),
+        icon: config.site.icon.clone(),
+        logo: config.site.logo.clone(),
+        entries: entries.iter().map(|e| entry(config, names, e, content)).collect(),
+        ..atom_syndication::Feed::default()
+    };
     let write = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),
@@ -111,21 +106,21 @@ fn entry(config: &Config, names: &DisplayNames, e: &Entry, content: ContentMode)
                 .map(|t| category(FeedKind::Tag, &config.layout.tag_dir, t)),
         )
         .collect::<Vec<_>>();
-    EntryBuilder::default()
-        .id(e.id.clone())
-        .title(Text::plain(e.title.clone()))
-        .published(Some(e.date))
-        .updated(e.date)
-        .authors(vec![person(&e.author)])
-        .links(links)
-        .categories(categories)
-        .summary(Some(Text::plain(e.summary.clone())))
+    atom_syndication::Entry {
+        id: e.id.clone(),
+        title: Text::plain(e.title.clone()),
+        published: Some(e.date),
+        updated: e.date,
+        authors: vec![person(&e.author)],
+        links,
+        categories,
+        summary: Some(Text::plain(e.summary.clone())),
         // Summary mode: the entry's alternate link says where the whole post is.
-        .content((content == ContentMode::Full).then(|| {
-            ContentBuilder::default()
-                .value(Some(e.content.clone()))
-                .content_type(Some("html".into()))
-                .build()
-        }))
-        .build()
+        content: (content == ContentMode::Full).then(|| atom_syndication::Content {
+            value: Some(e.content.clone()),
+            content_type: Some("html".into()),
+            ..atom_syndication::Content::default()
+        }),
+        ..atom_syndication::Entry::default()
+    }
 }

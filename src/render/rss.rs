@@ -6,7 +6,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
-use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ImageBuilder, ItemBuilder, SourceBuilder};
+use rss::{CategoryBuilder, GuidBuilder, ImageBuilder, SourceBuilder};
 
 use super::{escape_markup, generator, outlet_name, Entry, FeedHead};
 use crate::config::{Claim, Config, ContentMode};
@@ -66,21 +66,24 @@ pub fn render(
                 base: "1970-01-01T00:00+00:00".to_string(),
             }
         });
-    let channel = ChannelBuilder::default()
-        .title(head.title.clone())
-        .link(head.site_link.clone())
-        .description(head.description.clone())
-        .language(config.site.lang.clone())
-        .last_build_date(Some(rfc822(&head.updated)))
-        .generator(Some(generator()))
-        .ttl(poll.ttl.map(|minutes| minutes.to_string()))
-        .syndication_ext(syndication)
-        .namespaces(namespaces)
-        .atom_ext(Some(AtomExtension { links }))
-        .image(image)
-        .extensions(head.claim.as_ref().map(follow_challenge).unwrap_or_default())
-        .items(items)
-        .build();
+    // Built in place, not with `ChannelBuilder`/`ItemBuilder`, whose `build`
+    // clones every field: each item's whole text, twice per feed.
+    let channel = rss::Channel {
+        title: head.title.clone(),
+        link: head.site_link.clone(),
+        description: head.description.clone(),
+        language: config.site.lang.clone(),
+        last_build_date: Some(rfc822(&head.updated)),
+        generator: Some(generator()),
+        ttl: poll.ttl.map(|minutes| minutes.to_string()),
+        syndication_ext: syndication,
+        namespaces,
+        atom_ext: Some(AtomExtension { links }),
+        image,
+        extensions: head.claim.as_ref().map(follow_challenge).unwrap_or_default(),
+        items,
+        ..rss::Channel::default()
+    };
     let mut out = channel.pretty_write_to(Vec::new(), b' ', 2).unwrap_or_default();
     out.push(b'\n');
     out
@@ -148,30 +151,31 @@ fn item(e: &Entry, names: &DisplayNames, content: ContentMode) -> rss::Item {
         });
         SourceBuilder::default().url(url.clone()).title(Some(name)).build()
     });
-    ItemBuilder::default()
-        .title(Some(e.title.clone()))
-        .link(Some(e.link.clone()))
-        .guid(Some(
+    rss::Item {
+        title: Some(e.title.clone()),
+        link: Some(e.link.clone()),
+        guid: Some(
             GuidBuilder::default()
                 .value(e.id.clone())
                 .permalink(e.id_is_link)
                 .build(),
-        ))
-        .pub_date(Some(rfc822(&e.date)))
-        .author(e.author.email.as_ref().map(|m| format!("{m} ({})", e.author.name)))
+        ),
+        pub_date: Some(rfc822(&e.date)),
+        author: e.author.email.as_ref().map(|m| format!("{m} ({})", e.author.name)),
         // Readers show `author` only with an email; `dc:creator` names anyone.
-        .dublin_core_ext(Some(DublinCoreExtension {
+        dublin_core_ext: Some(DublinCoreExtension {
             creators: vec![e.author.name.clone()],
             ..DublinCoreExtension::default()
-        }))
+        }),
         // Readers take an RSS description as HTML: escape the plain-text
         // summary once more so `a<b && c>d` shows as written.
-        .description(Some(escape_markup(&e.summary)))
-        .content((content == ContentMode::Full).then(|| e.content.clone()))
-        .categories(categories)
-        .source(source)
-        .extensions(e.image.as_deref().map(media).unwrap_or_default())
-        .build()
+        description: Some(escape_markup(&e.summary)),
+        content: (content == ContentMode::Full).then(|| e.content.clone()),
+        categories,
+        source,
+        extensions: e.image.as_deref().map(media).unwrap_or_default(),
+        ..rss::Item::default()
+    }
 }
 
 #[cfg(test)]
