@@ -50,7 +50,7 @@ pub fn render_post(name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
         in_posts_dir: true,
     };
     let mut diagnostics = Vec::new();
-    let Outcome::Post(meta) = post::scan(text, &rel, &rel, rules, &mut diagnostics) else {
+    let Outcome::Post(meta) = post::scan(text, &rel, &|| rel.clone(), rules, &mut diagnostics) else {
         return Vec::new();
     };
     let Some(loaded) = post::load(text, &rel) else {

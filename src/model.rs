@@ -386,6 +386,54 @@ mod tests {
         PerKind::count(limit)
     }
 
+    /// Feeds choose what choosing from all their posts sorted would: with
+    /// windows, minimums and caps that all cut.
+    #[test]
+    fn bounded_heaps_choose_what_sorting_everything_chooses() {
+        let mut all: Vec<PostMeta> = (0..600u32)
+            .map(|i| {
+                let mut p = post(&format!("p{i:04}"), 0, &[&format!("c{}", i % 7)]);
+                p.date += chrono::Duration::minutes(i64::from((i * 7919) % 1440));
+                p.jekyll_time = p.date.timestamp() + i64::from(i % 3) * 3600;
+                p.tags = vec![crate::content::post::Term::from(format!("t{}", i % 5).as_str())].into();
+                p
+            })
+            .collect();
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        let posts: Vec<&PostMeta> = all.iter().collect();
+        let mut rules = count(30);
+        rules.category.window = Some(12 * 3600);
+        rules.category.max_items = Some(40);
+        rules.tag.window = Some(3600);
+        rules.site.max_items = Some(50);
+        let feeds = select(&posts, &rules, str::to_string);
+        // Newest first (by when Jekyll shows a post), then path order.
+        let expect = |members: Vec<usize>, r: &FeedSettings| -> Vec<usize> {
+            let r = Rules::of(r);
+            let mut ranked: Vec<(Reverse<i64>, usize)> =
+                members.iter().map(|&i| (Reverse(appeared(posts[i])), i)).collect();
+            ranked.sort_unstable();
+            let newest = ranked.first().map_or(0, |r| r.0 .0);
+            let inside = |t: i64| r.window.is_some_and(|w| t >= newest - w);
+            let mut chosen: Vec<usize> = ranked.iter().filter(|x| inside(x.0 .0)).map(|x| x.1).collect();
+            let older = ranked.iter().filter(|x| !inside(x.0 .0)).map(|x| x.1);
+            let room = r.limit.saturating_sub(chosen.len());
+            chosen.extend(older.take(room));
+            chosen.truncate(r.cap);
+            chosen
+        };
+        assert_eq!(feeds.site.items, expect((0..posts.len()).collect(), &rules.site));
+        for (k, feed) in feeds.categories.iter().enumerate() {
+            let members = (0..posts.len()).filter(|&i| i % 7 == k).collect();
+            assert_eq!(feed.items, expect(members, &rules.category), "c{k}");
+            assert!(feed.items.len() > 30, "c{k}: the window should reach past the minimum");
+        }
+        for (k, feed) in feeds.tags.iter().enumerate() {
+            let members = (0..posts.len()).filter(|&i| i % 5 == k).collect();
+            assert_eq!(feed.items, expect(members, &rules.tag), "t{k}");
+        }
+    }
+
     #[test]
     fn a_window_holds_every_post_near_the_newest_and_limit_is_a_minimum() {
         // Category x: hours 1..=10; y: hours 1 and 2 (quiet).

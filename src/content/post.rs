@@ -186,13 +186,20 @@ struct Parsed<'a> {
 }
 
 /// Read a post's text for selection, collecting every problem on the way.
-/// `shown` is the path used in diagnostics, `rel` the content-relative one.
-pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Vec<Diagnostic>) -> Outcome {
+/// `shown` gives the path used in diagnostics (made only for one), `rel`
+/// is the content-relative one.
+pub fn scan(
+    text: &str,
+    rel: &str,
+    shown: &dyn Fn() -> String,
+    rules: ReadRules,
+    diags: &mut Vec<Diagnostic>,
+) -> Outcome {
     let warn = |diags: &mut Vec<Diagnostic>, line, message: String| {
-        diags.push(Diagnostic::new(shown, line, Severity::Warning, message));
+        diags.push(Diagnostic::new(&shown(), line, Severity::Warning, message));
     };
     let reject = |diags: &mut Vec<Diagnostic>, line, message: String| {
-        diags.push(Diagnostic::new(shown, line, Severity::Error, message));
+        diags.push(Diagnostic::new(&shown(), line, Severity::Error, message));
         Outcome::Rejected
     };
     if !rules.in_posts_dir {
@@ -383,14 +390,14 @@ pub fn scan(text: &str, rel: &str, shown: &str, rules: ReadRules, diags: &mut Ve
 
     if !parsed.hidden_from_jekyll && raw_value(yaml, "date").is_some_and(is_zoneless_yaml_timestamp) {
         diags.push(Diagnostic::new(
-            shown,
+            &shown(),
             line_of("date"),
             Severity::Note,
             UNQUOTED_DATE_NOTE,
         ));
     }
 
-    let maybe_empty_link = body.contains("<>");
+    let maybe_empty_link = memchr::memmem::find(body.as_bytes(), b"<>").is_some();
     if let (true, SourceLink::Empty { line }) = (maybe_empty_link, source_link(body, parsed.body_line)) {
         if source_from_front_matter(map).is_none() {
             warn(
@@ -813,7 +820,7 @@ mod tests {
 
     fn scan_text(text: &str, rel: &str) -> (Outcome, Vec<String>) {
         let mut diags = Vec::new();
-        let out = scan(text, rel, rel, rules(), &mut diags);
+        let out = scan(text, rel, &|| rel.to_string(), rules(), &mut diags);
         (out, diags.iter().map(ToString::to_string).collect())
     }
 
@@ -927,11 +934,17 @@ mod tests {
             ..rules()
         };
         assert!(matches!(
-            scan("---\ntitle: About\n---\n", "about.md", "about.md", r, &mut diags),
+            scan(
+                "---\ntitle: About\n---\n",
+                "about.md",
+                &|| "about.md".into(),
+                r,
+                &mut diags
+            ),
             Outcome::NotAPost
         ));
         assert!(matches!(
-            scan("# no front matter", "x.md", "x.md", r, &mut diags),
+            scan("# no front matter", "x.md", &|| "x.md".into(), r, &mut diags),
             Outcome::NotAPost
         ));
         assert!(diags.is_empty());
@@ -1031,14 +1044,14 @@ mod tests {
         };
         let text = "---\r\nlayout: category\r\n---";
         assert!(matches!(
-            scan(text, "category/emnews.html", "x", page, &mut diags),
+            scan(text, "category/emnews.html", &|| "x".to_string(), page, &mut diags),
             Outcome::NotAPost
         ));
         assert!(matches!(
             scan(
                 "---\ndate: 2021-12-08\n---\n",
                 "notes/2021-12-08-a.md",
-                "x",
+                &|| "x".into(),
                 page,
                 &mut diags
             ),
