@@ -461,6 +461,21 @@ mod tests {
         }
     }
 
+    /// `record` under another path, what it gave cloned as is.
+    fn renamed(record: &Record, rel: &str) -> Record {
+        Record {
+            rel: rel.into(),
+            scanned: Scanned {
+                outcome: match &record.scanned.outcome {
+                    Outcome::Post(m) => Outcome::Post(m.clone()),
+                    _ => Outcome::Rejected,
+                },
+                diagnostics: record.scanned.diagnostics.clone(),
+            },
+            ..*record
+        }
+    }
+
     #[test]
     fn round_trips() {
         let index = sample();
@@ -485,22 +500,7 @@ mod tests {
     fn a_write_leaves_the_chunks_of_kept_records_in_place() {
         let base = sample();
         let post = base.records.into_iter().next().expect("a post");
-        let records = |names: &[String]| -> Vec<Record> {
-            names
-                .iter()
-                .map(|rel| Record {
-                    rel: rel.as_str().into(),
-                    scanned: Scanned {
-                        outcome: match &post.scanned.outcome {
-                            Outcome::Post(m) => Outcome::Post(m.clone()),
-                            _ => Outcome::Rejected,
-                        },
-                        diagnostics: post.scanned.diagnostics.clone(),
-                    },
-                    ..post
-                })
-                .collect()
-        };
+        let records = |names: &[String]| -> Vec<Record> { names.iter().map(|rel| renamed(&post, rel)).collect() };
         let index = |names: &[String], feeds: &BTreeMap<String, u64>| Index {
             records: records(names),
             feeds: feeds.clone(),
@@ -576,17 +576,7 @@ mod tests {
         let mut index = sample();
         let first = index.records.swap_remove(0);
         index.records = (0..100)
-            .map(|i| Record {
-                rel: format!("_posts/{i:03}.md").into(),
-                scanned: Scanned {
-                    outcome: match &first.scanned.outcome {
-                        Outcome::Post(m) => Outcome::Post(m.clone()),
-                        _ => Outcome::Rejected,
-                    },
-                    diagnostics: first.scanned.diagnostics.clone(),
-                },
-                ..first
-            })
+            .map(|i| renamed(&first, &format!("_posts/{i:03}.md")))
             .collect();
         let bytes = index.encode(1);
         let count = |needle: &str| bytes.windows(needle.len()).filter(|w| *w == needle.as_bytes()).count();
