@@ -38,6 +38,8 @@ pub struct Plan {
     pub left_alone: BTreeSet<String>,
     /// Requested feeds that no published post has.
     pub diagnostics: Vec<Diagnostic>,
+    /// Which published posts some feed of this run carries.
+    pub carried: Vec<bool>,
 }
 
 /// One file to produce, relative to the output folder.
@@ -136,9 +138,10 @@ impl Plan {
         let pages: Vec<FeedPage> = feeds.iter().map(|spec| names.page(spec.kind, &spec.key)).collect();
         // Each item is hashed once, however many feeds carry it, and each
         // feed's inputs once, for all its formats.
-        let items: Vec<u64> = (posts, hashes, carried(&feeds, posts.len()))
+        let carried = carried(&feeds, posts.len());
+        let items: Vec<u64> = (posts, hashes, &carried)
             .into_par_iter()
-            .map(|(post, &hash, carried)| {
+            .map(|(post, &hash, &carried)| {
                 if carried {
                     item_fingerprint(post, hash, &names)
                 } else {
@@ -183,6 +186,7 @@ impl Plan {
             retire,
             left_alone: BTreeSet::new(),
             diagnostics,
+            carried,
         }
     }
 
@@ -250,7 +254,7 @@ impl Plan {
 }
 
 /// Which of `posts` posts some feed carries as an item.
-pub fn carried(feeds: &[FeedSpec], posts: usize) -> Vec<bool> {
+fn carried(feeds: &[FeedSpec], posts: usize) -> Vec<bool> {
     let mut carried = vec![false; posts];
     for &i in feeds.iter().flat_map(|spec| &spec.items) {
         carried[i] = true;

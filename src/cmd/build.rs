@@ -143,9 +143,9 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
     let live: Option<WordSet<u64>> =
         (mode == Mode::Build && config.only.is_everything() && !todo.is_empty()).then(|| {
             // Each post once, however many feeds carry it.
-            let keys: Vec<u64> = (&posts, &hashes, crate::plan::carried(&plan.feeds, posts.len()))
+            let keys: Vec<u64> = (&posts, &hashes, &plan.carried)
                 .into_par_iter()
-                .filter(|(_, _, carried)| *carried)
+                .filter(|(_, _, carried)| **carried)
                 .map(|(post, &hash, _)| items::key(&post.path, hash))
                 .collect();
             keys.into_iter().collect()
