@@ -393,9 +393,12 @@ impl Output {
         self.state.as_deref()
     }
 
-    /// A state file's bytes, if it exists.
+    /// A state file's bytes, if it is a plain file (see [`Output::open_state`]).
     pub fn read_state(&self, name: &str) -> Option<Vec<u8>> {
-        fs::read(self.state.as_ref()?.join(name)).ok()
+        let (mut file, size) = self.open_state(name)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).ok()?);
+        file.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
     }
 
     /// Replace a state file (atomically, as feeds are).
@@ -429,11 +432,20 @@ impl Output {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// A state file to read, with its size.
+    /// A state file to read, with its size: only a plain file, reached
+    /// without a symlink.
     pub fn open_state(&self, name: &str) -> Option<(File, u64)> {
-        let file = File::open(self.state.as_ref()?.join(name)).ok()?;
-        let size = file.metadata().ok()?.len();
-        Some((file, size))
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never through a symlink, as state files are never written through
+        // one, and never waiting on a FIFO.
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        let file = File::options()
+            .read(true)
+            .custom_flags(flags.bits() as i32)
+            .open(self.state.as_ref()?.join(name))
+            .ok()?;
+        let meta = file.metadata().ok()?;
+        meta.is_file().then_some((file, meta.len()))
     }
 
     /// Make a cache file [`Output::write_cache_file`] wrote unreadable, in
@@ -812,6 +824,33 @@ mod tests {
             unsynced.unsynced.lock().expect("lock").is_none(),
             "no fsync, nothing waits"
         );
+    }
+
+    /// State files are read only when they are plain files: never through
+    /// a symlink, never from a FIFO (which would wait for a writer).
+    #[test]
+    fn state_files_are_read_only_from_plain_files() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        out.write_state("manifest", b"ours").expect("write");
+        assert_eq!(out.read_state("manifest").as_deref(), Some(&b"ours"[..]));
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::write(&elsewhere, b"theirs").expect("plant");
+        let path = tmp.path().join("state/index");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        assert!(out.read_state("index").is_none(), "through a symlink");
+        assert!(out.open_state("index").is_none());
+        fs::remove_file(&path).expect("rm");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("fifo");
+        assert!(out.read_state("index").is_none(), "a FIFO");
+        assert!(out.read_state("missing").is_none());
     }
 
     #[test]
