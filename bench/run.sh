@@ -126,6 +126,26 @@ cells() {
 
 declare -A measured=() # logs written by this run (older .tsv files are ignored)
 
+# This machine's speed drifts 2-3x between and within runs (a shared host:
+# steal time, page cache reclaimed). Two witnesses go into the report so runs
+# can be compared: a fixed single-threaded loop, timed at the start and at the
+# end (median of 3), and the share of CPU time stolen and spent waiting on the
+# disk over the whole run.
+probe() {
+    local i s e
+    for i in 1 2 3; do
+        s=$(date +%s.%N)
+        awk 'BEGIN { for (i = 0; i < 1e7; i++) s += i }'
+        e=$(date +%s.%N)
+        awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+    done | median
+}
+# "total steal iowait" CPU ticks so far (user..steal; guest time is in user)
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9, $6 }' /proc/stat; }
+probe_start=$(probe)
+read -r ticks0 steal0 iowait0 <<<"$(cpu_ticks)"
+log "CPU probe: $probe_start s"
+
 # timed NAME CMD...: runs CMD under /usr/bin/time -v; appends "seconds peak_kib"
 # to $BENCH_DIR/logs/NAME.tsv. Exit status up to $maxrc (default 1: feedgen
 # rejected some posts) is fine; anything else aborts the benchmark.
@@ -519,6 +539,10 @@ report="$BENCH_DIR/results-$(date +%Y%m%d-%H%M%S).md"
     echo "## feedgen benchmark"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    read -r ticks1 steal1 iowait1 <<<"$(cpu_ticks)"
+    echo "Machine: CPU probe (a fixed awk loop, median of 3) $probe_start s at the start, $(probe) s at the end;" \
+        "over the run, $(awk -v t=$((ticks1 - ticks0)) -v s=$((steal1 - steal0)) -v w=$((iowait1 - iowait0)) \
+            'BEGIN { printf "%.1f%% of CPU time stolen by the host, %.1f%% waiting on the disk", 100*s/t, 100*w/t }')."
     echo "feedgen: \`$("$FEEDGEN" --version 2>/dev/null || echo "$FEEDGEN")\` ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git')),"
     if [[ -n $HUGO ]]; then
         echo "hugo: \`$("$HUGO" version 2>/dev/null | cut -d' ' -f1-2)\`."
