@@ -185,10 +185,9 @@ impl Pack {
         }
         let path = state.join(PACK);
         // Only a plain file is resumed, never one reached through a symlink.
-        let file = fs::symlink_metadata(&path)
-            .is_ok_and(|m| m.is_file())
-            .then(|| File::options().read(true).write(true).open(&path).ok())
-            .flatten();
+        let file = super::open_plain(&path, File::options().read(true).write(true))
+            .ok()
+            .map(|(file, _)| file);
         let mut old_id = 0;
         if let Some(file) = file {
             let len = file.metadata().ok()?.len();
@@ -199,7 +198,7 @@ impl Pack {
                 .filter(|()| header[..8] == PACK_MAGIC[..])
                 .map(|()| u64::from_le_bytes(header_id(&header)));
             old_id = id.unwrap_or_default();
-            let slots = id.and_then(|id| decode_table(&fs::read(state.join(TABLE)).ok()?, id, len));
+            let slots = id.and_then(|id| decode_table(&super::read_plain(&state.join(TABLE))?, id, len));
             if let (Some(id), Some(slots)) = (id, slots) {
                 return Some(Pack::new(state, file, id, slots, len));
             }

@@ -124,11 +124,7 @@ impl Output {
                 fs::create_dir_all(state)?;
                 fs::write(state.join(GITIGNORE), "*\n")?;
             }
-            File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
+            open_plain(&lock_path, File::options().create(true).truncate(false).write(true)).map(|(lock, _)| lock)
         })();
         // Say once that this run waits, whichever lock it waits for.
         let mut on_wait = Some(on_wait);
@@ -219,7 +215,10 @@ impl Output {
     /// [`MARK_WINDOW`] bytes. Read a block at a time: the mark sits in a
     /// file's head, a few hundred bytes in, and a feed can be megabytes.
     fn has_mark(&self, path: &Path) -> bool {
-        let Ok(mut file) = File::open(path) else {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never waiting on a FIFO: opened without blocking, it reads empty.
+        let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+        let Ok(mut file) = File::options().read(true).custom_flags(nonblock).open(path) else {
             return false;
         };
         let mut head = Vec::new();
@@ -291,7 +290,7 @@ impl Output {
 
     /// Whether the site file `rel` holds exactly `bytes` (`--check`).
     pub fn site_file_is_current(&self, site_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
-        is_inside(rel) && fs::read(site_dir.join(rel)).is_ok_and(|old| old == bytes)
+        is_inside(rel) && holds(&site_dir.join(rel), bytes).unwrap_or(false)
     }
 
     /// Replace `base/rel` with `bytes` unless it already holds exactly
@@ -302,17 +301,14 @@ impl Output {
     /// makes the renames durable.
     fn replace(&self, base: &Path, rel: &str, bytes: &[u8], staged: bool) -> Result<Written> {
         let path = base.join(rel);
-        let existed = match fs::metadata(&path) {
-            Ok(meta) if meta.len() == bytes.len() as u64 => {
-                if fs::read(&path).is_ok_and(|old| old == bytes) {
-                    // Left by a run killed before its rename, if any.
-                    let _ = fs::remove_file(temp_path(&path));
-                    return Ok(Written::Unchanged);
-                }
-                true
+        let existed = match holds(&path, bytes) {
+            Ok(true) => {
+                // Left by a run killed before its rename, if any.
+                let _ = fs::remove_file(temp_path(&path));
+                return Ok(Written::Unchanged);
             }
-            Ok(_) => true,
-            Err(_) => false,
+            Ok(false) => true,
+            Err(e) => e.kind() != io::ErrorKind::NotFound,
         };
         let parent = path.parent().unwrap_or(base);
         if !parent.is_dir() {
@@ -331,27 +327,34 @@ impl Output {
         }
         let tmp = temp_path(&path);
         let staged = staged && self.fsync;
-        let result = File::create(&tmp)
-            .and_then(|mut f| {
-                f.write_all(bytes)?;
-                if staged {
-                    // Start writing the bytes back now (Linux starts the
-                    // writeback of dirty pages for this advice, and drops
-                    // no page that is still to be written), so the disk
-                    // works while the next feeds render, and the one sync
-                    // in `publish` has less left to wait for. 100 new posts
-                    // at 100k: the sync took 30 ms, not 55 ms.
-                    let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
-                }
-                if self.fsync && !staged {
-                    f.sync_all()?;
-                }
-                Ok(())
-            })
-            .and_then(|()| match staged {
-                true => Ok(()),
-                false => fs::rename(&tmp, &path),
-            });
+        // A new file, never one found at that name: whatever is there (a
+        // killed run's bytes, a symlink, a FIFO) is removed first, and
+        // `create_new` neither follows a symlink nor opens a FIFO.
+        let create = || File::options().write(true).create_new(true).open(&tmp);
+        let result = match create() {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => fs::remove_file(&tmp).and_then(|()| create()),
+            created => created,
+        }
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            if staged {
+                // Start writing the bytes back now (Linux starts the
+                // writeback of dirty pages for this advice, and drops
+                // no page that is still to be written), so the disk
+                // works while the next feeds render, and the one sync
+                // in `publish` has less left to wait for. 100 new posts
+                // at 100k: the sync took 30 ms, not 55 ms.
+                let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
+            }
+            if self.fsync && !staged {
+                f.sync_all()?;
+            }
+            Ok(())
+        })
+        .and_then(|()| match staged {
+            true => Ok(()),
+            false => fs::rename(&tmp, &path),
+        });
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
             return Err(e).with_context(|| format!("cannot write {}", path.display()));
@@ -385,7 +388,7 @@ impl Output {
 
     /// Whether `rel` on disk holds exactly `bytes`.
     pub fn is_current(&self, rel: &str, bytes: &[u8]) -> bool {
-        fs::read(self.dir.join(rel)).is_ok_and(|old| old == bytes)
+        holds(&self.dir.join(rel), bytes).unwrap_or(false)
     }
 
     /// The state folder, when this run has one.
@@ -395,10 +398,7 @@ impl Output {
 
     /// A state file's bytes, if it is a plain file (see [`Output::open_state`]).
     pub fn read_state(&self, name: &str) -> Option<Vec<u8>> {
-        let (mut file, size) = self.open_state(name)?;
-        let mut bytes = Vec::with_capacity(usize::try_from(size).ok()?);
-        file.read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        read_plain(&self.state.as_ref()?.join(name))
     }
 
     /// Replace a state file (atomically, as feeds are).
@@ -424,8 +424,8 @@ impl Output {
     pub fn write_cache_file_with(&self, name: &str, write: impl FnOnce(&mut File) -> io::Result<u64>) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);
-        open_plain(&path, true)
-            .and_then(|mut f| {
+        open_plain(&path, File::options().write(true).create(true).truncate(false))
+            .and_then(|(mut f, _)| {
                 let len = write(&mut f)?;
                 f.set_len(len)
             })
@@ -433,19 +433,11 @@ impl Output {
     }
 
     /// A state file to read, with its size: only a plain file, reached
-    /// without a symlink.
+    /// without a symlink (see `open_plain`).
     pub fn open_state(&self, name: &str) -> Option<(File, u64)> {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Never through a symlink, as state files are never written through
-        // one, and never waiting on a FIFO.
-        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        let file = File::options()
-            .read(true)
-            .custom_flags(flags.bits() as i32)
-            .open(self.state.as_ref()?.join(name))
-            .ok()?;
-        let meta = file.metadata().ok()?;
-        meta.is_file().then_some((file, meta.len()))
+        let path = self.state.as_ref()?.join(name);
+        let (file, meta) = open_plain(&path, File::options().read(true)).ok()?;
+        Some((file, meta.len()))
     }
 
     /// Make a cache file [`Output::write_cache_file`] wrote unreadable, in
@@ -457,8 +449,8 @@ impl Output {
     pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);
-        let mut f = match open_plain(&path, false) {
-            Ok(f) => f,
+        let mut f = match open_plain(&path, File::options().write(true)) {
+            Ok((f, _)) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(_) => return self.remove_state(name),
         };
@@ -656,20 +648,38 @@ fn syncfs(dir: &Path) -> io::Result<()> {
     Ok(rustix::fs::syncfs(&File::open(dir)?)?)
 }
 
-/// Open a plain file to write over it (creating it if `create`), never
-/// through a symlink.
-fn open_plain(path: &Path, create: bool) -> io::Result<File> {
+/// Open a plain file with `options`, with its metadata: never through a
+/// symlink (state files are never written through one), and never waiting
+/// on a FIFO, which is opened without blocking and then refused like
+/// anything else that is not a plain file.
+fn open_plain(path: &Path, options: &mut fs::OpenOptions) -> io::Result<(File, fs::Metadata)> {
     use std::os::unix::fs::OpenOptionsExt;
-    let file = File::options()
-        .write(true)
-        .create(create)
-        .truncate(false)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(path)?;
-    match file.metadata()?.is_file() {
-        true => Ok(file),
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = options.custom_flags(flags.bits() as i32).open(path)?;
+    let meta = file.metadata()?;
+    match meta.is_file() {
+        true => Ok((file, meta)),
         false => Err(io::Error::other("not a plain file")),
     }
+}
+
+/// The bytes of the plain file at `path` (see [`open_plain`]).
+fn read_plain(path: &Path) -> Option<Vec<u8>> {
+    let (mut file, meta) = open_plain(path, File::options().read(true)).ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Whether the plain file at `path` (see [`open_plain`]) holds exactly
+/// `bytes`; an error when there is none (`NotFound`: nothing at all).
+fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let (file, meta) = open_plain(path, File::options().read(true))?;
+    if meta.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut old = Vec::with_capacity(bytes.len());
+    Ok(file.take(meta.len() + 1).read_to_end(&mut old).is_ok() && old == bytes)
 }
 
 /// The temporary file a write of `path` goes through: one fixed name per
@@ -827,7 +837,7 @@ mod tests {
     }
 
     /// State files are read only when they are plain files: never through
-    /// a symlink, never from a FIFO (which would wait for a writer).
+    /// a symlink (for a FIFO, see the next test).
     #[test]
     fn state_files_are_read_only_from_plain_files() {
         let tmp = tempfile::tempdir().expect("tmp");
@@ -840,17 +850,74 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
         assert!(out.read_state("index").is_none(), "through a symlink");
         assert!(out.open_state("index").is_none());
-        fs::remove_file(&path).expect("rm");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &path,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .expect("fifo");
-        assert!(out.read_state("index").is_none(), "a FIFO");
         assert!(out.read_state("missing").is_none());
+    }
+
+    fn mkfifo(path: &Path) {
+        let mode = rustix::fs::Mode::from_raw_mode(0o600);
+        rustix::fs::mknodat(rustix::fs::CWD, path, rustix::fs::FileType::Fifo, mode, 0).expect("fifo");
+    }
+
+    /// A symlink planted at the temporary name a feed is written through
+    /// is removed, not written through: its target stays as it was.
+    #[test]
+    fn a_write_never_goes_through_a_symlink_at_its_temporary_name() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::write(&elsewhere, b"theirs").expect("plant");
+        let feed = tmp.path().join("out/rss.xml");
+        std::os::unix::fs::symlink(&elsewhere, temp_path(&feed)).expect("symlink");
+        assert_eq!(write(&out, "rss.xml", FEED_ONE).expect("w"), Written::New);
+        assert_eq!(fs::read(&elsewhere).expect("read"), b"theirs");
+        assert!(fs::symlink_metadata(&feed).expect("feed").is_file());
+        assert_eq!(fs::read(&feed).expect("read"), FEED_ONE);
+        assert!(fs::symlink_metadata(temp_path(&feed)).is_err(), "no leftover");
+        // The same for a state file.
+        let state = tmp.path().join("state/manifest");
+        std::os::unix::fs::symlink(&elsewhere, temp_path(&state)).expect("symlink");
+        out.write_state("manifest", b"ours").expect("write");
+        assert_eq!(fs::read(&elsewhere).expect("read"), b"theirs");
+        assert_eq!(out.read_state("manifest").as_deref(), Some(&b"ours"[..]));
+    }
+
+    /// A FIFO at a state file's path is never waited on: opening it would
+    /// wait for a writer (to read) or a reader (to write) forever. It reads
+    /// as missing; invalidating it removes it, as it does a symlink; writing
+    /// over it fails (a warning in a build). In a thread, so that waiting
+    /// fails the test instead of hanging it.
+    #[test]
+    fn a_fifo_at_a_state_path_is_never_waited_on() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (out_dir, state) = (tmp.path().join("out"), tmp.path().join("state"));
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let out = Output::open(&out_dir, &state, false, || {}).expect("open");
+            let index = state.join("index");
+            mkfifo(&index);
+            let unread = out.read_state("index").is_none() && out.open_state("index").is_none();
+            let invalidated = out.invalidate_cache_file("index").is_ok() && fs::symlink_metadata(&index).is_err();
+            mkfifo(&index);
+            let refused = out.write_cache_file("index", b"index").is_err();
+            // At a feed's path: not current, not feedgen's, written over
+            // only when asked to.
+            let feed = out_dir.join("rss.xml");
+            mkfifo(&feed);
+            let foreign = !out.is_current("rss.xml", b"") && out.is_foreign("rss.xml", false);
+            let replaced = write(&out, "rss.xml", FEED_ONE).is_ok() && fs::read(&feed).is_ok_and(|b| b == FEED_ONE);
+            // At a write's temporary path: removed, never written into.
+            mkfifo(&temp_path(&feed));
+            let staged = write(&out, "rss.xml", FEED_TWO).is_ok() && fs::read(&feed).is_ok_and(|b| b == FEED_TWO);
+            done.send((unread, invalidated, refused, foreign && replaced && staged))
+                .expect("send");
+        });
+        let (unread, invalidated, refused, feeds) = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a state write waited on a FIFO");
+        assert!(unread, "a FIFO reads as missing");
+        assert!(invalidated, "the FIFO is removed");
+        assert!(refused, "nothing is written into a FIFO");
+        assert!(feeds, "a FIFO at a feed's path or its temporary path");
     }
 
     #[test]
