@@ -4,8 +4,8 @@ use atom_syndication::{CategoryBuilder, GeneratorBuilder, LinkBuilder, PersonBui
 
 use super::{outlet_name, Entry, FeedHead};
 use crate::config::{Config, ContentMode};
-use crate::content::front_matter::Author;
-use crate::model::FeedKind;
+use crate::author::Author;
+use crate::taxonomy::FeedKind;
 use crate::names::DisplayNames;
 
 pub fn render(

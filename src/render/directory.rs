@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use super::{escape_markup, listed_title};
 use crate::config::{Config, Format};
-use crate::model::FeedKind;
+use crate::taxonomy::FeedKind;
 use crate::plan::{feed_path, Listed, FEEDS_JSON_FILE, OPML_FILE};
 
 /// The page's words, in one language.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{listed_page, listed_title, listed_urls};
 use crate::config::{Config, Format};
-use crate::model::FeedKind;
+use crate::taxonomy::FeedKind;
 use crate::plan::{feed_folder, Listed};
 
 #[derive(Serialize)]

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{Entry, FeedHead};
 use crate::config::{Config, ContentMode};
-use crate::content::front_matter::Author;
+use crate::author::Author;
 
 pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
 

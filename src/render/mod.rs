@@ -14,13 +14,14 @@ pub mod rss;
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::{Claim, Config, ContentMode, Format, Site};
-use crate::content::front_matter::Author;
+use crate::author::Author;
 use crate::content::post::{LinkDate, Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
-use crate::model::{FeedKind, FeedSpec};
+use crate::model::{self, FeedSpec};
 use crate::names::{DisplayNames, FeedPage};
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
 use crate::plan::{feed_folder, feed_path, Artifact, ArtifactKind, Plan};
+use crate::taxonomy::FeedKind;
 use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
 
 /// A post ready to be an item in any feed: rendered once, shared by all
@@ -340,7 +341,7 @@ fn listing(bytes: Vec<u8>) -> Rendered {
 /// written, in each format.
 fn feed(config: &Config, plan: &Plan, i: usize, format: Format, entries: &[&Entry]) -> Rendered {
     let spec = &plan.feeds[i];
-    let settings = spec.kind.settings(&config.feeds);
+    let settings = model::settings(spec.kind, &config.feeds);
     // The newest date of all items (the first item is the one that appeared
     // last, which a post Jekyll published late can be).
     let head = head(

@@ -5,7 +5,7 @@
 use super::{escape_markup, listed_page, listed_title, listed_urls};
 use crate::config::Config;
 use crate::content::date::rfc822;
-use crate::model::FeedKind;
+use crate::taxonomy::FeedKind;
 use crate::plan::Listed;
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
