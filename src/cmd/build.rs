@@ -23,7 +23,7 @@ use crate::output::pings;
 use crate::output::{Output, Written};
 use crate::permalink;
 use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
-use crate::render::{self, Entry};
+use crate::render::{self, entry::Entry};
 use crate::report::{Phases, Report};
 use crate::taxonomy::{self, FeedKind, Taxonomy};
 use crate::word_hash::WordSet;
@@ -644,7 +644,7 @@ fn render_and_store(
             let kept = spec.items.len().saturating_sub(dropped);
             out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
             if outcome == StoredFile::Written {
-                out.changed.push(render::feed_url(config, spec, format));
+                out.changed.push(render::head::feed_url(config, spec, format));
             }
         }
         for a in batch {

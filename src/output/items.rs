@@ -32,7 +32,7 @@ use super::codec::{Reader, Writer};
 use super::Output;
 use crate::author::Author;
 use crate::plan::Fingerprint;
-use crate::render::Entry;
+use crate::render::entry::Entry;
 use crate::word_hash::{WordMap, WordSet};
 
 /// The pack and its table, in feedgen's state (next to the rebuild index).
