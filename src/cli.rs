@@ -68,7 +68,7 @@ pub struct SourceArgs {
     /// Print only errors.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print notes too.
+    /// Also print how long each phase of the run took (build and check).
     #[arg(short, long)]
     pub verbose: bool,
 }

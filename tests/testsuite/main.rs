@@ -19,7 +19,8 @@
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
 //! - `window`: time-window feeds, caps, content modes, poll hints;
 //! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1;
-//! - `structure`: the source itself: no module cycle, no over-long function.
+//! - `structure`: the source itself: no module cycle, no over-long function;
+//! - `verbosity`: what `--quiet`, the default and `--verbose` print.
 
 mod bad_input;
 mod discovery;
@@ -35,4 +36,5 @@ mod robustness;
 mod safety;
 mod served;
 mod structure;
+mod verbosity;
 mod window;
