@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What syncing feeds to disk costs (README "Writing, rebuilding, and running
-# twice"): full builds and 100-post incremental builds of a corpus, with
+# What syncing feeds to disk costs (docs/design.md "Faults and power
+# loss"): full builds and 100-post incremental builds of a corpus, with
 # `feedgen.fsync` on and off, median of RUNS runs each.
 #   bash bench/fsync.sh CORPUS [RUNS]
 # CORPUS: made by `cargo run --release --example gen_corpus -- CORPUS N --sources K`.

@@ -197,7 +197,7 @@ corpus() {
 }
 
 # fsync_of CONFIG: "on" unless the config sets `fsync: false` (feedgen's
-# default is on; README "Power loss").
+# default is on; docs/design.md "Faults and power loss").
 fsync_of() {
     if grep -Eq '^[[:space:]]*fsync:[[:space:]]*false[[:space:]]*(#.*)?$' "$1"; then echo off; else echo on; fi
 }

@@ -2,7 +2,8 @@
 """Jekyll parity: build sites with real Jekyll and with feedgen, then check
 that every feed item's link names a file Jekyll wrote for one of its posts,
 and that feedgen publishes exactly the posts Jekyll publishes, apart from the
-exceptions README.md lists (EXCEPTIONS below, cross-checked against README).
+exceptions docs/jekyll-parity.md lists (EXCEPTIONS below, cross-checked
+against it).
 
     jekyll_parity.py FEEDGEN REPO WORK [FINEWS_DIR]
 
@@ -20,8 +21,8 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 # Posts where feedgen and Jekyll differ on purpose, keyed by site and file
-# (relative to the site). README.md, section "Jekyll parity", lists each
-# kind; check_readme() makes sure it still does.
+# (relative to the site). docs/jekyll-parity.md lists each kind;
+# check_readme() makes sure it still does.
 #   unstable: Jekyll publishes it at a URL made from the build date (its
 #             YAML error); feedgen publishes it (recovered) at the URL the
 #             front matter describes, so that item does not land today.
@@ -31,7 +32,7 @@ EXCEPTIONS = {
     ("frontmatter", "_posts/2022-01-16-yaml-error.md"): "unstable",
     ("frontmatter", "_posts/2022-01-30-list-front-matter.md"): "jekyll-only",
 }
-# README phrases that must stay, one per kind of exception and decision.
+# Phrases of docs/jekyll-parity.md that must stay, one per kind of exception and decision.
 README_PHRASES = {
     "unstable": "URL made from the build date",
     "jekyll-only": "front matter that is a list",
@@ -163,10 +164,10 @@ def describe(label, landed, items, posts, exceptions):
 
 
 def check_readme(repo):
-    text = open(os.path.join(repo, "README.md"), encoding="utf-8").read()
+    text = open(os.path.join(repo, "docs", "jekyll-parity.md"), encoding="utf-8").read()
     for kind, phrase in README_PHRASES.items():
         if phrase not in text:
-            fail(f"README.md no longer says {phrase!r} (exception kind {kind}); keep README and EXCEPTIONS in step")
+            fail(f"docs/jekyll-parity.md no longer says {phrase!r} (exception kind {kind}); keep it and EXCEPTIONS in step")
 
 
 def main():

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{self, list::Terms};
+use crate::cmd;
 use crate::config::{Config, Mode, Only, Overrides, Verbosity};
 use crate::diagnostics::escape_controls;
 use crate::report::{print_stdout, ExitStatus};
+use crate::taxonomy::Taxonomy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,7 +68,7 @@ pub struct SourceArgs {
     /// Print only errors.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print notes too.
+    /// Also print how long each phase of the run took (build and check).
     #[arg(short, long)]
     pub verbose: bool,
 }
@@ -106,17 +107,11 @@ pub enum SummaryFormat {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    pub what: ListWhat,
+    pub what: Taxonomy,
     #[command(flatten)]
     pub source: SourceArgs,
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ListWhat {
-    Categories,
-    Tags,
 }
 
 fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
@@ -170,11 +165,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
         }
         Some(Command::List(args)) => {
             let config = load_config(overrides(&args.source, args.output.clone()))?;
-            let what = match args.what {
-                ListWhat::Categories => Terms::Categories,
-                ListWhat::Tags => Terms::Tags,
-            };
-            cmd::list::run(&config, what)?;
+            cmd::list::run(&config, args.what)?;
             Ok(ExitStatus::Success)
         }
         Some(Command::Ping(args)) => {

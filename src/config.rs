@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::author::Author;
 use crate::content::date::{parse_date, SiteZone};
-use crate::content::front_matter::{self, author, scalar, Author, DocumentError, Mapping, Value};
+use crate::content::front_matter::{self, author, scalar, DocumentError, Mapping, Value};
 use crate::names::DisplayNames;
 use crate::permalink::encode_url;
 use crate::permalink::site_root;

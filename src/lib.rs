@@ -7,6 +7,7 @@
 //! Only [`cli`] is public: the binary is the product, and the integration
 //! tests run it.
 
+mod author;
 pub mod cli;
 mod cmd;
 mod config;
@@ -23,5 +24,6 @@ mod places;
 mod plan;
 mod render;
 mod report;
+mod taxonomy;
 mod word_hash;
 mod xml_chars;

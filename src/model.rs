@@ -10,16 +10,8 @@ use chrono::{DateTime, FixedOffset};
 use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::taxonomy::{feed_key, FeedKind};
 use crate::word_hash::WordMap;
-use crate::xml_chars::is_xml_char;
-
-/// Which collection of posts a feed covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FeedKind {
-    Site,
-    Category,
-    Tag,
-}
 
 /// One feed to publish (in every configured format).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,14 +29,12 @@ pub struct FeedSpec {
     pub wanted: usize,
 }
 
-impl FeedKind {
-    /// The item rules of this kind of feed.
-    pub fn settings(self, per: &PerKind) -> &FeedSettings {
-        match self {
-            FeedKind::Site => &per.site,
-            FeedKind::Category => &per.category,
-            FeedKind::Tag => &per.tag,
-        }
+/// The item rules of the feeds of `kind`.
+pub fn settings(kind: FeedKind, per: &PerKind) -> &FeedSettings {
+    match kind {
+        FeedKind::Site => &per.site,
+        FeedKind::Category => &per.category,
+        FeedKind::Tag => &per.tag,
     }
 }
 
@@ -52,34 +42,6 @@ impl FeedSpec {
     pub fn newest(&self, posts: &[&PostMeta]) -> Option<DateTime<FixedOffset>> {
         self.items.iter().map(|&i| posts[i].date).max()
     }
-}
-
-/// Longest folder name a category or tag gets, in bytes (file systems allow 255).
-pub const MAX_KEY_BYTES: usize = 120;
-
-/// The folder name for a category or tag: lower-cased as Jekyll does in
-/// URLs; `/`, `\`, control characters and a leading `.` replaced by `_`;
-/// cut to [`MAX_KEY_BYTES`].
-pub fn feed_key(name: &str) -> String {
-    let mut key = String::with_capacity(name.len());
-    for c in name.trim().to_lowercase().chars() {
-        let safe = if c == '/' || c == '\\' || c.is_control() || !is_xml_char(c) {
-            '_'
-        } else {
-            c
-        };
-        if key.len() + safe.len_utf8() > MAX_KEY_BYTES {
-            break;
-        }
-        key.push(safe);
-    }
-    if key.starts_with('.') {
-        key.replace_range(..1, "_");
-    }
-    if key.is_empty() {
-        key.push('_');
-    }
-    key
 }
 
 /// Sort key: newer first, then path order (posts are kept sorted by path).
@@ -233,7 +195,7 @@ impl<'p> Terms<'p> {
     /// feeds (each once) to `ids`.
     fn see(
         &mut self,
-        names: &'p [crate::content::post::Term],
+        names: &'p [crate::taxonomy::Term],
         timestamp: i64,
         ctx: (&str, &str, &mut Vec<Diagnostic>),
         shown: &impl Fn(&str) -> String,
@@ -375,7 +337,7 @@ mod tests {
             path: path.into(),
             date,
             jekyll_time: date.timestamp(),
-            categories: cats.iter().map(|c| crate::content::post::Term::from(*c)).collect(),
+            categories: cats.iter().map(|c| crate::taxonomy::Term::from(*c)).collect(),
             tags: Vec::new().into(),
             unpublished: false,
             plain_text: false,
@@ -395,7 +357,7 @@ mod tests {
                 let mut p = post(&format!("p{i:04}"), 0, &[&format!("c{}", i % 7)]);
                 p.date += chrono::Duration::minutes(i64::from((i * 7919) % 1440));
                 p.jekyll_time = p.date.timestamp() + i64::from(i % 3) * 3600;
-                p.tags = vec![crate::content::post::Term::from(format!("t{}", i % 5).as_str())].into();
+                p.tags = vec![crate::taxonomy::Term::from(format!("t{}", i % 5).as_str())].into();
                 p
             })
             .collect();
@@ -465,17 +427,6 @@ mod tests {
         let feeds = select(&posts, &rules, str::to_string);
         assert_eq!(hours(&feeds.categories[0]), vec![10, 9], "max_items caps the window");
         assert_eq!(feeds.categories[0].wanted, 6);
-    }
-
-    #[test]
-    fn keys_are_lower_case_and_path_safe() {
-        assert_eq!(feed_key("21caijingAPP"), "21caijingapp");
-        assert_eq!(feed_key("上海证券报·中国证券网新闻"), "上海证券报·中国证券网新闻");
-        assert_eq!(feed_key("../etc/passwd"), "_._etc_passwd");
-        assert_eq!(feed_key(".hidden"), "_hidden");
-        assert_eq!(feed_key("a\\b\0c\u{7}"), "a_b_c_");
-        assert_eq!(feed_key(""), "_");
-        assert_eq!(feed_key(&"长".repeat(100)).len(), 120);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::content::front_matter::{scalar, Value};
-use crate::model::{feed_key, FeedKind};
+use crate::taxonomy::{feed_key, FeedKind};
 
 /// What the site says about one feed: its display name and its page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -11,7 +11,7 @@ use regex::Regex;
 
 /// The pieces of a post its permalink is made from.
 pub struct PermalinkParts<'a> {
-    pub categories: &'a [crate::content::post::Term],
+    pub categories: &'a [crate::taxonomy::Term],
     /// The post date as Jekyll reads it, in the site's zone.
     pub date: DateTime<FixedOffset>,
     /// Jekyll's `slug` data: the front-matter `slug`, else the file name
@@ -319,7 +319,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn parts<'a>(categories: &'a [crate::content::post::Term], slug: &'a str) -> PermalinkParts<'a> {
+    fn parts<'a>(categories: &'a [crate::taxonomy::Term], slug: &'a str) -> PermalinkParts<'a> {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn jekyll_styles() {
-        let cats: Vec<crate::content::post::Term> = vec!["emnews".into(), "21caijingAPP".into()];
+        let cats: Vec<crate::taxonomy::Term> = vec!["emnews".into(), "21caijingAPP".into()];
         let p = parts(&cats, "202112082206672930");
         assert_eq!(
             expand("date", &p),
@@ -357,13 +357,13 @@ mod tests {
 
     #[test]
     fn categories_differing_in_case_appear_once() {
-        let cats: Vec<crate::content::post::Term> = vec!["Markets".into(), "markets".into()];
+        let cats: Vec<crate::taxonomy::Term> = vec!["Markets".into(), "markets".into()];
         assert_eq!(expand("date", &parts(&cats, "x")), "/markets/2021/12/08/x.html");
     }
 
     #[test]
     fn dot_segments_never_reach_a_link() {
-        let cats: Vec<crate::content::post::Term> = vec!["..".into(), "a/../../b".into(), ".".into()];
+        let cats: Vec<crate::taxonomy::Term> = vec!["..".into(), "a/../../b".into(), ".".into()];
         assert_eq!(expand("date", &parts(&cats, "x")), "/a/b/2021/12/08/x.html");
         assert_eq!(expand("/../:title/", &parts(&[], "x")), "/x/");
     }
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn placeholders_and_sanitizing() {
-        let cats: Vec<crate::content::post::Term> = vec![
+        let cats: Vec<crate::taxonomy::Term> = vec![
             "News".into(),
             "news".into(),
             "with space".into(),
@@ -461,7 +461,7 @@ mod tests {
             expand("date", &p),
             "/news/with space/q?/a/b/2021/12/08/hello-world-&-more!.html"
         );
-        let cats: Vec<crate::content::post::Term> = vec!["v1.".into()];
+        let cats: Vec<crate::taxonomy::Term> = vec!["v1.".into()];
         assert_eq!(expand("date", &parts(&cats, "x")), "/v12021/12/08/x.html");
         // A front-matter slug keeps its trailing dot; the sanitizer eats `./`.
         assert_eq!(expand("date", &parts(&[], "你好 世界.")), "/2021/12/08/你好-世界/html");

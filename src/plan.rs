@@ -12,8 +12,9 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::config::{Config, Format, Layout};
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::{feed_key, FeedKind, FeedSpec, Feeds};
+use crate::model::{FeedSpec, Feeds};
 use crate::names::{DisplayNames, FeedPage};
+use crate::taxonomy::{feed_key, FeedKind};
 
 pub use crate::places::{ARTIFACT_FILES, DISCOVERY_FILES, FEEDS_JSON_FILE, OPML_FILE};
 

@@ -9,11 +9,11 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode, Verbosity};
-use crate::content::pages::{SitePage, Taxonomy};
+use crate::content::pages::SitePage;
 use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::{self, FeedKind};
+use crate::model;
 use crate::names::{DisplayNames, FeedPage};
 use crate::output::commit::{Commit, Previous, Stored as StoredFile};
 use crate::output::folders::{self, Listing};
@@ -23,8 +23,9 @@ use crate::output::pings;
 use crate::output::{Output, Written};
 use crate::permalink;
 use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
-use crate::render::{self, Entry};
+use crate::render::{self, entry::Entry};
 use crate::report::{Phases, Report};
+use crate::taxonomy::{self, FeedKind, Taxonomy};
 use crate::word_hash::WordSet;
 
 /// Run a build (`Mode::Build`) or a check of the feeds on disk
@@ -271,7 +272,7 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
             Taxonomy::Tag => FeedKind::Tag,
         };
         let tag = match kind {
-            FeedKind::Category => tags.get(&model::feed_key(&page.name)).map(String::as_str),
+            FeedKind::Category => tags.get(&taxonomy::feed_key(&page.name)).map(String::as_str),
             _ => None,
         };
         let (title, differs) = crate::names::choose_title(&page.name, page.title.as_deref(), tag);
@@ -310,11 +311,11 @@ fn single_tags(posts: &[&PostMeta]) -> BTreeMap<String, String> {
     let mut seen: HashMap<String, Option<(String, &str)>> = HashMap::new();
     for post in posts {
         let one = match &post.tags[..] {
-            [tag] => Some((model::feed_key(tag), &**tag)),
+            [tag] => Some((taxonomy::feed_key(tag), &**tag)),
             _ => None,
         };
         for category in post.categories.iter() {
-            let key = model::feed_key(category);
+            let key = taxonomy::feed_key(category);
             match seen.get_mut(&key) {
                 None => {
                     seen.insert(key, one.clone());
@@ -643,7 +644,7 @@ fn render_and_store(
             let kept = spec.items.len().saturating_sub(dropped);
             out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
             if outcome == StoredFile::Written {
-                out.changed.push(render::feed_url(config, spec, format));
+                out.changed.push(render::head::feed_url(config, spec, format));
             }
         }
         for a in batch {

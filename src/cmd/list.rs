@@ -10,21 +10,15 @@ use crate::diagnostics::escape_controls;
 use crate::model::{self, FeedSpec};
 use crate::plan::feed_path;
 use crate::report::print_stdout;
+use crate::taxonomy::Taxonomy;
 
-/// Which names to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Terms {
-    Categories,
-    Tags,
-}
-
-pub fn run(config: &Config, what: Terms) -> Result<()> {
+pub fn run(config: &Config, what: Taxonomy) -> Result<()> {
     let collection = read_posts(config, Vec::new());
     let (posts, _) = collection.published(config);
     let feeds = model::select(&posts, &PerKind::count(1), |p| p.to_string());
     let specs: &[FeedSpec] = match what {
-        Terms::Categories => &feeds.categories,
-        Terms::Tags => &feeds.tags,
+        Taxonomy::Category => &feeds.categories,
+        Taxonomy::Tag => &feeds.tags,
     };
     print_stdout(|out| {
         writeln!(out, "name\tposts\tnewest\tfeeds")?;

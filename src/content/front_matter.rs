@@ -5,6 +5,7 @@
 
 pub use serde_norway::{Mapping, Value};
 
+use crate::author::Author;
 use crate::xml_chars::{first_invalid_xml_char, is_xml_char};
 
 /// A file cut at its front-matter fences. Line numbers are 1-based.
@@ -481,14 +482,6 @@ pub fn scalar(value: Option<&Value>) -> Option<String> {
         Value::Tagged(t) => scalar(Some(&t.value)),
         _ => None,
     }
-}
-
-/// A person named in front matter or the site configuration.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Author {
-    pub name: String,
-    pub email: Option<String>,
-    pub uri: Option<String>,
 }
 
 /// `author: Name` or `author: {name, email, uri}` (Jekyll and jekyll-feed).

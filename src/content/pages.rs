@@ -10,24 +10,19 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::front_matter::{self, scalar};
+use crate::taxonomy::Taxonomy;
 use crate::xml_chars::is_xml_char;
 
 /// Bytes of a page read to find its front matter: category pages are a few
 /// lines; a page whose front matter does not close within this is not one.
 const MAX_PAGE_HEAD: u64 = 64 * 1024;
 
-/// Which feed kind a page is the page of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Taxonomy {
-    Category,
-    Tag,
-}
-
 /// A category or tag page of the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SitePage {
     /// Relative to the content root, `/`-separated.
     pub rel: String,
+    /// Which feed kind the page is the page of.
     pub taxonomy: Taxonomy,
     /// The category or tag, as the page writes it.
     pub name: String,

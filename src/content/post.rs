@@ -3,19 +3,16 @@
 //! appear in a feed, for rendering).
 
 use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
-use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
+use super::front_matter::{self, author, key_line, scalar, Mapping, SplitError, Value};
+use crate::author::Author;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
+use crate::taxonomy::{Term, Terms};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::Arc;
-
-/// A category or tag name. The ~2,000 names of a site are shared by its
-/// posts ([`intern`]), not copied into each.
-pub type Term = Arc<str>;
 
 /// The one shared copy of `name` (per thread): a million posts in 2,000
 /// outlets hold 2,000 names, not a million.
@@ -32,11 +29,6 @@ pub fn intern(name: &str) -> Term {
         }
     })
 }
-
-/// A post's categories, or its tags: one shared list per distinct list
-/// ([`intern_list`]; a news site's posts carry a few thousand distinct
-/// lists), not a vector per post.
-pub type Terms = Arc<[Term]>;
 
 /// The one shared copy of `list` (per thread), each name interned too.
 pub fn intern_list(list: &[Term]) -> Terms {

@@ -11,9 +11,10 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::codec::{Reader, Writer};
-use crate::content::post::{Outcome, PostMeta, Term, Terms};
+use crate::content::post::{Outcome, PostMeta};
 use crate::content::{Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::taxonomy::{Term, Terms};
 use crate::word_hash::WordMap;
 
 pub const FILE: &str = "index";

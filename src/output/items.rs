@@ -30,9 +30,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{Reader, Writer};
 use super::Output;
-use crate::content::front_matter::Author;
+use crate::author::Author;
 use crate::plan::Fingerprint;
-use crate::render::Entry;
+use crate::render::entry::Entry;
 use crate::word_hash::{WordMap, WordSet};
 
 /// The pack and its table, in feedgen's state (next to the rebuild index).

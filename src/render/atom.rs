@@ -2,11 +2,12 @@
 
 use atom_syndication::{CategoryBuilder, GeneratorBuilder, LinkBuilder, PersonBuilder, Text, WriteConfig};
 
-use super::{outlet_name, Entry, FeedHead};
+use super::entry::{outlet_name, Entry};
+use super::head::FeedHead;
+use crate::author::Author;
 use crate::config::{Config, ContentMode};
-use crate::content::front_matter::Author;
-use crate::model::FeedKind;
 use crate::names::DisplayNames;
+use crate::taxonomy::FeedKind;
 
 pub fn render(
     config: &Config,

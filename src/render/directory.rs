@@ -8,10 +8,11 @@
 
 use std::fmt::Write;
 
-use super::{escape_markup, listed_title};
+use super::head::{generator, listed_title};
+use super::html::escape_markup;
 use crate::config::{Config, Format};
-use crate::model::FeedKind;
 use crate::plan::{feed_path, Listed, FEEDS_JSON_FILE, OPML_FILE};
+use crate::taxonomy::FeedKind;
 
 /// The page's words, in one language.
 struct Words {
@@ -87,7 +88,7 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
          <meta name=\"generator\" content=\"{}\"/>\n\
          <title>{site} · {}</title>\n",
         w.lang,
-        super::generator(),
+        generator(),
         w.heading
     );
     if let Some(site_feed) = listing.iter().find(|l| l.spec.kind == FeedKind::Site) {

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{listed_page, listed_title, listed_urls};
+use super::head::{generator, listed_page, listed_title, listed_urls};
 use crate::config::{Config, Format};
-use crate::model::FeedKind;
 use crate::plan::{feed_folder, Listed};
+use crate::taxonomy::FeedKind;
 
 #[derive(Serialize)]
 struct Index<'a> {
@@ -56,7 +56,7 @@ fn format_key(format: Format) -> &'static str {
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let index = Index {
-        generator: super::generator(),
+        generator: generator(),
         title: &config.site.title,
         home_page_url: format!("{}/", config.site.root),
         feeds: listing

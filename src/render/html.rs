@@ -9,6 +9,23 @@ use ammonia::UrlRelative;
 
 use crate::xml_chars::{is_xml_char, strip_invalid_xml};
 
+/// Text for an XML or HTML attribute or element: markup characters as
+/// entities, characters XML forbids left out.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in strip_invalid_xml(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 thread_local! {
     static SANITIZER: RefCell<ammonia::Builder<'static>> = RefCell::new(sanitizer());
 }

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{listed_page, listed_title, listed_urls};
+use super::head::{listed_page, listed_title, listed_urls};
 use crate::config::{Config, Format};
-use crate::model::FeedKind;
 use crate::plan::Listed;
+use crate::taxonomy::FeedKind;
 
 #[derive(Serialize)]
 struct Data<'a> {

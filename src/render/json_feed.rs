@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use super::{Entry, FeedHead};
+use super::entry::Entry;
+use super::head::{generator, FeedHead};
+use crate::author::Author;
 use crate::config::{Config, ContentMode};
-use crate::content::front_matter::Author;
 
 pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
@@ -86,7 +87,7 @@ pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &
     let feed = Feed {
         _feedgen: Extension {
             about: env!("CARGO_PKG_DESCRIPTION"),
-            generator: super::generator(),
+            generator: generator(),
         },
         version: VERSION,
         title: &head.title,

@@ -1,49 +1,30 @@
 //! The render step: posts into [`Entry`] values, and a plan's artifacts
 //! into bytes, one file per format (`rss.rs`, `atom.rs`). Everything here
-//! is pure: configuration and post data in, bytes out.
+//! is pure: configuration and post data in, bytes out. The writers
+//! (`rss.rs`, `opml.rs`, …) share only what `entry.rs`, `head.rs` and
+//! `html.rs` hold, which import no writer and not this module.
 
 pub mod atom;
 pub mod directory;
+pub mod entry;
 pub mod feeds_index;
+pub mod head;
 pub mod html;
 pub mod jekyll_data;
 pub mod json_feed;
 pub mod opml;
 pub mod rss;
 
-use chrono::{DateTime, FixedOffset};
+use entry::Entry;
 
-use crate::config::{Claim, Config, ContentMode, Format, Site};
-use crate::content::front_matter::Author;
+use crate::author::Author;
+use crate::config::{Config, ContentMode, Format, Site};
 use crate::content::post::{LinkDate, Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
-use crate::model::{FeedKind, FeedSpec};
-use crate::names::{DisplayNames, FeedPage};
+use crate::model;
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
-use crate::plan::{feed_folder, feed_path, Artifact, ArtifactKind, Plan};
+use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
-
-/// A post ready to be an item in any feed: rendered once, shared by all
-/// the feeds it appears in.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub title: String,
-    /// The post's page on the site.
-    pub link: String,
-    /// Stable id: the permalink, or the front-matter `guid`/`id`.
-    pub id: String,
-    pub id_is_link: bool,
-    pub date: DateTime<FixedOffset>,
-    pub author: Author,
-    pub summary: String,
-    pub content: String,
-    pub categories: Vec<String>,
-    pub tags: Vec<String>,
-    pub source: Option<String>,
-    /// The post's image (absolute URL): front-matter `image:`, else the
-    /// first image in the content.
-    pub image: Option<String>,
-}
 
 /// Longest summary, in characters.
 const SUMMARY_CHARS: usize = 280;
@@ -182,64 +163,6 @@ fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
     )
 }
 
-/// What a feed says about itself.
-#[derive(Debug, Clone)]
-pub struct FeedHead {
-    pub title: String,
-    pub description: String,
-    /// The feed's page on the site (or the site root): its alternate page.
-    pub site_link: String,
-    /// Where this feed is published, per format.
-    pub self_link: String,
-    pub updated: DateTime<FixedOffset>,
-    /// `feedgen.claims` for this feed.
-    pub claim: Option<Claim>,
-}
-
-/// A feed's title: the site's, then `· <display name>` for categories and tags.
-pub fn feed_title(site: &Site, spec: &FeedSpec, page: &FeedPage) -> String {
-    match spec.kind {
-        FeedKind::Site => site.title.clone(),
-        FeedKind::Category | FeedKind::Tag => {
-            let name = page.title.as_deref().unwrap_or(&spec.name);
-            format!("{} · {}", site.title, strip_invalid_xml(name))
-        }
-    }
-}
-
-/// A feed's public URL.
-pub fn feed_url(config: &Config, spec: &FeedSpec, format: Format) -> String {
-    let path = feed_path(&config.layout, spec, format);
-    let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
-    format!("{}/{}", config.site.feeds_root, encoded.join("/"))
-}
-
-pub fn head(
-    config: &Config,
-    spec: &FeedSpec,
-    page: &FeedPage,
-    format: Format,
-    updated: Option<DateTime<FixedOffset>>,
-) -> FeedHead {
-    let site = &config.site;
-    let description = match spec.kind {
-        FeedKind::Site => site.description.clone(),
-        FeedKind::Category | FeedKind::Tag => {
-            let name = page.title.as_deref().unwrap_or(&spec.name);
-            format!("{} · {}", strip_invalid_xml(name), site.description)
-        }
-    };
-    FeedHead {
-        title: feed_title(site, spec, page),
-        description,
-        site_link: page.url.clone().unwrap_or_else(|| format!("{}/", site.root)),
-        claim: site.claims.get(&feed_folder(&config.layout, spec)).cloned(),
-        self_link: feed_url(config, spec, format),
-        // An empty feed has no newest item; the epoch keeps output stable.
-        updated: updated.unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset()),
-    }
-}
-
 /// An artifact's bytes, and how many of the items offered it holds.
 pub struct Rendered {
     pub bytes: Vec<u8>,
@@ -264,70 +187,14 @@ pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&E
 /// setting), it is left out of the written bytes. The writers put such
 /// characters out raw, never inside markup, so dropping them keeps the
 /// document well-formed. One fast scan when there are none.
-/// The bytes are checked in place, with SIMD UTF-8 validation (the
-/// standard library's was the largest user-space cost of rewriting the
-/// 34 MB of feeds 100 new posts at 100k touch), and copied only when
-/// something is dropped.
+/// The bytes are checked in place, with SIMD UTF-8 validation (every
+/// written byte passes here; bench/README.md has what std's cost), and
+/// copied only when something is dropped.
 fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
     match simdutf8::basic::from_utf8(&bytes) {
         Ok(text) if first_invalid_xml_char(text).is_some() => strip_invalid_xml(text).into_bytes(),
         _ => bytes,
     }
-}
-
-/// The display name of an item's outlet: the first of its categories that
-/// has one.
-pub fn outlet_name<'n>(names: &'n DisplayNames, entry: &Entry) -> Option<&'n str> {
-    entry
-        .categories
-        .iter()
-        .find_map(|c| names.display(FeedKind::Category, c))
-}
-
-/// Who wrote a file, as every kind of file feedgen writes says it: also
-/// feedgen's ownership mark (`output::GENERATOR_MARKS`).
-pub fn generator() -> String {
-    format!("feedgen {}", env!("CARGO_PKG_VERSION"))
-}
-
-/// Text for an XML or HTML attribute or element: markup characters as
-/// entities, characters XML forbids left out.
-pub fn escape_markup(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in strip_invalid_xml(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A listed feed's public URL in each configured format.
-pub fn listed_urls(config: &Config, listed: &crate::plan::Listed) -> Vec<(Format, String)> {
-    config
-        .formats
-        .iter()
-        .map(|&f| (f, feed_url(config, &listed.spec, f)))
-        .collect()
-}
-
-/// A listed feed's title, as its feeds carry it.
-pub fn listed_title(config: &Config, listed: &crate::plan::Listed) -> String {
-    feed_title(&config.site, &listed.spec, &listed.page)
-}
-
-/// The page a listed feed links to: its own page, else the site root.
-pub fn listed_page(config: &Config, listed: &crate::plan::Listed) -> String {
-    listed
-        .page
-        .url
-        .clone()
-        .unwrap_or_else(|| format!("{}/", config.site.root))
 }
 
 /// A discovery file's bytes: it lists feeds, not items.
@@ -340,10 +207,10 @@ fn listing(bytes: Vec<u8>) -> Rendered {
 /// written, in each format.
 fn feed(config: &Config, plan: &Plan, i: usize, format: Format, entries: &[&Entry]) -> Rendered {
     let spec = &plan.feeds[i];
-    let settings = spec.kind.settings(&config.feeds);
+    let settings = model::settings(spec.kind, &config.feeds);
     // The newest date of all items (the first item is the one that appeared
     // last, which a post Jekyll published late can be).
-    let head = head(
+    let head = head::head(
         config,
         spec,
         &plan.pages[i],

@@ -2,17 +2,18 @@
 //! one-step import. One outline per feed, in the first configured format
 //! (RSS, else Atom, else JSON Feed), so an import subscribes once.
 
-use super::{escape_markup, listed_page, listed_title, listed_urls};
+use super::head::{generator, listed_page, listed_title, listed_urls};
+use super::html::escape_markup;
 use crate::config::Config;
 use crate::content::date::rfc822;
-use crate::model::FeedKind;
 use crate::plan::Listed;
+use crate::taxonomy::FeedKind;
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let zh = super::directory::is_chinese(config);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- generator: {} -->\n<opml version=\"2.0\">\n  <head>\n",
-        super::generator()
+        generator()
     );
     out.push_str(&format!("    <title>{}</title>\n", escape_markup(&config.site.title)));
     if let Some(newest) = listing.iter().filter_map(|l| l.newest).max() {

@@ -8,7 +8,9 @@ use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{CategoryBuilder, GuidBuilder, ImageBuilder, SourceBuilder};
 
-use super::{escape_markup, generator, outlet_name, Entry, FeedHead};
+use super::entry::{outlet_name, Entry};
+use super::head::{generator, FeedHead};
+use super::html::escape_markup;
 use crate::config::{Claim, Config, ContentMode};
 use crate::content::date::rfc822;
 use crate::names::DisplayNames;

@@ -18,7 +18,9 @@
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
 //! - `window`: time-window feeds, caps, content modes, poll hints;
-//! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1.
+//! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1;
+//! - `structure`: the source itself: no module cycle, no over-long function;
+//! - `verbosity`: what `--quiet`, the default and `--verbose` print.
 
 mod bad_input;
 mod discovery;
@@ -33,4 +35,6 @@ mod ping;
 mod robustness;
 mod safety;
 mod served;
+mod structure;
+mod verbosity;
 mod window;

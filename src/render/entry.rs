@@ -1,0 +1,39 @@
+//! An item as every feed format writes it: a post rendered once
+//! ([`super::entry`] builds it), shared by all the feeds it appears in.
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::author::Author;
+use crate::names::DisplayNames;
+use crate::taxonomy::FeedKind;
+
+/// A post ready to be an item in any feed: rendered once, shared by all
+/// the feeds it appears in.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub title: String,
+    /// The post's page on the site.
+    pub link: String,
+    /// Stable id: the permalink, or the front-matter `guid`/`id`.
+    pub id: String,
+    pub id_is_link: bool,
+    pub date: DateTime<FixedOffset>,
+    pub author: Author,
+    pub summary: String,
+    pub content: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub source: Option<String>,
+    /// The post's image (absolute URL): front-matter `image:`, else the
+    /// first image in the content.
+    pub image: Option<String>,
+}
+
+/// The display name of an item's outlet: the first of its categories that
+/// has one.
+pub fn outlet_name<'n>(names: &'n DisplayNames, entry: &Entry) -> Option<&'n str> {
+    entry
+        .categories
+        .iter()
+        .find_map(|c| names.display(FeedKind::Category, c))
+}
