@@ -4,7 +4,7 @@
 //! flags ([`Config::parse`], a pure function), then check the folders
 //! against the disk ([`ParsedConfig::check_folders`]). Jekyll's own keys are
 //! read leniently (real sites carry many plugin keys); feedgen's section is
-//! typed ([`section`]), and a key it does not have is an error.
+//! typed (`config/section.rs`), and a key it does not have is an error.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
