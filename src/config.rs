@@ -146,9 +146,6 @@ pub struct Overrides {
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
-/// Largest `feedgen.max_file_size` accepted: 1 GiB, so the byte count (and
-/// the one byte read past it) can never overflow.
-pub const MAX_MAX_FILE_SIZE: u64 = 1 << 30;
 
 /// Where a run's "now" comes from when `--now` is not given:
 /// `SOURCE_DATE_EPOCH`, else the system clock. Both are read by the caller,

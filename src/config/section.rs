@@ -23,9 +23,12 @@ use super::feeds::{
     bytes, count, seconds, Claim, ContentMode, FeedSettings, Format, PerKind, PingSettings, PollHints, MAX_SECONDS,
     MIN_MAX_BYTES,
 };
-use super::MAX_MAX_FILE_SIZE;
 use crate::content::front_matter::{self, scalar, Value};
 use crate::xml_chars::strip_invalid_xml;
+
+/// Largest `feedgen.max_file_size` accepted: 1 GiB, so the byte count (and
+/// the one byte read past it) can never overflow.
+pub const MAX_MAX_FILE_SIZE: u64 = 1 << 30;
 
 /// The `feedgen:` mapping.
 #[derive(Debug, Default, Deserialize)]
