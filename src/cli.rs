@@ -137,7 +137,7 @@ fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
 }
 
 fn load_config(flags: Overrides) -> Result<Config> {
-    Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())
+    Ok(Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())?)
 }
 
 /// Run the command and say how the process ends. An error that stops the

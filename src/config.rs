@@ -1,5 +1,10 @@
 //! The site configuration (`feedgen.yaml` or Jekyll's `_config.yml`) merged
-//! with command-line flags into one validated [`Config`] before any work.
+//! with command-line flags into one validated [`Config`] before any work, in
+//! three steps: read the file ([`Config::load`]), parse its text with the
+//! flags ([`Config::parse`], a pure function), then check the folders
+//! against the disk ([`ParsedConfig::check_folders`]). Jekyll's own keys are
+//! read leniently (real sites carry many plugin keys); feedgen's section is
+//! typed (`config/section.rs`), and a key it does not have is an error.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,39 +16,14 @@ use crate::names::DisplayNames;
 use crate::permalink::encode_url;
 use crate::permalink::site_root;
 use crate::xml_chars::strip_invalid_xml;
-use anyhow::{bail, Context, Result};
-use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, Offset};
 
+mod error;
 mod feeds;
-pub use feeds::{ContentMode, FeedSettings, PerKind, PingSettings, PollHints, DEFAULT_MAX_ITEMS};
-
-/// Feed formats feedgen writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Format {
-    Rss,
-    Atom,
-    /// JSON Feed 1.1 (`json` in `feedgen.formats`; off by default).
-    JsonFeed,
-}
-
-impl Format {
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Rss => "rss.xml",
-            Format::Atom => "atom.xml",
-            Format::JsonFeed => "feed.json",
-        }
-    }
-
-    /// The media type readers and `<link rel="alternate">` tags use.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml",
-            Format::Atom => "application/atom+xml",
-            Format::JsonFeed => "application/feed+json",
-        }
-    }
-}
+mod section;
+pub use error::{ConfigError, EpochError, Invalid};
+pub use feeds::{Claim, ContentMode, FeedSettings, Format, PerKind, PingSettings, PollHints, DEFAULT_MAX_ITEMS};
+use section::{Refusal, Section};
 
 /// Site-wide facts every feed shares.
 #[derive(Debug, Clone)]
@@ -71,13 +51,6 @@ pub struct Site {
     pub claims: BTreeMap<String, Claim>,
     /// Display names from `feedgen.names` (pages read from the site join them later).
     pub names: DisplayNames,
-}
-
-/// One Folo feed claim (`<follow_challenge>`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Claim {
-    pub feed_id: String,
-    pub user_id: String,
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
@@ -174,219 +147,147 @@ pub struct Overrides {
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
-/// Largest `feedgen.max_file_size` accepted: 1 GiB, so the byte count (and
-/// the one byte read past it) can never overflow.
-pub const MAX_MAX_FILE_SIZE: u64 = 1 << 30;
+
+/// Where a run's "now" comes from when `--now` is not given:
+/// `SOURCE_DATE_EPOCH`, else the system clock. Both are read by the caller,
+/// so that parsing stays a function of its inputs.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    pub source_date_epoch: Option<String>,
+    pub system: DateTime<FixedOffset>,
+}
+
+/// A configuration parsed but not yet checked against the folders on disk.
+#[derive(Debug)]
+pub struct ParsedConfig {
+    config: Config,
+    /// How the output and state folders are named in the folder errors.
+    output_what: String,
+    state_what: String,
+}
+
+impl ParsedConfig {
+    /// The output and state folders must fit with the content folder (not
+    /// inside one another, not a folder the user keeps other files in).
+    pub fn check_folders(self) -> Result<Config, ConfigError> {
+        let c = &self.config;
+        crate::places::check_folders(
+            &c.content_dir,
+            &c.output_dir,
+            &c.state_dir,
+            &self.output_what,
+            &self.state_what,
+        )
+        .map_err(ConfigError::Folders)?;
+        Ok(self.config)
+    }
+}
 
 impl Config {
     /// Read the site configuration and apply the flags. `epoch_env` is the
     /// value of `SOURCE_DATE_EPOCH`, passed in so tests need not set it.
-    pub fn load(flags: Overrides, epoch_env: Option<String>) -> Result<Config> {
+    pub fn load(flags: Overrides, epoch_env: Option<String>) -> Result<Config, ConfigError> {
+        // First of the folder checks: the configuration file is found here.
         let content_dir = flags.content_dir.clone().unwrap_or_else(|| PathBuf::from("content"));
-        let output_dir = flags.output_dir.clone().unwrap_or_else(|| PathBuf::from("output"));
         if !content_dir.is_dir() {
-            bail!(
-                "content folder {} does not exist or is not a folder",
-                content_dir.display()
-            );
+            return Err(ConfigError::NoContentDir(content_dir));
         }
-        let config_file = match &flags.config_file {
-            Some(file) => Some(file.clone()),
-            None => ["feedgen.yaml", "_config.yml"]
+        let file = flags.config_file.clone().or_else(|| {
+            ["feedgen.yaml", "_config.yml"]
                 .iter()
                 .map(|name| content_dir.join(name))
-                .find(|p| p.is_file()),
+                .find(|p| p.is_file())
+        });
+        let text = match &file {
+            Some(file) => read_config_file(file)?,
+            None => String::new(),
         };
-        let map = match &config_file {
-            Some(file) => read_mapping(file)?,
+        let clock = Clock {
+            source_date_epoch: epoch_env,
+            system: chrono::Utc::now().fixed_offset(),
+        };
+        Config::parse(file.as_deref().map(|f| (f, text.as_str())), flags, clock)?.check_folders()
+    }
+
+    /// The configuration from the file's path and text (`None`: there is no
+    /// file) and the flags, touching nothing outside: every setting is
+    /// checked here, the folders on disk come after.
+    pub fn parse(file: Option<(&Path, &str)>, flags: Overrides, clock: Clock) -> Result<ParsedConfig, ConfigError> {
+        let at = file.map(|(path, _)| path.to_path_buf());
+        let map = match file {
+            Some((path, text)) => document(path, text)?,
             None => Mapping::new(),
         };
-        let ours = map
-            .get("feedgen")
-            .and_then(Value::as_mapping)
-            .cloned()
-            .unwrap_or_default();
-        let at = |what: &str| match &config_file {
-            Some(f) => format!("{}: {what}", f.display()),
-            None => what.to_string(),
+        let setting = |problem: Invalid| ConfigError::Setting {
+            file: at.clone(),
+            problem,
         };
-
         let zone = match string(&map, "timezone") {
-            Some(name) => SiteZone::parse(&name).with_context(|| {
-                at(&format!(
-                    "unknown timezone `{name}` (use an IANA name such as Asia/Shanghai, or an offset such as +08:00)"
-                ))
-            })?,
-            None => SiteZone::Fixed(FixedOffset::east_opt(0).context("UTC offset")?),
+            Some(name) => {
+                SiteZone::parse(&name).ok_or_else(|| ConfigError::UnknownTimezone { file: at.clone(), name })?
+            }
+            None => SiteZone::Fixed(chrono::Utc.fix()),
         };
-        let Some(url) = string(&map, "url").filter(|u| !u.trim().is_empty()) else {
-            bail!(at(
-                "the site has no `url`; feeds need absolute links (set `url: https://your.site` in _config.yml)"
-            ));
-        };
-        let parsed =
-            url::Url::parse(url.trim()).with_context(|| at(&format!("`url: {url}` is not an absolute URL")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            bail!(at(&format!("`url: {url}` must be an http or https URL")));
-        }
-        check_public_url("url", &parsed).map_err(|e| anyhow::anyhow!(at(&e)))?;
-        let root = site_root(&url, &string(&map, "baseurl").unwrap_or_default());
-        let feeds_root = match string(&ours, "feeds_url").filter(|u| !u.trim().is_empty()) {
-            Some(feeds_url) => feeds_root(&root, &feeds_url).map_err(|e| anyhow::anyhow!(at(&e)))?,
-            None => root.clone(),
-        };
-        let title = string(&map, "title")
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| root.clone());
-        let description = string(&map, "description").unwrap_or_else(|| title.clone());
-        let author = author(map.get("author"))
-            .map(|a| Author {
-                name: strip_invalid_xml(&a.name),
-                email: a.email.as_deref().map(strip_invalid_xml),
-                uri: a.uri.as_deref().map(strip_invalid_xml),
-            })
-            .unwrap_or_else(|| Author {
-                name: title.clone(),
-                ..Author::default()
-            });
-
-        let limit = match flags.limit {
-            Some(n) => n,
-            None => match ours.get("limit") {
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .with_context(|| at("`feedgen.limit` must be a whole number"))?,
-                None => DEFAULT_LIMIT,
+        let root = site_url(&map, &at)?;
+        let section = read_section(&map, &at)?;
+        let site = site(&map, &section, zone, root, &at)?;
+        let limit = match (flags.limit, &section.limit) {
+            (Some(0), _) => return Err(ConfigError::LimitFlag),
+            (Some(n), _) => n,
+            (None, None) => DEFAULT_LIMIT,
+            (None, Some(v)) => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                Some(0) => return Err(setting(Invalid::new("feedgen.limit", "must be at least 1"))),
+                Some(n) => n,
+                None => return Err(setting(Invalid::new("feedgen.limit", "must be a whole number"))),
             },
         };
-        if limit == 0 {
-            match flags.limit {
-                Some(_) => bail!("--limit must be at least 1"),
-                None => bail!(at("`feedgen.limit` must be at least 1")),
-            }
-        }
-        let feeds = PerKind::read(&ours, limit, flags.limit.is_some()).map_err(|e| anyhow::anyhow!(at(&e)))?;
-        let poll = PollHints::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
-        let ping = PingSettings::read(&ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
-        let formats = match ours.get("formats") {
-            None => vec![Format::Rss, Format::Atom],
-            Some(v) => {
-                let mut out = Vec::new();
-                for item in v
-                    .as_sequence()
-                    .with_context(|| at("`feedgen.formats` must be a list"))?
-                {
-                    match item.as_str() {
-                        Some("rss") => out.push(Format::Rss),
-                        Some("atom") => out.push(Format::Atom),
-                        Some("json") => out.push(Format::JsonFeed),
-                        _ => bail!(at("`feedgen.formats` may hold `rss`, `atom` and `json`")),
-                    }
-                }
-                out.sort();
-                out.dedup();
-                if out.is_empty() {
-                    bail!(at("`feedgen.formats` is empty"));
-                }
-                out
-            }
-        };
+        let feeds = section.per_kind(limit, flags.limit.is_some()).map_err(setting)?;
+        let poll = section.poll_hints().map_err(setting)?;
         let layout = Layout {
-            category_dir: layout_dir(&ours, "category_dir", "category").map_err(|e| anyhow::anyhow!(at(&e)))?,
-            tag_dir: layout_dir(&ours, "tag_dir", "tag").map_err(|e| anyhow::anyhow!(at(&e)))?,
+            category_dir: layout_dir(section.category_dir.as_deref(), "category_dir", "category").map_err(setting)?,
+            tag_dir: layout_dir(section.tag_dir.as_deref(), "tag_dir", "tag").map_err(setting)?,
         };
-        crate::places::check_layout(&layout.category_dir, &layout.tag_dir)
-            .map_err(|e| anyhow::anyhow!(at(&e.to_string())))?;
-        // `--state` is relative to the working folder, as every flag is;
-        // `feedgen.state_dir` to the content folder, as Jekyll reads paths in
-        // `_config.yml`.
-        let (state_dir, state_what) = match (&flags.state_dir, string(&ours, "state_dir")) {
-            (Some(dir), _) => (dir.clone(), format!("--state {}", dir.display())),
-            (None, Some(dir)) => (content_dir.join(&dir), at(&format!("`feedgen.state_dir: {dir}`"))),
-            (None, None) => (content_dir.join(".feedgen"), "the state folder".to_string()),
-        };
-        let output_what = match &flags.output_dir {
-            Some(dir) => format!("--output {}", dir.display()),
-            None => "the output folder (default `output`)".to_string(),
-        };
-        crate::places::check_folders(&content_dir, &output_dir, &state_dir, &output_what, &state_what)?;
-        let fsync = match ours.get("fsync") {
-            Some(v) => v
-                .as_bool()
-                .with_context(|| at("`feedgen.fsync` must be true or false"))?,
-            None => true,
-        };
-        let max_file_size = match ours.get("max_file_size") {
-            Some(v) => v
-                .as_u64()
-                .filter(|n| (1..=MAX_MAX_FILE_SIZE).contains(n))
-                .with_context(|| {
-                    at(&format!(
-                        "`feedgen.max_file_size` must be a number of bytes from 1 to {MAX_MAX_FILE_SIZE}"
-                    ))
-                })?,
-            None => DEFAULT_MAX_FILE_SIZE,
-        };
-        let hub = match string(&ours, "hub") {
-            Some(hub) if !is_web_url(&hub) => bail!(at(&format!("`feedgen.hub: {hub}` must be an http or https URL"))),
-            hub => hub,
-        };
-        let now = match (&flags.now, epoch_env.filter(|e| !e.trim().is_empty())) {
-            (Some(text), _) => parse_now(text, zone).with_context(|| format!("--now `{text}` is not a date"))?,
-            (None, Some(epoch)) => parse_epoch(&epoch)
-                .with_context(|| format!("SOURCE_DATE_EPOCH `{epoch}` is not a number of seconds"))?,
-            (None, None) => chrono::Utc::now().fixed_offset(),
-        };
-
-        let names_from_tags = match ours.get("names_from_tags") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => bail!(at("`feedgen.names_from_tags` must be true or false")),
-        };
-        let jekyll_data = match scalar(ours.get("jekyll_data")) {
+        crate::places::check_layout(&layout.category_dir, &layout.tag_dir).map_err(|e| ConfigError::Refused {
+            file: at.clone(),
+            why: e.to_string(),
+        })?;
+        let jekyll_data = match &section.jekyll_data {
             None => None,
-            Some(file) => Some(jekyll_data_file(&file).map_err(|e| anyhow::anyhow!(at(&e)))?),
+            Some(file) => Some(jekyll_data_file(file).map_err(setting)?),
         };
-        let icon = image_url(&root, &ours, "icon").map_err(|e| anyhow::anyhow!(at(&e)))?;
-        let logo = image_url(&root, &ours, "logo").map_err(|e| anyhow::anyhow!(at(&e)))?;
-        Ok(Config {
-            site: Site {
-                title,
-                description,
-                root,
-                feeds_root,
-                lang: string(&map, "lang").and_then(|l| language_tag(&l)),
-                zone,
-                author,
-                permalink: string(&map, "permalink").unwrap_or_else(|| "date".to_string()),
-                hub,
-                icon,
-                logo,
-                claims: claims(ours.get("claims")).map_err(|e| anyhow::anyhow!(at(&e)))?,
-                names: DisplayNames::from_config(ours.get("names")).map_err(|e| anyhow::anyhow!(at(&e)))?,
-            },
-            content_dir,
-            output_dir,
-            state_dir,
-            fsync,
+        let now = now(flags.now.as_deref(), zone, clock)?;
+        let (folders, output_what, state_what) = folders(&flags, &section, &at);
+        let config = Config {
+            site,
+            content_dir: folders.0,
+            output_dir: folders.1,
+            state_dir: folders.2,
+            fsync: section.fsync.unwrap_or(true),
             layout,
-            formats,
+            formats: section
+                .formats
+                .clone()
+                .unwrap_or_else(|| vec![Format::Rss, Format::Atom]),
             feeds,
             poll,
-            ping,
+            ping: section.ping_settings(),
             now,
             // Jekyll's switches, truthy as in Ruby (anything but false/null).
             drafts: flags.drafts || jekyll_switch(&map, "show_drafts"),
             future: jekyll_switch(&map, "future"),
             unpublished: jekyll_switch(&map, "unpublished"),
             strict: flags.strict,
-            max_file_size,
-            names_from_tags,
+            max_file_size: section.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            names_from_tags: section.names_from_tags.unwrap_or(false),
             jekyll_data,
             only: flags.only,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
+        };
+        Ok(ParsedConfig {
+            config,
+            output_what,
+            state_what,
         })
     }
 }
@@ -394,35 +295,181 @@ impl Config {
 /// Read the configuration file: a regular file (a FIFO would block, a
 /// device never end) of at most the front-matter size limit, which the
 /// YAML parser also gets with front matter's nesting limit.
-fn read_mapping(file: &Path) -> Result<Mapping> {
+fn read_config_file(file: &Path) -> Result<String, ConfigError> {
     use std::io::Read;
-    let cannot = || format!("cannot read {}", file.display());
-    let meta = std::fs::metadata(file).with_context(cannot)?;
+    let cannot = |source| ConfigError::Unreadable {
+        file: file.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(file).map_err(cannot)?;
     if !meta.is_file() {
-        bail!("{} is not a regular file", file.display());
+        return Err(ConfigError::NotAFile(file.to_path_buf()));
     }
     let limit = front_matter::MAX_YAML_BYTES as u64;
     let mut bytes = Vec::new();
     std::fs::File::open(file)
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .with_context(cannot)?;
+        .map_err(cannot)?;
     if bytes.len() as u64 > limit {
-        bail!(
-            "{} is over feedgen's {limit}-byte limit for a configuration file",
-            file.display()
-        );
+        return Err(ConfigError::TooLarge {
+            file: file.to_path_buf(),
+            limit,
+        });
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not valid UTF-8 (first bad byte at offset {})",
-            file.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    front_matter::parse_document(&text).map_err(|e| match e {
-        DocumentError::Invalid(why) => anyhow::anyhow!("{} is not valid YAML: {why}", file.display()),
-        DocumentError::NotAMapping => anyhow::anyhow!("{} is not a YAML mapping", file.display()),
+    String::from_utf8(bytes).map_err(|e| ConfigError::NotUtf8 {
+        file: file.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
     })
+}
+
+/// The file's text as a YAML mapping.
+fn document(file: &Path, text: &str) -> Result<Mapping, ConfigError> {
+    front_matter::parse_document(text).map_err(|e| match e {
+        DocumentError::Invalid(why) => ConfigError::NotYaml {
+            file: file.to_path_buf(),
+            why,
+        },
+        DocumentError::NotAMapping => ConfigError::NotAMapping(file.to_path_buf()),
+    })
+}
+
+/// `feedgen:` as typed settings; anything but a mapping is no settings.
+fn read_section(map: &Mapping, at: &Option<PathBuf>) -> Result<Section, ConfigError> {
+    let Some(Value::Mapping(ours)) = map.get("feedgen") else {
+        return Ok(Section::default());
+    };
+    Section::read(Value::Mapping(ours.clone())).map_err(|refusal| match refusal {
+        Refusal::Unknown { key, suggestion, valid } => ConfigError::UnknownSetting {
+            file: at.clone(),
+            key,
+            suggestion,
+            valid,
+        },
+        Refusal::Invalid(problem) => ConfigError::Setting {
+            file: at.clone(),
+            problem,
+        },
+    })
+}
+
+/// The site root: `url` (an absolute, plain http(s) URL) + `baseurl`.
+fn site_url(map: &Mapping, at: &Option<PathBuf>) -> Result<String, ConfigError> {
+    let setting = |problem: Invalid| ConfigError::Setting {
+        file: at.clone(),
+        problem,
+    };
+    let Some(url) = string(map, "url").filter(|u| !u.trim().is_empty()) else {
+        return Err(ConfigError::NoUrl { file: at.clone() });
+    };
+    let parsed = url::Url::parse(url.trim()).map_err(|source| ConfigError::UrlSyntax {
+        file: at.clone(),
+        url: url.clone(),
+        source,
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(setting(Invalid::with_value("url", url, "must be an http or https URL")));
+    }
+    check_public_url("url", &parsed).map_err(setting)?;
+    Ok(site_root(&url, &string(map, "baseurl").unwrap_or_default()))
+}
+
+/// The facts every feed shares, from Jekyll's keys and feedgen's.
+fn site(
+    map: &Mapping,
+    section: &Section,
+    zone: SiteZone,
+    root: String,
+    at: &Option<PathBuf>,
+) -> Result<Site, ConfigError> {
+    let setting = |problem: Invalid| ConfigError::Setting {
+        file: at.clone(),
+        problem,
+    };
+    let feeds_root = match section.feeds_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(feeds_url) => feeds_root(&root, feeds_url).map_err(setting)?,
+        None => root.clone(),
+    };
+    let title = string(map, "title")
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| root.clone());
+    let description = string(map, "description").unwrap_or_else(|| title.clone());
+    let author = author(map.get("author"))
+        .map(|a| Author {
+            name: strip_invalid_xml(&a.name),
+            email: a.email.as_deref().map(strip_invalid_xml),
+            uri: a.uri.as_deref().map(strip_invalid_xml),
+        })
+        .unwrap_or_else(|| Author {
+            name: title.clone(),
+            ..Author::default()
+        });
+    let hub = match &section.hub {
+        Some(hub) if !is_web_url(hub) => {
+            return Err(setting(Invalid::with_value(
+                "feedgen.hub",
+                hub,
+                "must be an http or https URL",
+            )))
+        }
+        hub => hub.clone(),
+    };
+    let icon = image_url(&root, section.icon.as_deref(), "icon").map_err(setting)?;
+    let logo = image_url(&root, section.logo.as_deref(), "logo").map_err(setting)?;
+    let names = DisplayNames::from_config(section.names.as_ref())
+        .map_err(|why| ConfigError::Refused { file: at.clone(), why })?;
+    Ok(Site {
+        title,
+        description,
+        root,
+        feeds_root,
+        lang: string(map, "lang").and_then(|l| language_tag(&l)),
+        zone,
+        author,
+        permalink: string(map, "permalink").unwrap_or_else(|| "date".to_string()),
+        hub,
+        icon,
+        logo,
+        claims: section.claims.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
+        names,
+    })
+}
+
+/// The content, output and state folders, and how the folder errors name
+/// the output and state folders. `--state` is relative to the working
+/// folder, as every flag is; `feedgen.state_dir` to the content folder, as
+/// Jekyll reads paths in `_config.yml`.
+fn folders(
+    flags: &Overrides,
+    section: &Section,
+    at: &Option<PathBuf>,
+) -> ((PathBuf, PathBuf, PathBuf), String, String) {
+    let content_dir = flags.content_dir.clone().unwrap_or_else(|| PathBuf::from("content"));
+    let output_dir = flags.output_dir.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let (state_dir, state_what) = match (&flags.state_dir, &section.state_dir) {
+        (Some(dir), _) => (dir.clone(), format!("--state {}", dir.display())),
+        (None, Some(dir)) => {
+            let what = match at {
+                Some(file) => format!("{}: `feedgen.state_dir: {dir}`", file.display()),
+                None => format!("`feedgen.state_dir: {dir}`"),
+            };
+            (content_dir.join(dir), what)
+        }
+        (None, None) => (content_dir.join(".feedgen"), "the state folder".to_string()),
+    };
+    let output_what = match &flags.output_dir {
+        Some(dir) => format!("--output {}", dir.display()),
+        None => "the output folder (default `output`)".to_string(),
+    };
+    ((content_dir, output_dir, state_dir), output_what, state_what)
+}
+
+/// The run's "now": `--now`, else `SOURCE_DATE_EPOCH`, else the clock.
+fn now(flag: Option<&str>, zone: SiteZone, clock: Clock) -> Result<DateTime<FixedOffset>, ConfigError> {
+    match (flag, clock.source_date_epoch.filter(|e| !e.trim().is_empty())) {
+        (Some(text), _) => parse_now(text, zone).ok_or_else(|| ConfigError::NowFlag(text.to_string())),
+        (None, Some(epoch)) => parse_epoch(&epoch).map_err(|source| ConfigError::Epoch { text: epoch, source }),
+        (None, None) => Ok(clock.system),
+    }
 }
 
 /// A Jekyll `_config.yml` switch: on unless missing, `false` or null.
@@ -444,7 +491,7 @@ fn is_web_url(text: &str) -> bool {
 /// Refuse a public URL that would leak or break every link made from it:
 /// credentials (they would appear in every feed), a query or a fragment
 /// (joining paths after them gives URLs that point elsewhere).
-fn check_public_url(key: &str, url: &url::Url) -> std::result::Result<(), String> {
+fn check_public_url(key: &str, url: &url::Url) -> Result<(), Invalid> {
     let problem = if !url.username().is_empty() || url.password().is_some() {
         "holds a user name or password, which every feed would publish"
     } else if url.query().is_some() {
@@ -454,44 +501,48 @@ fn check_public_url(key: &str, url: &url::Url) -> std::result::Result<(), String
     } else {
         return Ok(());
     };
-    Err(format!(
-        "`{key}: {url}` {problem}; give a plain http(s) URL such as https://example.com"
+    Err(Invalid::with_value(
+        key,
+        url.to_string(),
+        format!("{problem}; give a plain http(s) URL such as https://example.com"),
     ))
 }
 
 /// `feedgen.feeds_url`: an absolute http(s) URL, or a path under the site
 /// root (`/feeds` on `https://ex.com/blog` is `https://ex.com/blog/feeds`).
-fn feeds_root(root: &str, raw: &str) -> std::result::Result<String, String> {
+fn feeds_root(root: &str, raw: &str) -> Result<String, Invalid> {
+    const KEY: &str = "feedgen.feeds_url";
     let raw = raw.trim();
     if raw.contains("://") {
-        let parsed = url::Url::parse(raw).map_err(|e| format!("`feedgen.feeds_url: {raw}` is not a URL: {e}"))?;
+        let parsed = url::Url::parse(raw).map_err(|e| Invalid::with_value(KEY, raw, format!("is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!(
-                "`feedgen.feeds_url: {raw}` must be an http or https URL, or a path such as /feeds"
+            return Err(Invalid::with_value(
+                KEY,
+                raw,
+                "must be an http or https URL, or a path such as /feeds",
             ));
         }
-        check_public_url("feedgen.feeds_url", &parsed)?;
+        check_public_url(KEY, &parsed)?;
         return Ok(raw.trim_end_matches('/').to_string());
     }
     if raw.contains(['?', '#', '\\']) || raw.split('/').any(|s| s == "..") || raw.starts_with("//") {
-        return Err(format!(
-            "`feedgen.feeds_url: {raw}` must be an absolute http(s) URL or a path under the site root such as /feeds"
+        return Err(Invalid::with_value(
+            KEY,
+            raw,
+            "must be an absolute http(s) URL or a path under the site root such as /feeds",
         ));
     }
     Ok(site_root(root, raw))
 }
 
 /// `feedgen.icon`/`feedgen.logo`: an absolute http(s) URL, or a path on the site.
-fn image_url(root: &str, ours: &Mapping, key: &str) -> std::result::Result<Option<String>, String> {
-    let Some(raw) = string(ours, key)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-    else {
+fn image_url(root: &str, raw: Option<&str>, key: &str) -> Result<Option<String>, Invalid> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     // Anything with a scheme (`javascript:`) is a URL, not a path.
-    let url = if url::Url::parse(&raw).is_ok() {
-        raw.clone()
+    let url = if url::Url::parse(raw).is_ok() {
+        raw.to_string()
     } else if raw.starts_with("//") {
         format!("{}:{raw}", root.split(':').next().unwrap_or("https"))
     } else {
@@ -500,39 +551,17 @@ fn image_url(root: &str, ours: &Mapping, key: &str) -> std::result::Result<Optio
     let url = encode_url(&url);
     match url::Url::parse(&url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(url)),
-        _ => Err(format!(
-            "`feedgen.{key}: {raw}` must be an http(s) URL or a path on the site such as /favicon.png"
+        _ => Err(Invalid::with_value(
+            format!("feedgen.{key}"),
+            raw,
+            "must be an http(s) URL or a path on the site such as /favicon.png",
         )),
     }
 }
 
-/// `feedgen.claims`: `{<feed folder>: {feed_id: …, user_id: …}}`.
-fn claims(value: Option<&Value>) -> std::result::Result<BTreeMap<String, Claim>, String> {
-    let mut out = BTreeMap::new();
-    let Some(value) = value else { return Ok(out) };
-    let map = value.as_mapping().ok_or(
-        "`feedgen.claims` must map feed folders (`category/emnews`, `/` for the site feed) to `{feed_id, user_id}`",
-    )?;
-    for (key, ids) in map {
-        let key = scalar(Some(key)).unwrap_or_default();
-        let id = |name: &str| {
-            ids.as_mapping()
-                .and_then(|m| scalar(m.get(name)))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        let (Some(feed_id), Some(user_id)) = (id("feed_id"), id("user_id")) else {
-            return Err(format!("`feedgen.claims.{key}` needs both `feed_id` and `user_id`"));
-        };
-        let folder = key.trim().trim_matches('/').to_string();
-        out.insert(folder, Claim { feed_id, user_id });
-    }
-    Ok(out)
-}
-
 /// `feedgen.jekyll_data`: a `.json` file inside the content folder (the
 /// Jekyll site), e.g. `_data/feedgen.json`.
-fn jekyll_data_file(file: &str) -> std::result::Result<String, String> {
+fn jekyll_data_file(file: &str) -> Result<String, Invalid> {
     let ok = file.ends_with(".json")
         && !file.starts_with('/')
         && file.split('/').all(|part| {
@@ -541,15 +570,17 @@ fn jekyll_data_file(file: &str) -> std::result::Result<String, String> {
     if ok {
         Ok(file.to_string())
     } else {
-        Err(format!(
-            "`feedgen.jekyll_data: {file}` must be a relative `.json` path inside the content folder, such as `_data/feedgen.json`"
+        Err(Invalid::with_value(
+            "feedgen.jekyll_data",
+            file,
+            "must be a relative `.json` path inside the content folder, such as `_data/feedgen.json`",
         ))
     }
 }
 
-fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<String, String> {
-    // The raw text: a control character in a folder name is refused, not cleaned.
-    let dir = scalar(ours.get(key)).unwrap_or_else(|| default.to_string());
+/// `feedgen.category_dir` or `feedgen.tag_dir` (`default` when unset).
+fn layout_dir(dir: Option<&str>, key: &str, default: &str) -> Result<String, Invalid> {
+    let dir = dir.unwrap_or(default);
     let ok = !dir.is_empty()
         && dir
             .split('/')
@@ -562,10 +593,12 @@ fn layout_dir(ours: &Mapping, key: &str, default: &str) -> std::result::Result<S
                     && !part.contains(|c: char| c == '\\' || c.is_control())
             });
     if ok && !dir.starts_with('/') {
-        Ok(dir)
+        Ok(dir.to_string())
     } else {
-        Err(format!(
-            "`feedgen.{key}: {dir}` must be a relative folder inside the output folder, at most 100 bytes a folder name"
+        Err(Invalid::with_value(
+            format!("feedgen.{key}"),
+            dir,
+            "must be a relative folder inside the output folder, at most 100 bytes a folder name",
         ))
     }
 }
@@ -600,10 +633,11 @@ fn parse_now(text: &str, zone: SiteZone) -> Option<DateTime<FixedOffset>> {
         .or_else(|| parse_epoch(text).ok())
 }
 
-fn parse_epoch(text: &str) -> Result<DateTime<FixedOffset>> {
-    let secs: i64 = text.trim().parse()?;
-    let utc = FixedOffset::east_opt(0).context("UTC")?;
-    utc.timestamp_opt(secs, 0).single().context("out of range")
+fn parse_epoch(text: &str) -> Result<DateTime<FixedOffset>, EpochError> {
+    let secs: i64 = text.trim().parse().map_err(EpochError::NotANumber)?;
+    DateTime::from_timestamp(secs, 0)
+        .map(|d| d.fixed_offset())
+        .ok_or(EpochError::OutOfRange)
 }
 
 #[cfg(test)]
@@ -631,17 +665,15 @@ mod tests {
 
     #[test]
     fn layout_dirs_stay_inside() {
-        let mut m = Mapping::new();
         let long = "d".repeat(101);
         for bad in ["../x", "/abs", "a/../b", "", "a\\b", long.as_str()] {
-            m.insert("category_dir".into(), bad.into());
-            assert!(layout_dir(&m, "category_dir", "category").is_err(), "{bad}");
+            assert!(layout_dir(Some(bad), "category_dir", "category").is_err(), "{bad}");
         }
-        m.insert("category_dir".into(), "feeds/category".into());
         assert_eq!(
-            layout_dir(&m, "category_dir", "category").as_deref(),
+            layout_dir(Some("feeds/category"), "category_dir", "category").as_deref(),
             Ok("feeds/category")
         );
+        assert_eq!(layout_dir(None, "tag_dir", "tag").as_deref(), Ok("tag"));
     }
 
     #[test]
@@ -650,5 +682,60 @@ mod tests {
         assert_eq!(parse_now("2030-01-01", z).map(|d| d.timestamp()), Some(1893427200));
         assert_eq!(parse_now("1893427200", z).map(|d| d.timestamp()), Some(1893427200));
         assert!(parse_now("tomorrow", z).is_none());
+    }
+
+    fn flags() -> Overrides {
+        Overrides::default()
+    }
+
+    fn clock() -> Clock {
+        Clock {
+            source_date_epoch: None,
+            system: DateTime::from_timestamp(0, 0).expect("epoch").fixed_offset(),
+        }
+    }
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        let file = Path::new("_config.yml");
+        Config::parse(Some((file, text)), flags(), clock()).map(|parsed| parsed.config)
+    }
+
+    #[test]
+    fn parsing_reads_only_its_inputs() {
+        let config = parse("url: https://ex.com\nfeedgen: {window: 2h, ping: {retries: 0}}").expect("valid");
+        assert_eq!(config.feeds.site.window, Some(7200));
+        assert_eq!(config.ping.retries, 0);
+        assert_eq!(config.now.timestamp(), 0, "the clock given, not the system's");
+        assert_eq!(config.content_dir, PathBuf::from("content"), "no folder is looked at");
+    }
+
+    #[test]
+    fn unknown_settings_are_errors_and_jekyll_keys_are_not() {
+        let err = parse("url: https://ex.com\nfeedgen: {site: {max_byte: 1MiB}}").expect_err("typo");
+        assert_eq!(
+            err.to_string(),
+            "_config.yml: feedgen.site.max_byte: unknown setting; did you mean max_bytes?"
+        );
+        assert!(parse("url: https://ex.com\njekyll_plugin_setting: {anything: 1}").is_ok());
+    }
+
+    #[test]
+    fn errors_keep_their_chain() {
+        let err = parse("url: example.com").expect_err("relative");
+        let chain = anyhow::Error::from(err);
+        assert_eq!(
+            format!("{chain:#}"),
+            "_config.yml: `url: example.com` is not an absolute URL: relative URL without a base"
+        );
+        let epoch = Clock {
+            source_date_epoch: Some("soon".into()),
+            ..clock()
+        };
+        let file = Some((Path::new("_config.yml"), "url: https://ex.com"));
+        let err = anyhow::Error::from(Config::parse(file, flags(), epoch).expect_err("epoch"));
+        assert_eq!(
+            format!("{err:#}"),
+            "SOURCE_DATE_EPOCH `soon` is not a number of seconds: invalid digit found in string"
+        );
     }
 }

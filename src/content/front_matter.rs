@@ -473,6 +473,14 @@ pub fn parse_document(text: &str) -> Result<Mapping, DocumentError> {
     }
 }
 
+/// A typed value read from a parsed document (the `feedgen:` settings); the
+/// error carries the key path to the value serde refused.
+pub fn deserialize<T: serde::de::DeserializeOwned>(
+    value: Value,
+) -> Result<T, serde_path_to_error::Error<serde_norway::Error>> {
+    serde_path_to_error::deserialize(value)
+}
+
 /// A scalar value as text (`title: 2021` is the title "2021").
 pub fn scalar(value: Option<&Value>) -> Option<String> {
     match value? {

@@ -17,6 +17,7 @@
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
+//! - `settings`: a misspelled `feedgen:` key is an error, Jekyll's keys are free;
 //! - `window`: time-window feeds, caps, content modes, poll hints;
 //! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1;
 //! - `structure`: the source itself: no module cycle, no over-long function;
@@ -35,6 +36,7 @@ mod ping;
 mod robustness;
 mod safety;
 mod served;
+mod settings;
 mod structure;
 mod verbosity;
 mod window;
