@@ -4,10 +4,10 @@
 //! `feedgen.names`; names and pages read from the site's own category pages
 //! join through [`DisplayNames::add_page`], where the config map still wins.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::content::front_matter::{scalar, Value};
-use crate::taxonomy::{feed_key, FeedKind};
+use crate::taxonomy::{feed_key, FeedKind, Term};
 
 /// What the site says about one feed: its display name and its page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -106,8 +106,90 @@ pub fn choose_title(slug: &str, page_title: Option<&str>, tag: Option<&str>) -> 
     }
 }
 
+/// What `feedgen.names_from_tags` names each category after: the tag every
+/// one of its published posts carries (compared as folder names are), even
+/// where some posts carry topic tags besides it. Where several tags are on
+/// every post, the one written first on the most posts, then the smallest
+/// key; its spelling is the smallest of those the posts write. So a name
+/// never depends on path order, and a post with an extra tag entering or
+/// leaving the category does not rename its feed. `posts` gives each
+/// post's categories and tags.
+pub fn category_tags<'a>(posts: impl Iterator<Item = (&'a [Term], &'a [Term])>) -> BTreeMap<String, String> {
+    /// Per category: the tags all its posts so far carry, by key, with how
+    /// many posts list each first and the smallest spelling seen.
+    type Common = Vec<(String, usize, Term)>;
+    let mut seen: HashMap<String, Common> = HashMap::new();
+    for (categories, tags) in posts {
+        let keys: Vec<String> = tags.iter().map(|t| feed_key(t)).collect();
+        for category in categories {
+            let common = seen.entry(feed_key(category)).or_insert_with(|| {
+                let mut all: Common = Vec::new();
+                for (key, tag) in keys.iter().zip(tags) {
+                    if !all.iter().any(|(k, _, _)| k == key) {
+                        all.push((key.clone(), 0, tag.clone()));
+                    }
+                }
+                all
+            });
+            common.retain_mut(|(key, firsts, spelling)| {
+                let Some(at) = keys.iter().position(|k| k == key) else {
+                    return false;
+                };
+                *firsts += usize::from(at == 0);
+                if tags[at] < *spelling {
+                    *spelling = tags[at].clone();
+                }
+                true
+            });
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(category, common)| {
+            let best = common
+                .into_iter()
+                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))?;
+            Some((category, best.2.to_string()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_category_is_named_after_the_tag_on_every_post_whatever_else_they_carry() {
+        let terms = |names: &[&str]| -> Vec<Term> { names.iter().map(|n| Term::from(*n)).collect() };
+        let posts = [
+            (terms(&["bond"]), terms(&["债券视点新闻"])),
+            (terms(&["bond"]), terms(&["债券视点新闻", "利率"])),
+            (terms(&["bond", "mixed"]), terms(&["利率", "债券视点新闻"])),
+            (terms(&["mixed"]), terms(&["甲"])),
+            (terms(&["two"]), terms(&["乙", "甲"])),
+            (terms(&["two"]), terms(&["甲", "乙"])),
+            (terms(&["two"]), terms(&["甲", "乙"])),
+            (terms(&["case"]), terms(&["Abc"])),
+            (terms(&["case"]), terms(&["abc"])),
+        ];
+        let names =
+            |posts: &[(Vec<Term>, Vec<Term>)]| super::category_tags(posts.iter().map(|(c, t)| (&c[..], &t[..])));
+        let named = names(&posts);
+        assert_eq!(named.get("bond").map(String::as_str), Some("债券视点新闻"));
+        assert_eq!(named.get("mixed"), None, "no tag on every post");
+        assert_eq!(named.get("two").map(String::as_str), Some("甲"), "first on most posts");
+        assert_eq!(
+            named.get("case").map(String::as_str),
+            Some("Abc"),
+            "the smallest spelling"
+        );
+        // Any order of the same posts names them the same.
+        let mut reversed = posts.to_vec();
+        reversed.reverse();
+        assert_eq!(names(&reversed), named);
+        // Posts with topic tags coming and going do not rename the outlet.
+        for n in 1..=3 {
+            assert_eq!(names(&posts[..n]).get("bond").map(String::as_str), Some("债券视点新闻"));
+        }
+    }
+
     #[test]
     fn page_titles_tags_and_titleised_slugs_in_priority_order() {
         assert!(is_titleised_slug("Cailianshe", "cailianshe"));

@@ -252,15 +252,15 @@ fn entry_settings(config: &Config) -> u64 {
 
 /// Display names and pages of the feeds: `feedgen.names` first, then the
 /// site's category and tag pages (a real title, and the page's URL), then,
-/// with `feedgen.names_from_tags`, the one tag all of a category's posts
-/// carry, then a page title that only spells the slug. Pages are read on
+/// with `feedgen.names_from_tags`, the tag all of a category's posts
+/// carry ([`crate::names::category_tags`]), then a page title that only spells the slug. Pages are read on
 /// every run (front matter only) and their names and URLs are part of every
 /// feed's fingerprint, so a renamed outlet re-renders its feeds. Returns
 /// one note for all the pages whose title differs from that tag.
 fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (DisplayNames, Option<Diagnostic>) {
     let mut names = config.site.names.clone();
     let tags = if config.names_from_tags {
-        single_tags(posts)
+        crate::names::category_tags(posts.iter().map(|p| (&p.categories[..], &p.tags[..])))
     } else {
         BTreeMap::new()
     };
@@ -296,41 +296,13 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
             n => format!(" (and {n} more page{})", if n == 1 { "" } else { "s" }),
         };
         let message = format!(
-            "the page of category `{}` is titled `{}`, but every post in it carries the one tag `{tag}`{others}; the page titles name the feeds (`feedgen.names` chooses otherwise)",
+            "the page of category `{}` is titled `{}`, but every post in it carries the tag `{tag}`{others}; the page titles name the feeds (`feedgen.names` chooses otherwise)",
             page.name,
             page.title.as_deref().unwrap_or_default()
         );
         Diagnostic::new(&shown_path(&config.content_dir, &page.rel), None, Severity::Note, message)
     });
     (names, note)
-}
-
-/// Categories (by folder name) whose published posts all carry exactly one
-/// tag, the same one: that tag as the first post (in path order) writes it.
-fn single_tags(posts: &[&PostMeta]) -> BTreeMap<String, String> {
-    let mut seen: HashMap<String, Option<(String, &str)>> = HashMap::new();
-    for post in posts {
-        let one = match &post.tags[..] {
-            [tag] => Some((taxonomy::feed_key(tag), &**tag)),
-            _ => None,
-        };
-        for category in post.categories.iter() {
-            let key = taxonomy::feed_key(category);
-            match seen.get_mut(&key) {
-                None => {
-                    seen.insert(key, one.clone());
-                }
-                Some(known) => {
-                    if known.as_ref().map(|k| &k.0) != one.as_ref().map(|o| &o.0) {
-                        *known = None;
-                    }
-                }
-            }
-        }
-    }
-    seen.into_iter()
-        .filter_map(|(key, tag)| Some((key, tag?.1.to_string())))
-        .collect()
 }
 
 /// The collection as read from disk, one record per post file.

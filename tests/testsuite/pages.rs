@@ -197,7 +197,7 @@ fn outlets(site: &Site) {
     // The config map wins over page and tag.
     category_page(site, "category/emnews.html", "Emnews Page", "emnews", false);
     post(site, "em-1", 5, "emnews", "东方财富");
-    // Posts with different tags: no tag name; the titleised page title stays.
+    // Every post carries 甲, one a topic tag too: named after 甲.
     category_page(site, "category/mixed.html", "Mixed", "mixed", false);
     post(site, "mixed-1", 6, "mixed", "甲");
     post(site, "mixed-2", 7, "mixed", "[甲, 乙]");
@@ -225,7 +225,7 @@ fn names_from_tags_follows_the_priority_rules_with_one_note() {
         ("stcn", "证券时报网"),
         ("yicai", "第一财经"),
         ("emnews", "东财滚动新闻"),
-        ("mixed", "Mixed"),
+        ("mixed", "甲"),
         ("tagonly", "标签"),
         ("raw", "raw"),
     ];
@@ -257,6 +257,55 @@ fn names_from_tags_follows_the_priority_rules_with_one_note() {
     let titles = titles(&site);
     assert_eq!(titles[0].1, "Safety · Cailianshe");
     assert_eq!(titles[5].1, "Safety · tagonly");
+}
+
+/// The real outlet of issue 21: every post carries the outlet's tag, some a
+/// topic tag too. As such posts come and go, over many builds, the feed's
+/// title never changes, and each build equals a clean one.
+#[test]
+fn a_feed_title_does_not_flip_as_posts_with_topic_tags_come_and_go() {
+    let site = Site::new();
+    site.config("feedgen:\n  names_from_tags: true\n");
+    category_page(
+        &site,
+        "category/zhaiquanshidian.html",
+        "Zhaiquanshidian",
+        "zhaiquanshidian",
+        false,
+    );
+    post(&site, "bond-1", 1, "zhaiquanshidian", "债券视点新闻");
+    let title = "Safety · 债券视点新闻";
+    type Step<'a> = (&'a str, &'a dyn Fn(&Site));
+    let steps: [Step; 4] = [
+        ("a post with a topic tag arrives", &|s| {
+            post(s, "bond-2", 2, "zhaiquanshidian", "[债券视点新闻, 利率]")
+        }),
+        ("a post with the topic first arrives", &|s| {
+            post(s, "bond-3", 3, "zhaiquanshidian", "[利率, 债券视点新闻]")
+        }),
+        ("the plain post goes", &|s| {
+            std::fs::remove_file(s.content().join("_posts/2024-03-01-bond-1.md")).expect("delete")
+        }),
+        ("the topic posts go", &|s| {
+            post(s, "bond-1", 1, "zhaiquanshidian", "债券视点新闻");
+            std::fs::remove_file(s.content().join("_posts/2024-03-02-bond-2.md")).expect("delete");
+            std::fs::remove_file(s.content().join("_posts/2024-03-03-bond-3.md")).expect("delete")
+        }),
+    ];
+    site.build(&[]).expect_code(0);
+    assert_eq!(heads(&site, "category/zhaiquanshidian")[0].0, title);
+    for (step, change) in steps {
+        change(&site);
+        site.build(&[]).expect_code(0);
+        assert_eq!(heads(&site, "category/zhaiquanshidian")[0].0, title, "after: {step}");
+        assert_eq!(heads(&site, "category/zhaiquanshidian")[1].0, title, "after: {step}");
+        site.build_into("clean", &[]).expect_code(0);
+        assert_eq!(
+            published_tree(&site.out()),
+            published_tree(&site.path("clean")),
+            "{step}: rebuild differs from a clean build"
+        );
+    }
 }
 
 #[test]
