@@ -18,8 +18,24 @@
 //! network file system, stamps are as good as its attribute caching.
 
 use super::codec::{Reader, Writer};
-use crate::content::{Found, Stamp};
-use crate::plan::Fingerprint;
+use crate::fingerprint::Fingerprint;
+
+/// A folder's size, mtime, ctime (ns) and inode, taken before it was listed.
+pub type Stamp = (u64, i64, i64, u64);
+
+/// What a walk of the content folder found, as the listing needs it.
+#[derive(Debug, Default)]
+pub struct Walked<'a> {
+    /// Every folder listed, with its stamp (sorted).
+    pub folders: &'a [(String, Stamp)],
+    /// Page files (sorted).
+    pub pages: &'a [String],
+    /// When the walk started (ns since the epoch); `None` for a listing
+    /// taken from the last run.
+    pub started_ns: Option<i64>,
+    /// The walk reported nothing (no skipped file, no symlink met).
+    pub quiet: bool,
+}
 
 pub const FILE: &str = "folders";
 const MAGIC: &[u8; 8] = b"FGFOLDR1";
@@ -41,8 +57,8 @@ impl Listing {
     /// The listing of `found`, if it can be vouched for: the walk reported
     /// nothing, every post file it found is in the index (`index`, its
     /// checksum), and no folder changed recently. A listing taken from the
-    /// last run ([`Found::known`]) stands as it was.
-    pub fn of(found: &Found, all_indexed: bool, index: u64) -> Option<Listing> {
+    /// last run stands as it was.
+    pub fn of(found: &Walked, all_indexed: bool, index: u64) -> Option<Listing> {
         let settled = match found.started_ns {
             None => true,
             Some(started) => found
@@ -50,10 +66,10 @@ impl Listing {
                 .iter()
                 .all(|(_, (_, mtime, ctime, _))| (*mtime).max(*ctime) < started.saturating_sub(RECENT_NS)),
         };
-        (found.diagnostics.is_empty() && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
+        (found.quiet && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
             index,
-            folders: found.folders.clone(),
-            pages: found.pages.clone(),
+            folders: found.folders.to_vec(),
+            pages: found.pages.to_vec(),
         })
     }
 
@@ -112,21 +128,27 @@ impl Listing {
 mod tests {
     use super::*;
 
-    fn found(mtime: i64) -> Found {
-        Found {
-            folders: vec![
-                (String::new(), (4096, mtime, mtime, 2)),
-                ("_posts".into(), (8192, 7, 8, 3)),
-            ],
-            pages: vec!["category/emnews.md".into()],
+    /// A walk's folders (the root's stamps at `mtime`) and pages.
+    fn folders(mtime: i64) -> (Vec<(String, Stamp)>, Vec<String>) {
+        let folders = vec![
+            (String::new(), (4096, mtime, mtime, 2)),
+            ("_posts".into(), (8192, 7, 8, 3)),
+        ];
+        (folders, vec!["category/emnews.md".into()])
+    }
+
+    fn walked<'a>((folders, pages): &'a (Vec<(String, Stamp)>, Vec<String>), quiet: bool) -> Walked<'a> {
+        Walked {
+            folders,
+            pages,
             started_ns: Some(10_000_000_000),
-            ..Found::default()
+            quiet,
         }
     }
 
     #[test]
     fn round_trips_and_damage_or_other_settings_mean_none() {
-        let listing = Listing::of(&found(5), true, 42).expect("vouched for");
+        let listing = Listing::of(&walked(&folders(5), true), true, 42).expect("vouched for");
         let bytes = listing.encode(7);
         assert_eq!(Listing::decode(&bytes, 7), Some(listing));
         assert_eq!(Listing::decode(&bytes, 8), None);
@@ -140,19 +162,12 @@ mod tests {
     /// report, or files missing from the index: nothing is vouched for.
     #[test]
     fn only_a_settled_clean_complete_walk_is_vouched_for() {
-        assert!(Listing::of(&found(7_999_999_999), true, 1).is_some());
-        assert!(Listing::of(&found(8_000_000_000), true, 1).is_none());
-        assert!(Listing::of(&found(5), false, 1).is_none());
-        let mut noisy = found(5);
-        noisy.diagnostics.push(crate::diagnostics::Diagnostic::new(
-            "x",
-            None,
-            crate::diagnostics::Severity::Note,
-            "symlinked folder; not followed",
-        ));
-        assert!(Listing::of(&noisy, true, 1).is_none());
-        let listing = Listing::of(&found(5), true, 1).expect("vouched for");
-        assert!(listing.unchanged(|rel| found(5).folders.iter().find(|f| f.0 == rel).map(|f| f.1)));
+        assert!(Listing::of(&walked(&folders(7_999_999_999), true), true, 1).is_some());
+        assert!(Listing::of(&walked(&folders(8_000_000_000), true), true, 1).is_none());
+        assert!(Listing::of(&walked(&folders(5), true), false, 1).is_none());
+        assert!(Listing::of(&walked(&folders(5), false), true, 1).is_none(), "noisy");
+        let listing = Listing::of(&walked(&folders(5), true), true, 1).expect("vouched for");
+        assert!(listing.unchanged(|rel| folders(5).0.iter().find(|f| f.0 == rel).map(|f| f.1)));
         assert!(!listing.unchanged(|rel| (rel == "_posts").then_some((8192, 7, 9, 3))));
     }
 }

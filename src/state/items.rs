@@ -1,6 +1,6 @@
 //! The rendered-item cache in feedgen's state: each post's rendered
-//! [`Entry`], keyed by the post's path and content hash and stamped with a
-//! fingerprint of the settings it was rendered under. A windowed feed
+//! entry ([`StoredEntry`]), keyed by the post's path and content hash and
+//! stamped with a fingerprint of the settings it was rendered under. A windowed feed
 //! re-rendered after every batch reads its older items from here instead
 //! of reading, rendering and sanitizing them again.
 //!
@@ -25,14 +25,12 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, TimeZone};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{Reader, Writer};
-use super::Output;
-use crate::content::front_matter::Author;
-use crate::plan::Fingerprint;
-use crate::render::Entry;
+use crate::fingerprint::Fingerprint;
+use crate::output::Output;
 use crate::word_hash::{WordMap, WordSet};
 
 /// The pack and its table, in feedgen's state (next to the rebuild index).
@@ -49,6 +47,31 @@ const HEADER: u64 = 16;
 const SLOT_BYTES: usize = 24;
 /// Appended records wait in memory until there are this many bytes.
 const PENDING: usize = 1 << 20;
+
+/// A post rendered as an item, as the cache keeps it.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub title: String,
+    pub link: String,
+    pub id: String,
+    pub id_is_link: bool,
+    pub date: DateTime<FixedOffset>,
+    pub author: StoredAuthor,
+    pub summary: String,
+    pub content: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub source: Option<String>,
+    pub image: Option<String>,
+}
+
+/// The entry's author.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredAuthor {
+    pub name: String,
+    pub email: Option<String>,
+    pub uri: Option<String>,
+}
 
 /// A post's cache key: its path and content hash.
 pub fn key(path: &str, content_hash: u64) -> u64 {
@@ -104,8 +127,17 @@ impl ItemCache {
         ItemCache { pack, settings }
     }
 
+    /// No cache: every lookup misses, nothing is kept.
+    #[cfg(test)]
+    pub fn none() -> ItemCache {
+        ItemCache {
+            pack: None,
+            settings: 0,
+        }
+    }
+
     /// The entry cached for `key`, if it was rendered under these settings.
-    pub fn get(&self, key: u64) -> Option<Entry> {
+    pub fn get(&self, key: u64) -> Option<StoredEntry> {
         let pack = self.pack.as_ref()?;
         let table = pack.lock();
         let slot = *table.slots.get(&key)?;
@@ -122,7 +154,7 @@ impl ItemCache {
     }
 
     /// Remember an entry. A failed write costs only a later render.
-    pub fn put(&self, key: u64, entry: &Entry) {
+    pub fn put(&self, key: u64, entry: &StoredEntry) {
         let Some(pack) = &self.pack else {
             return;
         };
@@ -185,7 +217,7 @@ impl Pack {
         }
         let path = state.join(PACK);
         // Only a plain file is resumed, never one reached through a symlink.
-        let file = super::open_plain(&path, File::options().read(true).write(true))
+        let file = crate::output::open_plain(&path, File::options().read(true).write(true))
             .ok()
             .map(|(file, _)| file);
         let mut old_id = 0;
@@ -198,7 +230,7 @@ impl Pack {
                 .filter(|()| header[..8] == PACK_MAGIC[..])
                 .map(|()| u64::from_le_bytes(header_id(&header)));
             old_id = id.unwrap_or_default();
-            let slots = id.and_then(|id| decode_table(&super::read_plain(&state.join(TABLE))?, id, len));
+            let slots = id.and_then(|id| decode_table(&crate::output::read_plain(&state.join(TABLE))?, id, len));
             if let (Some(id), Some(slots)) = (id, slots) {
                 return Some(Pack::new(state, file, id, slots, len));
             }
@@ -419,7 +451,7 @@ fn is_sound(bytes: &[u8], key: u64) -> bool {
     xxh3_64(body).to_le_bytes() == sum && body.get(8..16) == Some(&key.to_le_bytes()[..])
 }
 
-fn encode(key: u64, e: &Entry, settings: u64) -> Vec<u8> {
+fn encode(key: u64, e: &StoredEntry, settings: u64) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256 + e.content.len() + e.summary.len()));
     w.0.extend_from_slice(ENTRY_MAGIC);
     w.u64(key);
@@ -441,7 +473,7 @@ fn encode(key: u64, e: &Entry, settings: u64) -> Vec<u8> {
     w.0
 }
 
-fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
+fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<StoredEntry> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
@@ -466,13 +498,13 @@ fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
     let date = FixedOffset::east_opt(offset)?.timestamp_opt(secs, 0).single()?;
     let categories = r.list()?;
     let tags = r.list()?;
-    r.0.is_empty().then_some(Entry {
+    r.0.is_empty().then_some(StoredEntry {
         title,
         link,
         id,
         id_is_link,
         date,
-        author: Author { name, email, uri },
+        author: StoredAuthor { name, email, uri },
         summary,
         content,
         categories,
@@ -486,17 +518,17 @@ fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
 mod tests {
     use super::*;
 
-    fn entry(n: usize) -> Entry {
+    fn entry(n: usize) -> StoredEntry {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        Entry {
+        StoredEntry {
             title: format!("标题 \"{n}\""),
             link: format!("https://a.example/{n}.html"),
             id: "tag:a.example,2021:x".into(),
             id_is_link: false,
             date,
-            author: Author {
+            author: StoredAuthor {
                 name: "ZNing".into(),
                 email: None,
                 uri: Some("https://z.example/".into()),
@@ -510,7 +542,7 @@ mod tests {
         }
     }
 
-    fn same(a: Option<Entry>, b: &Entry) -> bool {
+    fn same(a: Option<StoredEntry>, b: &StoredEntry) -> bool {
         format!("{a:?}") == format!("{:?}", Some(b))
     }
 
