@@ -17,7 +17,8 @@
 //! changing). Like the index, the listing only ever saves work. On a
 //! network file system, stamps are as good as its attribute caching.
 
-use super::codec::{Reader, Writer};
+use serde::{Deserialize, Serialize};
+
 use crate::fingerprint::Fingerprint;
 
 /// A folder's size, mtime, ctime (ns) and inode, taken before it was listed.
@@ -38,14 +39,15 @@ pub struct Walked<'a> {
 }
 
 pub const FILE: &str = "folders";
-const MAGIC: &[u8; 8] = b"FGFOLDR1";
+/// Version 2: the body is the listing in postcard (serde-derived).
+const MAGIC: &[u8; 8] = b"FGFOLDR2";
 
 /// Folders changed this close before a walk (2 s: file systems with
 /// coarse timestamps, and clocks a little apart) are listed again next time.
 pub const RECENT_NS: i64 = 2_000_000_000;
 
 /// A walk's folders and pages, and the index its files are in.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
     /// The checksum of the index whose records are the walk's post files.
     pub index: u64,
@@ -78,24 +80,17 @@ impl Listing {
         self.folders.iter().all(|(rel, was)| stamp(rel) == Some(*was))
     }
 
+    /// Layout: the magic, the settings, the listing (postcard), and the
+    /// checksum of everything before it.
     pub fn encode(&self, settings: u64) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.0.extend_from_slice(MAGIC);
-        w.u64(settings);
-        w.u64(self.index);
-        w.var(self.folders.len() as u64);
-        for (rel, (size, mtime, ctime, ino)) in &self.folders {
-            w.var_str(rel);
-            w.var(*size);
-            w.var_i64(*mtime);
-            w.var_i64(*ctime);
-            w.var(*ino);
-        }
-        w.var(self.pages.len() as u64);
-        self.pages.iter().for_each(|p| w.var_str(p));
-        let check = Fingerprint::new().add(&w.0).finish();
-        w.u64(check);
-        w.0
+        let mut bytes = Vec::with_capacity(64 + 40 * self.folders.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&settings.to_le_bytes());
+        // Serializing plain strings and numbers into memory cannot fail.
+        bytes = postcard::to_extend(self, bytes).unwrap_or_default();
+        let check = Fingerprint::new().add(&bytes).finish();
+        bytes.extend_from_slice(&check.to_le_bytes());
+        bytes
     }
 
     /// `None` for another version, other `settings` or any damage.
@@ -104,23 +99,15 @@ impl Listing {
         if Fingerprint::new().add(body).finish() != u64::from_le_bytes(check.try_into().ok()?) {
             return None;
         }
-        let mut r = Reader(body);
-        if r.take(8)? != MAGIC || r.u64()? != settings {
+        let (magic, rest) = body.split_at_checked(8)?;
+        let (stamp, rest) = rest.split_at_checked(8)?;
+        if magic != MAGIC || stamp != settings.to_le_bytes() {
             return None;
         }
-        let index = r.u64()?;
-        let n = r.var_len(5)?;
-        let mut folders = Vec::with_capacity(n);
-        for _ in 0..n {
-            let rel = r.var_text()?.to_string();
-            let stamp = (r.var()?, r.var_i64()?, r.var_i64()?, r.var()?);
-            folders.push((rel, stamp));
+        match postcard::take_from_bytes(rest) {
+            Ok((listing, [])) => Some(listing),
+            _ => None,
         }
-        let n = r.var_len(1)?;
-        let pages = (0..n)
-            .map(|_| r.var_text().map(str::to_string))
-            .collect::<Option<_>>()?;
-        r.0.is_empty().then_some(Listing { index, folders, pages })
     }
 }
 

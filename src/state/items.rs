@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{Reader, Writer};
@@ -40,11 +41,10 @@ pub const TABLE: &str = "items.idx";
 const LEGACY_DIR: &str = "items";
 const ENTRY_MAGIC: &[u8; 8] = b"FGITEM03";
 const PACK_MAGIC: &[u8; 8] = b"FGPACK01";
-const TABLE_MAGIC: &[u8; 8] = b"FGPIDX01";
+/// Version 2: the table in postcard (serde-derived).
+const TABLE_MAGIC: &[u8; 8] = b"FGPIDX02";
 /// The pack's header: its magic and its id, which the table names.
 const HEADER: u64 = 16;
-/// Bytes one table slot takes: key, offset, length.
-const SLOT_BYTES: usize = 24;
 /// Appended records wait in memory until there are this many bytes.
 const PENDING: usize = 1 << 20;
 
@@ -403,22 +403,46 @@ fn fresh_id(old: u64) -> u64 {
     }
 }
 
-/// The table: magic, pack id, slots sorted by key, checksum.
+/// The table as stored: the pack it describes and its slots, sorted by
+/// key (postcard; keys are hashes, fixed-width, the rest variable-length).
+#[derive(Serialize, Deserialize)]
+struct TableFile {
+    #[serde(with = "postcard::fixint::le")]
+    pack: u64,
+    slots: Vec<TableSlot>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableSlot {
+    #[serde(with = "postcard::fixint::le")]
+    key: u64,
+    offset: u64,
+    len: u64,
+}
+
+/// The table: magic, then [`TableFile`], then the checksum of both.
 fn encode_table(slots: &WordMap<u64, Slot>, id: u64) -> Vec<u8> {
-    let mut sorted: Vec<(u64, Slot)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
-    sorted.sort_unstable_by_key(|(k, _)| *k);
-    let mut w = Writer(Vec::with_capacity(32 + SLOT_BYTES * sorted.len()));
-    w.0.extend_from_slice(TABLE_MAGIC);
-    w.u64(id);
-    w.u64(sorted.len() as u64);
-    for (key, slot) in sorted {
-        w.u64(key);
-        w.u64(slot.offset);
-        w.u64(slot.len);
-    }
-    let sum = xxh3_64(&w.0);
-    w.u64(sum);
-    w.0
+    let mut sorted: Vec<TableSlot> = slots
+        .iter()
+        .map(|(&key, s)| TableSlot {
+            key,
+            offset: s.offset,
+            len: s.len,
+        })
+        .collect();
+    sorted.sort_unstable_by_key(|s| s.key);
+    let table = TableFile {
+        pack: id,
+        slots: sorted,
+    };
+    let mut bytes = Vec::with_capacity(32 + 16 * table.slots.len());
+    bytes.extend_from_slice(TABLE_MAGIC);
+    // Serializing numbers into memory cannot fail; an empty table would
+    // only be refused (no magic).
+    bytes = postcard::to_extend(&table, bytes).unwrap_or_default();
+    let sum = xxh3_64(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    bytes
 }
 
 /// The slots of a table written for the pack `id`, `pack_len` bytes long;
@@ -428,19 +452,21 @@ fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<WordMap<u64, Slo
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
     }
-    let mut r = Reader(body);
-    if r.take(8)? != TABLE_MAGIC || r.u64()? != id {
+    let (magic, rest) = body.split_at_checked(8)?;
+    let table: TableFile = match postcard::take_from_bytes(rest) {
+        Ok((table, [])) if magic == TABLE_MAGIC => table,
+        _ => return None,
+    };
+    if table.pack != id {
         return None;
     }
-    let count = r.len(SLOT_BYTES)?;
-    let mut slots = WordMap::with_capacity_and_hasher(count, Default::default());
-    for _ in 0..count {
-        let (key, offset, len) = (r.u64()?, r.u64()?, r.u64()?);
+    let mut slots = WordMap::with_capacity_and_hasher(table.slots.len(), Default::default());
+    for TableSlot { key, offset, len } in table.slots {
         if offset >= HEADER && offset.checked_add(len).is_some_and(|e| e <= pack_len) {
             slots.insert(key, Slot { offset, len });
         }
     }
-    r.0.is_empty().then_some(slots)
+    Some(slots)
 }
 
 /// Whether a record's checksum holds and it is `key`'s.
@@ -666,6 +692,22 @@ mod tests {
         bytes[3] ^= 1;
         fs::write(&pack, &bytes).expect("damage");
         assert_eq!(hits(tmp.path(), 3), [false; 3]);
+    }
+
+    /// A table that claims more slots than its bytes hold, with a valid
+    /// checksum (as a crafted file has), is refused without allocating.
+    #[test]
+    fn a_crafted_slot_count_allocates_nothing() {
+        let mut bytes = TABLE_MAGIC.to_vec();
+        bytes.extend_from_slice(&9u64.to_le_bytes());
+        // 2^60 slots, as a postcard length, then one slot.
+        bytes.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
+        bytes.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 16, 1]);
+        let sum = xxh3_64(&bytes);
+        bytes.extend_from_slice(&sum.to_le_bytes());
+        assert!(decode_table(&bytes, 9, 1 << 20).is_none());
+        let one = encode_table(&[(1, Slot { offset: 16, len: 1 })].into_iter().collect(), 9);
+        assert_eq!(decode_table(&one, 9, 1 << 20).map(|s| s.len()), Some(1));
     }
 
     #[test]
