@@ -9,6 +9,7 @@ use std::io::Write;
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::commit::{Commit, Manifest};
 use super::render_and_commit::render_and_store;
 use crate::collection::{find_posts, scan_posts, Collection};
 use crate::config::{Config, Mode, Verbosity};
@@ -16,9 +17,8 @@ use crate::content::pages::{SitePage, Taxonomy};
 use crate::content::post::PostMeta;
 use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::{self, FeedKind};
+use crate::model::{self, FeedKind, Feeds};
 use crate::names::{DisplayNames, FeedPage};
-use super::commit::{Commit, Manifest};
 use crate::output::{Output, Written};
 use crate::permalink;
 use crate::plan::{Artifact, Fingerprint, Plan};
@@ -40,42 +40,32 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let mut phases = Phases::start();
     let read = read(config, &mut state, &mut phases);
     let (posts, hashes) = read.collection.published(config);
-    let feeds = model::select(&posts, &config.feeds, |p| shown_path(&config.content_dir, p));
-    phases.lap("select");
-
     let mut report = read.collection.report.clone();
-    report.diagnostics.extend(feeds.notices.iter().cloned());
-    let (names, names_note) = site_names(config, &read.collection.pages, &posts);
-    report.diagnostics.extend(names_note);
-    phases.lap("read pages");
-    let mut plan = Plan::new(config, feeds, names, &posts, &hashes);
-    report.diagnostics.extend(plan.diagnostics.iter().cloned());
+    let selected = select(config, &read.collection.pages, &posts, &mut report, &mut phases);
     let manifest = Manifest::read(&state, output, &config.layout);
-    leave_foreign_files(config, output, &mut plan, &manifest, &mut report);
-    let todo: Vec<&Artifact> = match mode {
-        Mode::Build => plan.outdated(state.fingerprints(), |path| output.exists(path)),
-        _ => plan.artifacts.iter().collect(),
-    };
+    let plan = plan(config, output, selected, (&posts, &hashes), &manifest, &mut report);
+    let todo = outdated(mode, output, &state, &plan);
     report.unchanged += plan.artifacts.len() - todo.len();
     phases.lap("fingerprint");
 
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
+    let posts_read = (&posts[..], &hashes[..]);
     let unread = render_and_commit(
         config,
         mode,
         &state,
         (&plan, &todo),
-        (&posts, &hashes),
+        posts_read,
         &mut commit,
         &mut report,
     )?;
     phases.lap("render and write feeds");
 
-    let live = live_entries(config, mode, &plan, (&posts, &hashes), todo.is_empty());
+    let live = live_entries(config, mode, &plan, posts_read, todo.is_empty());
     drop(posts);
-    let files_reused =
-        read.collection.records.len() == read.indexed && read.collection.records.iter().all(|r| r.reused);
+    let records = &read.collection.records;
+    let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
     let mut done = commit.finish(&plan, files_reused && unread.is_empty())?;
     save_state(state, done.fingerprints.take(), read, &unread, live)?;
     phases.lap("manifest and index");
@@ -128,13 +118,49 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     }
 }
 
-/// A site's own `index.html` (or other discovery file feedgen did not
-/// write) stays, with a warning; foreign files at feed paths are the
-/// commit's to report.
-fn leave_foreign_files(config: &Config, output: &Output, plan: &mut Plan, manifest: &Manifest, report: &mut Report) {
+/// Select: each feed's items, then the feeds' display names and pages.
+fn select(
+    config: &Config,
+    pages: &[String],
+    posts: &[&PostMeta],
+    report: &mut Report,
+    phases: &mut Phases,
+) -> (Feeds, DisplayNames) {
+    let feeds = model::select(posts, &config.feeds, |p| shown_path(&config.content_dir, p));
+    phases.lap("select");
+    report.diagnostics.extend(feeds.notices.iter().cloned());
+    let (names, names_note) = site_names(config, pages, posts);
+    report.diagnostics.extend(names_note);
+    phases.lap("read pages");
+    (feeds, names)
+}
+
+/// Plan: every artifact, with the fingerprint of its inputs. A site's own
+/// `index.html` (or other discovery file feedgen did not write) stays,
+/// with a warning; foreign files at feed paths are the commit's to report.
+fn plan(
+    config: &Config,
+    output: &Output,
+    (feeds, names): (Feeds, DisplayNames),
+    (posts, hashes): (&[&PostMeta], &[u64]),
+    manifest: &Manifest,
+    report: &mut Report,
+) -> Plan {
+    let mut plan = Plan::new(config, feeds, names, posts, hashes);
+    report.diagnostics.extend(plan.diagnostics.iter().cloned());
     let shown_out = config.output_dir.display().to_string();
     let foreign = |path: &str| output.is_foreign(path, manifest.files.contains(path));
     report.diagnostics.extend(plan.leave_foreign_files(&shown_out, foreign));
+    plan
+}
+
+/// The artifacts to render: building, those whose inputs changed since
+/// the state recorded them, or whose file is gone; checking, all.
+fn outdated<'p>(mode: Mode, output: &Output, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> {
+    match mode {
+        Mode::Build => plan.outdated(state.fingerprints(), |path| output.exists(path)),
+        _ => plan.artifacts.iter().collect(),
+    }
 }
 
 /// Render and commit the outdated artifacts; queue the feeds that changed

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use crate::output::{Output, Removal, Written};
 use crate::config::{Config, Layout, Mode};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::output::{Output, Removal, Written};
 use crate::plan::{could_produce, Artifact, Plan, ARTIFACT_FILES};
 use crate::state::State;
 

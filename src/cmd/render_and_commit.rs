@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::commit::{Commit, Stored as StoredFile};
 use crate::config::Config;
 use crate::content;
 use crate::content::front_matter::Author;
 use crate::content::post::PostMeta;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::FeedKind;
-use super::commit::{Commit, Stored as StoredFile};
 use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::render::{self, Entry};
 use crate::state::{items, State, StoredAuthor, StoredEntry};
