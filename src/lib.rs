@@ -1,18 +1,22 @@
 //! feedgen: RSS 2.0 and Atom 1.0 feeds for a Jekyll-style post collection.
 //!
 //! The flow is load → model → select → plan → render → write: [`content`]
-//! reads posts, [`model`] chooses each feed's items, [`plan`] lists the
-//! files (artifacts) to produce, [`render`] turns each into bytes, and
-//! [`output`] commits them to disk; [`cmd`] runs the steps per command.
+//! reads posts ([`collection`] is what a run read), [`model`] chooses each
+//! feed's items, [`plan`] lists the files (artifacts) to produce,
+//! [`render`] turns each into bytes, and [`output`] commits them to disk;
+//! [`state`] is what one build leaves to save work in the next; [`cmd`]
+//! runs the steps per command.
 //! Only [`cli`] is public: the binary is the product, and the integration
 //! tests run it.
 
 mod author;
 pub mod cli;
 mod cmd;
+mod collection;
 mod config;
 mod content;
 mod diagnostics;
+mod fingerprint;
 #[doc(hidden)]
 pub mod fuzz;
 mod markup;
@@ -24,6 +28,7 @@ mod places;
 mod plan;
 mod render;
 mod report;
+mod state;
 mod taxonomy;
 mod word_hash;
 mod xml_chars;

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, Format, Layout};
 use crate::content::post::PostMeta;
@@ -16,6 +15,7 @@ use crate::model::{FeedSpec, Feeds};
 use crate::names::{DisplayNames, FeedPage};
 use crate::taxonomy::{feed_key, FeedKind};
 
+pub use crate::fingerprint::Fingerprint;
 pub use crate::places::{ARTIFACT_FILES, DISCOVERY_FILES, FEEDS_JSON_FILE, OPML_FILE};
 
 /// Everything a build will produce.
@@ -428,31 +428,6 @@ fn item_fingerprint(post: &PostMeta, hash: u64, names: &DisplayNames) -> u64 {
         fp.add(display.unwrap_or_default().as_bytes());
     }
     fp.finish()
-}
-
-/// A running hash for fingerprints (xxh3: fast, stable across runs).
-#[derive(Default)]
-pub struct Fingerprint(Xxh3);
-
-impl Fingerprint {
-    pub fn new() -> Self {
-        Fingerprint(Xxh3::new())
-    }
-
-    pub fn add(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update(&(bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn add_u64(&mut self, n: u64) -> &mut Self {
-        self.0.update(&n.to_le_bytes());
-        self
-    }
-
-    pub fn finish(&self) -> u64 {
-        self.0.digest()
-    }
 }
 
 #[cfg(test)]

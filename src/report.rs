@@ -194,6 +194,13 @@ pub fn print_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io:
     }
 }
 
+/// Say what a long step is doing, on a terminal only.
+pub fn progress(config: &Config, amount: usize, what: &str) {
+    if config.progress && config.verbosity > Verbosity::Quiet && amount >= 5_000 {
+        let _ = writeln!(std::io::stderr(), "feedgen: {what}…");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

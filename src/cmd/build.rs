@@ -1,134 +1,191 @@
-//! `feedgen build` (and `--check`): read the posts, select each feed's
-//! items, plan the artifacts, render the ones whose inputs changed, and
-//! commit them to the output folder.
+//! `feedgen build` (and `--check`): open the state, read the posts,
+//! select each feed's items, plan the artifacts, render the ones whose
+//! inputs changed and commit them to the output folder, save the state,
+//! and report. Each step is a function below, in that order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::commit::{Commit, Manifest};
+use super::render_and_commit::render_and_store;
+use crate::collection::{find_posts, scan_posts, Collection};
 use crate::config::{Config, Mode, Verbosity};
 use crate::content::pages::SitePage;
-use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
+use crate::content::post::PostMeta;
 use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model;
+use crate::model::{self, Feeds};
 use crate::names::{DisplayNames, FeedPage};
-use crate::output::commit::{Commit, Previous, Stored as StoredFile};
-use crate::output::folders::{self, Listing};
-use crate::output::index::{self, Index};
-use crate::output::items::{self, ItemCache};
-use crate::output::pings;
 use crate::output::{Output, Written};
 use crate::permalink;
-use crate::plan::{Artifact, ArtifactKind, Fingerprint, Plan};
-use crate::render::{self, entry::Entry};
-use crate::report::{Phases, Report};
+use crate::plan::{Artifact, Fingerprint, Plan};
+use crate::render;
+use crate::report::{progress, Phases, Report};
+use crate::state::{items, Keys, Listing, Recalled, Saved, State, StoredPost, Walked};
 use crate::taxonomy::{self, FeedKind, Taxonomy};
 use crate::word_hash::WordSet;
 
 /// Run a build (`Mode::Build`) or a check of the feeds on disk
 /// (`Mode::CheckFeeds`), and return its report.
 pub fn run(config: &Config, mode: Mode) -> Result<Report> {
-    let mut phases = Phases::start();
     let output = open_output(config, mode)?;
-    let settings = read_settings(config);
-    let read_index = || match mode {
-        Mode::Build => output
-            .open_state(index::FILE)
-            .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, settings))
-            .unwrap_or_default(),
-        _ => Index::default(),
-    };
-    // Another user may not list a folder this one could (the walk would
-    // say so): a listing is kept per user, as drafts are per flag.
-    let listing_settings = Fingerprint::new()
-        .add_u64(settings)
-        .add(&[u8::from(config.drafts)])
-        .add_u64(u64::from(rustix::process::geteuid().as_raw()))
-        .finish();
-    // The last walk's listing, while none of its folders changed: the
-    // index's files are the files a walk would find.
-    let known = match mode {
-        Mode::Build => output
-            .read_state(folders::FILE)
-            .and_then(|bytes| Listing::decode(&bytes, listing_settings))
-            .filter(|known| known.unchanged(|rel| content::folder_stamp(&config.content_dir, rel))),
-        _ => None,
-    };
-    let (previous, found, phase) = match known {
-        Some(known) => {
-            let previous = read_index();
-            let same_index = previous.checksum != 0 && previous.checksum == known.index;
-            let found = same_index
-                .then(|| Found::known(&previous.records, known.pages, known.folders))
-                .flatten();
-            match found {
-                Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
-                None => (previous, find_posts(config), "lock, read index, find posts"),
-            }
-        }
-        // The walk and the index's decoding each take one core: side by side.
-        None => {
-            let (previous, found) = rayon::join(read_index, || find_posts(config));
-            (previous, found, "lock, read index, find posts")
-        }
-    };
-    let previous_count = previous.records.len();
-    let previous_index = previous.checksum;
-    // What the next run may take instead of walking (the index's checksum
-    // is set once the index is written).
-    let listing = Listing::of(&found, true, 0);
-    phases.lap(phase);
+    let state = State::open(&output, keys(config), mode == Mode::Build);
+    build(config, mode, &output, state)
+}
 
-    let collection = scan_posts(config, found, previous.records);
-    phases.lap("read posts");
-
-    let (posts, hashes) = collection.published(config);
-    let feeds = model::select(&posts, &config.feeds, |p| shown_path(&config.content_dir, p));
-    phases.lap("select");
-
-    let mut report = collection.report.clone();
-    report.diagnostics.extend(feeds.notices.iter().cloned());
-    let (names, names_note) = site_names(config, &collection.pages, &posts);
-    report.diagnostics.extend(names_note);
-    phases.lap("read pages");
-    let mut plan = Plan::new(config, feeds, names, &posts, &hashes);
-    report.diagnostics.extend(plan.diagnostics.iter().cloned());
-    // A site's own `index.html` (or other discovery file feedgen did not
-    // write) stays, with a warning; foreign files at feed paths are the
-    // commit's to report.
-    let (manifest, _) = output.manifest(&config.layout);
-    let shown_out = config.output_dir.display().to_string();
-    report
-        .diagnostics
-        .extend(plan.leave_foreign_files(&shown_out, |path| output.is_foreign(path, manifest.contains(path))));
-    let todo: Vec<&Artifact> = match mode {
-        Mode::Build => plan.outdated(&previous.feeds, |path| output.exists(path)),
-        _ => plan.artifacts.iter().collect(),
-    };
+/// The build from `state` (see the module's steps).
+fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Result<Report> {
+    let mut phases = Phases::start();
+    let read = read(config, &mut state, &mut phases);
+    let (posts, hashes) = read.collection.published(config);
+    let mut report = read.collection.report.clone();
+    let selected = select(config, &read.collection.pages, &posts, &mut report, &mut phases);
+    let manifest = Manifest::read(&state, output, &config.layout);
+    let plan = plan(config, output, selected, (&posts, &hashes), &manifest, &mut report);
+    let todo = outdated(mode, output, &state, &plan);
     report.unchanged += plan.artifacts.len() - todo.len();
     phases.lap("fingerprint");
 
-    let previous = Previous {
-        fingerprints: previous.feeds,
-        chunks: previous.chunks,
-        settings,
+    let fingerprints = state.take_fingerprints();
+    let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
+    let posts_read = (&posts[..], &hashes[..]);
+    let unread = render_and_commit(
+        config,
+        mode,
+        &state,
+        (&plan, &todo),
+        posts_read,
+        &mut commit,
+        &mut report,
+    )?;
+    phases.lap("render and write feeds");
+
+    let live = live_entries(config, mode, &plan, posts_read, todo.is_empty());
+    drop(posts);
+    let records = &read.collection.records;
+    let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
+    let mut done = commit.finish(&plan, files_reused && unread.is_empty())?;
+    save_state(state, done.fingerprints.take(), read, &unread, live)?;
+    phases.lap("manifest and index");
+
+    report.written += done.written;
+    report.unchanged += done.unchanged;
+    write_jekyll_data(config, mode, output, &plan, &mut report)?;
+    report.removed += done.removed;
+    report.stale.extend(done.stale);
+    report.diagnostics.extend(done.diagnostics);
+    Ok(report.finish(phases))
+}
+
+/// What reading the content folder gave.
+struct Read {
+    collection: Collection,
+    /// The walk's listing, for the next run to take instead of walking.
+    listing: Option<Listing>,
+    /// How many post files the index held.
+    indexed: usize,
+}
+
+/// Read: the last walk's listing while no folder changed (else a walk),
+/// then every post, reusing the index's records of unchanged files.
+fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
+    const WALKED: &str = "lock, read index, find posts";
+    let records = |posts: Vec<StoredPost>| -> Vec<Record> { posts.into_iter().map(Record::from).collect() };
+    let stamp = |rel: &str| content::folder_stamp(&config.content_dir, rel);
+    let (previous, found, phase) = match state.recall(stamp, || find_posts(config)) {
+        Recalled::Listed { posts, listing } => {
+            let previous = records(posts);
+            match Found::known(&previous, listing.pages, listing.folders) {
+                Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
+                None => (previous, find_posts(config), WALKED),
+            }
+        }
+        Recalled::Walked { posts, walked } => (records(posts), walked, WALKED),
     };
-    let mut commit = Commit::begin(&output, config, mode, &plan, previous, &todo)?;
+    let indexed = previous.len();
+    // What the next run may take instead of walking (the index's checksum
+    // is set once the index is written).
+    let listing = Listing::of(&Walked::from(&found), true, 0);
+    phases.lap(phase);
+    let collection = scan_posts(config, found, previous);
+    phases.lap("read posts");
+    Read {
+        collection,
+        listing,
+        indexed,
+    }
+}
+
+/// Select: each feed's items, then the feeds' display names and pages.
+fn select(
+    config: &Config,
+    pages: &[String],
+    posts: &[&PostMeta],
+    report: &mut Report,
+    phases: &mut Phases,
+) -> (Feeds, DisplayNames) {
+    let feeds = model::select(posts, &config.feeds, |p| shown_path(&config.content_dir, p));
+    phases.lap("select");
+    report.diagnostics.extend(feeds.notices.iter().cloned());
+    let (names, names_note) = site_names(config, pages, posts);
+    report.diagnostics.extend(names_note);
+    phases.lap("read pages");
+    (feeds, names)
+}
+
+/// Plan: every artifact, with the fingerprint of its inputs. A site's own
+/// `index.html` (or other discovery file feedgen did not write) stays,
+/// with a warning; foreign files at feed paths are the commit's to report.
+fn plan(
+    config: &Config,
+    output: &Output,
+    (feeds, names): (Feeds, DisplayNames),
+    (posts, hashes): (&[&PostMeta], &[u64]),
+    manifest: &Manifest,
+    report: &mut Report,
+) -> Plan {
+    let mut plan = Plan::new(config, feeds, names, posts, hashes);
+    report.diagnostics.extend(plan.diagnostics.iter().cloned());
+    let shown_out = config.output_dir.display().to_string();
+    let foreign = |path: &str| output.is_foreign(path, manifest.files.contains(path));
+    report.diagnostics.extend(plan.leave_foreign_files(&shown_out, foreign));
+    plan
+}
+
+/// The artifacts to render: building, those whose inputs changed since
+/// the state recorded them, or whose file is gone; checking, all.
+fn outdated<'p>(mode: Mode, output: &Output, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> {
+    match mode {
+        Mode::Build => plan.outdated(state.fingerprints(), |path| output.exists(path)),
+        _ => plan.artifacts.iter().collect(),
+    }
+}
+
+/// Render and commit the outdated artifacts; queue the feeds that changed
+/// for a ping. Returns the posts that could not be read again: they are
+/// not published, and the index forgets them, so the next run reads them
+/// afresh.
+fn render_and_commit(
+    config: &Config,
+    mode: Mode,
+    state: &State,
+    (plan, todo): (&Plan, &[&Artifact]),
+    posts: (&[&PostMeta], &[u64]),
+    commit: &mut Commit,
+    report: &mut Report,
+) -> Result<HashSet<String>> {
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
-    let mut cache = ItemCache::open(&output, entry_settings(config), mode == Mode::Build);
-    let stored = render_and_store(config, &plan, (&posts, &hashes), &todo, &cache, &mut commit)?;
+    let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
     if mode == Mode::Build && config.site.hub.is_some() {
-        pings::add(&output, stored.changed)?;
+        state.add_pings(stored.changed)?;
     }
-    // A post that could not be read again is not published, and the index
-    // forgets it, so the next run reads it afresh.
     report.published = report.published.saturating_sub(stored.unread.len());
     report.rejected += stored.unread.len();
-    let unread: HashSet<String> = stored.unread.iter().map(|&i| posts[i].path.to_string()).collect();
+    let unread: HashSet<String> = stored.unread.iter().map(|&i| posts.0[i].path.to_string()).collect();
     for i in &unread {
         let message = "changed or vanished while feedgen ran; left out of this build (the next build reads it again)";
         let shown = shown_path(&config.content_dir, i);
@@ -136,74 +193,95 @@ pub fn run(config: &Config, mode: Mode) -> Result<Report> {
             .diagnostics
             .push(Diagnostic::new(&shown, None, Severity::Error, message));
     }
-    phases.lap("render and write feeds");
+    Ok(unread)
+}
 
-    let files_reused = collection.records.len() == previous_count && collection.records.iter().all(|r| r.reused);
-    // Entries of posts that left every feed go; a partial build does not
-    // know every feed's items.
-    let live: Option<WordSet<u64>> =
-        (mode == Mode::Build && config.only.is_everything() && !todo.is_empty()).then(|| {
-            // Each post once, however many feeds carry it.
-            let keys: Vec<u64> = (&posts, &hashes, &plan.carried)
-                .into_par_iter()
-                .filter(|(_, _, carried)| **carried)
-                .map(|(post, &hash, _)| items::key(&post.path, hash))
-                .collect();
-            keys.into_iter().collect()
-        });
-    drop(posts);
+/// The cache keys of the posts some feed carries, each once: entries of
+/// posts that left every feed go. A partial build does not know every
+/// feed's items, and a run that rendered nothing keeps them all.
+fn live_entries(
+    config: &Config,
+    mode: Mode,
+    plan: &Plan,
+    (posts, hashes): (&[&PostMeta], &[u64]),
+    nothing_rendered: bool,
+) -> Option<WordSet<u64>> {
+    (mode == Mode::Build && config.only.is_everything() && !nothing_rendered).then(|| {
+        let keys: Vec<u64> = (posts, hashes, &plan.carried)
+            .into_par_iter()
+            .filter(|(_, _, carried)| **carried)
+            .map(|(post, &hash, _)| items::key(&post.path, hash))
+            .collect();
+        keys.into_iter().collect()
+    })
+}
+
+/// Save state (after the commit recorded the manifest): the rebuild
+/// index, when the commit handed back `fingerprints` (every post file as
+/// read, less those not read again), the folder listing and the item cache.
+fn save_state(
+    state: State,
+    fingerprints: Option<BTreeMap<String, u64>>,
+    read: Read,
+    unread: &HashSet<String>,
+    live: Option<WordSet<u64>>,
+) -> Result<()> {
+    let Read {
+        collection, listing, ..
+    } = read;
     let mut records = collection.records;
     let mut kept = collection.kept;
     if !unread.is_empty() {
         kept = kept.min(records.iter().position(|r| unread.contains(&*r.rel)).unwrap_or(kept));
         records.retain(|r| !unread.contains(&*r.rel));
     }
-    let done = commit.finish(&plan, (records, kept), files_reused && unread.is_empty())?;
-    if mode == Mode::Build {
-        // Vouched for only with every file found in the index.
-        let index = done.index.or(Some(previous_index)).filter(|&sum| sum != 0);
-        // Best effort, after the feeds are in place: a listing not written
-        // (or not removed) costs a walk, or is refused by its checksum.
-        let written = match (listing, index) {
-            (Some(listing), Some(index)) if unread.is_empty() => {
-                let listing = Listing { index, ..listing };
-                output.write_cache_file(folders::FILE, &listing.encode(listing_settings))
-            }
-            _ => output.remove_state(folders::FILE),
-        };
-        if written.is_err() {
-            let _ = output.remove_state(folders::FILE);
+    let index = match fingerprints {
+        Some(feeds) => Some((records.into_iter().map(StoredPost::from).collect(), kept, feeds)),
+        None => {
+            // Freed by the system when the process ends, not one by one.
+            std::mem::forget(records);
+            None
         }
-    }
-    if let Some(live) = live {
-        cache.retain(&live);
-    }
-    cache.finish();
-    phases.lap("manifest and index");
+    };
+    let listing = listing.filter(|_| unread.is_empty());
+    state.save(Saved { index, listing, live })
+}
 
-    report.written += done.written;
-    report.unchanged += done.unchanged;
-    if let Some(rel) = &config.jekyll_data {
-        // The site's discovery tags (README.md): the whole listing, so a
-        // `--category` run writes the same bytes as a full build.
-        let bytes = render::jekyll_data::render(config, &plan.listing);
-        match mode {
-            Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
-                Written::Unchanged => report.unchanged += 1,
-                _ => {
-                    report.written += 1;
-                    // Its folder's entry, as for feeds (with `fsync`).
-                    output.sync_folders()?;
-                }
-            },
-            _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
-            _ => report.stale.push(shown_path(&config.content_dir, rel)),
-        }
+/// The site's discovery tags (README.md): the whole listing, so a
+/// `--category` run writes the same bytes as a full build.
+fn write_jekyll_data(config: &Config, mode: Mode, output: &Output, plan: &Plan, report: &mut Report) -> Result<()> {
+    let Some(rel) = &config.jekyll_data else { return Ok(()) };
+    let bytes = render::jekyll_data::render(config, &plan.listing);
+    match mode {
+        Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
+            Written::Unchanged => report.unchanged += 1,
+            _ => {
+                report.written += 1;
+                // Its folder's entry, as for feeds (with `fsync`).
+                output.sync_folders()?;
+            }
+        },
+        _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
+        _ => report.stale.push(shown_path(&config.content_dir, rel)),
     }
-    report.removed += done.removed;
-    report.stale.extend(done.stale);
-    report.diagnostics.extend(done.diagnostics);
-    Ok(report.finish(phases))
+    Ok(())
+}
+
+/// The settings each state file is valid for.
+fn keys(config: &Config) -> Keys {
+    let read = read_settings(config);
+    // Another user may not list a folder this one could (the walk would
+    // say so): a listing is kept per user, as drafts are per flag.
+    let listing = Fingerprint::new()
+        .add_u64(read)
+        .add(&[u8::from(config.drafts)])
+        .add_u64(u64::from(rustix::process::geteuid().as_raw()))
+        .finish();
+    Keys {
+        read,
+        listing,
+        entries: entry_settings(config),
+    }
 }
 
 /// Lock the output folder to build; only read it to check.
@@ -305,329 +383,94 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
     (names, note)
 }
 
-/// The collection as read from disk, one record per post file.
-pub struct Collection {
-    /// Sorted by path.
-    pub records: Vec<Record>,
-    /// How many leading records are the index's, unchanged and in place.
-    pub kept: usize,
-    /// Page files (sorted): where the category and tag pages are.
-    pub pages: Vec<String>,
-    pub report: Report,
-}
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::{Path, PathBuf};
 
-impl Collection {
-    /// Published posts (sorted by path) and their content hashes.
-    pub fn published(&self, config: &Config) -> (Vec<&PostMeta>, Vec<u64>) {
-        self.records
-            .iter()
-            .filter_map(|r| match &r.scanned.outcome {
-                Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(publishing(config)) => {
-                    Some((meta, r.hash))
-                }
-                _ => None,
-            })
-            .unzip()
-    }
-}
+    use super::*;
+    use crate::config::Overrides;
 
-/// The site's publishing switches.
-fn publishing(config: &Config) -> Publishing {
-    Publishing {
-        now: config.now,
-        future: config.future,
-        unpublished: config.unpublished,
-    }
-}
-
-/// A post with warnings under `--strict` is rejected.
-fn is_rejected(config: &Config, record: &Record) -> bool {
-    config.strict
-        && record
-            .scanned
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Warning)
-}
-
-/// Read every post (in parallel) into records, reusing `previous` ones for
-/// unchanged files, and count what they are.
-pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
-    scan_posts(config, find_posts(config), previous)
-}
-
-/// Walk the content folder for post and page files.
-fn find_posts(config: &Config) -> content::Found {
-    content::find_posts(&config.content_dir, config.drafts, &config.output_dir)
-}
-
-/// Read the files `found` lists, reusing `previous` records of unchanged ones.
-fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
-    let root = &config.content_dir;
-    let rules = ReadRules {
-        zone: config.site.zone,
-        in_posts_dir: true,
-    };
-    progress(
-        config,
-        found.files.len(),
-        &format!("reading {} post files", found.files.len()),
-    );
-    let (records, kept) = content::scan_all(root, found.files, rules, config.max_file_size, previous);
-    // A post file the walk had to skip (a name that is not UTF-8, a symlink
-    // out of the folder) is a post not published: `--strict` makes that an error.
-    let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
-        if config.strict && d.severity == Severity::Warning {
-            d.severity = Severity::Error;
-            d = d.appended(" (rejected: --strict)");
-        }
-        d
-    });
-    let mut report = Report {
-        diagnostics: walk_diagnostics.collect(),
-        ..Report::default()
-    };
-    let mut unquoted = Vec::new();
-    for r in &records {
-        let warned = r.scanned.diagnostics.iter().any(|d| d.severity == Severity::Warning);
-        let strict = is_rejected(config, r);
-        match &r.scanned.outcome {
-            Outcome::NotAPost => {}
-            Outcome::Rejected => report.rejected += 1,
-            Outcome::Post(_) if strict => report.rejected += 1,
-            Outcome::Post(meta) if !meta.is_visible(publishing(config)) => report.excluded += 1,
-            Outcome::Post(_) => {
-                report.published += 1;
-                report.recovered += usize::from(warned);
-            }
-        }
-        if !matches!(r.scanned.outcome, Outcome::NotAPost) {
-            report.read += 1;
-        }
-        for d in &r.scanned.diagnostics {
-            if *d.message == *UNQUOTED_DATE_NOTE {
-                unquoted.push(d);
-                continue;
-            }
-            let mut d = d.clone();
-            if strict && d.severity == Severity::Warning {
-                d.severity = Severity::Error;
-                d = d.appended(" (rejected: --strict)");
-            }
-            report.diagnostics.push(d);
-        }
-    }
-    if let Some(first) = unquoted.first() {
-        let mut note = (*first).clone();
-        let others = match unquoted.len() - 1 {
-            0 => String::new(),
-            n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
-        };
-        note.message = format!(
-            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
-            unquoted.len(),
-            if unquoted.len() == 1 { " has" } else { "s have" },
-            zone_shift(config)
-        )
-        .into();
-        report.diagnostics.push(note);
-    }
-    Collection {
-        records,
-        kept,
-        pages: found.pages,
-        report,
-    }
-}
-
-/// How far the site zone is from UTC, in words, for the unquoted-date note.
-fn zone_shift(config: &Config) -> String {
-    let offset = config.site.zone.at(config.now).offset().local_minus_utc();
-    let (hours, minutes) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
-    let amount = if minutes == 0 {
-        format!("{hours} h")
-    } else {
-        format!("{hours} h {minutes} min")
-    };
-    match offset {
-        0 => "no later".to_string(),
-        o if o > 0 => format!("{amount} later"),
-        _ => format!("{amount} earlier"),
-    }
-}
-
-/// Say what a long step is doing, on a terminal only.
-fn progress(config: &Config, amount: usize, what: &str) {
-    if config.progress && config.verbosity > Verbosity::Quiet && amount >= 5_000 {
-        let _ = writeln!(std::io::stderr(), "feedgen: {what}…");
-    }
-}
-
-/// Artifacts rendered per batch: bounds the memory held by rendered posts
-/// and artifact bytes, while artifacts that share posts (a category and
-/// its tag) are rendered together.
-const BATCH: usize = 256;
-
-/// What rendering and storing the artifacts gave, besides the files.
-struct Stored {
-    /// Posts that could not be read again, in `posts` order.
-    unread: Vec<usize>,
-    /// Public URLs of the feed files written (changed or new).
-    changed: Vec<String>,
-    cuts: Cuts,
-}
-
-/// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
-/// their window and minimum asked for, per kind: (files, items asked for,
-/// items left out), and the file that lost the most.
-#[derive(Default)]
-struct Cuts {
-    by_kind: BTreeMap<FeedKind, (usize, usize, usize)>,
-    worst: Option<(usize, String, usize)>,
-}
-
-impl Cuts {
-    fn add(&mut self, kind: FeedKind, path: &str, wanted: usize, kept: usize) {
-        if kept >= wanted {
-            return;
-        }
-        let e = self.by_kind.entry(kind).or_default();
-        e.0 += 1;
-        e.1 += wanted;
-        e.2 += wanted - kept;
-        if self.worst.as_ref().is_none_or(|w| wanted - kept > w.0) {
-            self.worst = Some((wanted - kept, path.to_string(), wanted));
-        }
-    }
-
-    /// One note for the whole run, with counts.
-    fn note(&self, output_dir: &std::path::Path) -> Option<Diagnostic> {
-        let (lost, worst, wanted) = self.worst.as_ref()?;
-        let kinds: Vec<String> = self
-            .by_kind
-            .iter()
-            .map(|(kind, (files, asked, out))| {
-                let name = match kind {
-                    FeedKind::Site => "site",
-                    FeedKind::Category => "category",
-                    FeedKind::Tag => "tag",
-                };
-                format!("{name}: {files} files, {out} of {asked} items left out")
-            })
-            .collect();
-        let files: usize = self.by_kind.values().map(|v| v.0).sum();
-        let message = format!(
-            "`max_items`/`max_bytes` cut {files} feed files short of their window or `limit` ({}); most in {worst} ({lost} of {wanted} items left out): raise the caps or shorten the window",
-            kinds.join("; ")
+    fn post(content: &Path, name: &str, day: u32, category: &str, title: &str) {
+        let text = format!(
+            "---\ntitle: \"{title}\"\ndate: 2022-01-{day:02} 10:00:00 +0800\ncategories: {category}\ntags: {category}新闻\n---\n\n{title}。正文。\n"
         );
-        Some(Diagnostic::new(
-            &output_dir.display().to_string(),
-            None,
-            Severity::Note,
-            message,
-        ))
+        fs::write(content.join("_posts").join(name), text).expect("write post");
     }
-}
 
-/// Render the artifacts in `todo` and hand them to `commit`, reading and
-/// rendering each post at most once (and not at all when `cache` holds
-/// it), and dropping it after its last artifact. A post is rendered only
-/// from the very bytes it was read from (`hashes`).
-fn render_and_store(
-    config: &Config,
-    plan: &Plan,
-    (posts, hashes): (&[&PostMeta], &[u64]),
-    todo: &[&Artifact],
-    cache: &ItemCache,
-    commit: &mut Commit,
-) -> Result<Stored> {
-    let root = &config.content_dir;
-    let mut order: Vec<&Artifact> = todo.to_vec();
-    order.sort_by_key(|a| (plan.items(a).iter().min().copied(), a.path.as_str()));
-    let mut uses: Vec<u32> = vec![0; posts.len()];
-    for a in &order {
-        plan.items(a).iter().for_each(|&i| uses[i] += 1);
+    fn config(content: &Path, output: &Path, state: &Path) -> Config {
+        let flags = Overrides {
+            content_dir: Some(content.to_path_buf()),
+            output_dir: Some(output.to_path_buf()),
+            state_dir: Some(state.to_path_buf()),
+            now: Some("2030-01-01T00:00:00+08:00".into()),
+            verbosity: Some(Verbosity::Quiet),
+            ..Overrides::default()
+        };
+        Config::load(flags, None).expect("config")
     }
-    let mut out = Stored {
-        unread: Vec::new(),
-        changed: Vec::new(),
-        cuts: Cuts::default(),
-    };
-    let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
-    for batch in order.chunks(BATCH) {
-        let mut needed: Vec<usize> = batch
-            .iter()
-            .flat_map(|a| plan.items(a).iter().copied())
-            .filter(|i| !entries.contains_key(i))
-            .collect();
-        needed.sort_unstable();
-        needed.dedup();
-        let rendered: Vec<(usize, Option<Entry>)> = needed
-            .par_iter()
-            .map(|&i| {
-                let meta = posts[i];
-                let key = items::key(&meta.path, hashes[i]);
-                if let Some(entry) = cache.get(key) {
-                    return (i, Some(entry));
-                }
-                let entry = content::load_post(root, meta, hashes[i], config.max_file_size)
-                    .map(|post| render::entry(&config.site, meta, &post));
-                if let Some(e) = &entry {
-                    cache.put(key, e);
-                }
-                (i, entry)
+
+    /// Every file under `dir`, with its bytes, sorted by path.
+    fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut found: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).expect("inside").to_path_buf();
+                (rel, fs::read(e.path()).expect("read"))
             })
             .collect();
-        for (i, entry) in rendered {
-            if entry.is_none() {
-                out.unread.push(i);
-            }
-            entries.insert(i, entry);
+        found.sort();
+        found
+    }
+
+    /// A build that starts from the state of earlier builds, after posts
+    /// were added, changed and deleted, writes the bytes of a build with
+    /// no state at all ([`State::none`]) into an empty folder.
+    #[test]
+    fn an_incremental_build_writes_the_bytes_of_a_build_without_state() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let content = tmp.path().join("site");
+        fs::create_dir_all(content.join("_posts")).expect("mkdir");
+        let yml = "title: 测试\nurl: https://t.example.com\ntimezone: Asia/Shanghai\n";
+        fs::write(content.join("_config.yml"), yml).expect("config");
+        for i in 0..30 {
+            let category = ["alpha", "beta", "gamma"][i % 3];
+            post(
+                &content,
+                &format!("2022-01-{:02}-{i:02}.md", 1 + i % 28),
+                1 + (i % 28) as u32,
+                category,
+                &format!("消息{i}"),
+            );
         }
-        for a in batch {
-            if plan
-                .items(a)
-                .iter()
-                .any(|i| entries.get(i).is_some_and(Option::is_none))
-            {
-                commit.distrust(&a.path);
-            }
-        }
-        let shared: &Commit = commit;
-        let stored: Vec<Result<_>> = batch
-            .par_iter()
-            .map(|a| {
-                let items: Vec<&Entry> = plan.items(a).iter().filter_map(|i| entries.get(i)?.as_ref()).collect();
-                let rendered = render::artifact(config, plan, a, &items);
-                // Items `max_bytes` left out (not those that vanished).
-                let dropped = items.len() - rendered.items;
-                Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
-            })
-            .collect();
-        commit.publish()?;
-        for result in stored {
-            let (a, dropped, outcome) = result?;
-            commit.count(&a.path, outcome);
-            let ArtifactKind::Feed { feed, format } = a.kind else {
-                continue;
-            };
-            let spec = &plan.feeds[feed];
-            // `max_items` cut the selection, `max_bytes` the rendering.
-            let kept = spec.items.len().saturating_sub(dropped);
-            out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
-            if outcome == StoredFile::Written {
-                out.changed.push(render::head::feed_url(config, spec, format));
-            }
-        }
-        for a in batch {
-            for &i in plan.items(a) {
-                uses[i] -= 1;
-                if uses[i] == 0 {
-                    entries.remove(&i);
-                }
-            }
+        let (kept, state) = (tmp.path().join("kept"), tmp.path().join("state"));
+        let incremental = config(&content, &kept, &state);
+        run(&incremental, Mode::Build).expect("first build");
+        assert!(state.join("index").is_file(), "the first build leaves an index");
+        post(&content, "2022-02-01-new.md", 1, "delta", "新消息");
+        post(&content, "2022-01-05-04.md", 5, "beta", "改过的消息4");
+        fs::remove_file(content.join("_posts/2022-01-03-02.md")).expect("delete");
+        let report = run(&incremental, Mode::Build).expect("incremental build");
+        assert!(report.unchanged > 0, "the index saved work");
+
+        let (clean, unused) = (tmp.path().join("clean"), tmp.path().join("unused-state"));
+        let fresh = config(&content, &clean, &unused);
+        let output = open_output(&fresh, Mode::Build).expect("open");
+        let report = build(&fresh, Mode::Build, &output, State::none()).expect("clean build");
+        assert_eq!(report.unchanged, 0, "nothing to reuse without state");
+        assert!(!unused.join("index").exists() && !unused.join("manifest").exists());
+        let (a, b) = (files(&kept), files(&clean));
+        assert!(
+            a.iter().any(|(p, _)| p.ends_with("delta/rss.xml")),
+            "{:?}",
+            a.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
+        assert_eq!(a.len(), b.len());
+        for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+            assert_eq!(pa, pb);
+            assert!(ba == bb, "{} differs", pa.display());
         }
     }
-    out.unread.sort_unstable();
-    Ok(out)
 }

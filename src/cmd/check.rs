@@ -1,7 +1,7 @@
 //! `feedgen check`: read every post and select the feeds, to report every
 //! problem; nothing is rendered or written.
 
-use crate::cmd::build::read_posts;
+use crate::collection::read_posts;
 use crate::config::Config;
 use crate::content::shown_path;
 use crate::model;

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 
-use crate::cmd::build::read_posts;
+use crate::collection::read_posts;
 use crate::config::{Config, PerKind};
 use crate::content::date::rfc3339;
 use crate::diagnostics::escape_controls;

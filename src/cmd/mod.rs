@@ -2,5 +2,7 @@
 
 pub mod build;
 pub mod check;
+mod commit;
 pub mod list;
 pub mod ping;
+mod render_and_commit;

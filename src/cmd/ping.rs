@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::config::{Config, Verbosity};
-use crate::output::{pings, Output};
+use crate::output::Output;
 use crate::report::ExitStatus;
+use crate::state::pings;
 
 pub fn run(config: &Config) -> Result<ExitStatus> {
     let Some(hub) = config.site.hub.as_deref() else {

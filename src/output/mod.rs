@@ -1,14 +1,9 @@
 //! The output folder, and the only code that writes to it: atomic
-//! replacement of changed files, the manifest of files feedgen wrote, the
-//! removal of files that no longer belong, the lock between runs, the
-//! rebuild [`index`], and the [`commit`] step that puts a plan on disk.
-
-mod codec;
-pub mod commit;
-pub mod folders;
-pub mod index;
-pub mod items;
-pub mod pings;
+//! replacement of changed files, the removal of files that no longer
+//! belong, the lock between runs, the plain-file primitives the state
+//! folder's files are read and written with (what they hold is
+//! [`crate::state`]'s). The commit step that puts a plan on disk through
+//! it is `cmd::commit`.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -18,16 +13,9 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
 
-use crate::config::Layout;
-use crate::plan::{could_produce, ARTIFACT_FILES};
-
 /// Files in the state folder.
-const MANIFEST: &str = "manifest";
 const LOCK: &str = "lock";
 const GITIGNORE: &str = ".gitignore";
-/// The manifest's first line, followed by the output folder it describes:
-/// a state folder moved to another output folder has no manifest there.
-const MANIFEST_HEAD: &str = "# feedgen manifest of ";
 /// State files earlier versions kept in the output folder.
 const LEGACY: &[&str] = &[".feedgen-index", ".feedgen-manifest", ".feedgen.lock"];
 /// How far into a file feedgen looks for its generator mark.
@@ -492,69 +480,30 @@ impl Output {
         }
     }
 
-    fn manifest_head(&self) -> String {
-        format!("{MANIFEST_HEAD}{}", crate::places::resolved(&self.dir).display())
+    /// The manifest an earlier version left in the output folder, if any.
+    pub fn legacy_manifest(&self) -> Option<Vec<String>> {
+        let text = self.legacy_manifest.as_ref()?;
+        Some(text.lines().map(str::to_string).collect())
     }
 
-    /// The files earlier runs wrote, as far as feedgen could have written
-    /// them: from the manifest in the state folder; without one (a lost
-    /// state, or one from another output folder), from a manifest an
-    /// earlier version left in the output folder; else, every file at a
-    /// feed path that carries feedgen's generator mark. Entries that are
-    /// not feed paths of `layout` are returned apart: a hand-edited
-    /// manifest never makes feedgen touch them.
-    pub fn manifest(&self, layout: &Layout) -> (BTreeSet<String>, Vec<String>) {
-        let ours = self
-            .read_state(MANIFEST)
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|text| {
-                let mut lines = text.lines();
-                (lines.next() == Some(self.manifest_head().as_str())).then(|| lines.map(str::to_string).collect())
-            })
-            .or_else(|| {
-                self.legacy_manifest
-                    .as_ref()
-                    .map(|t| t.lines().map(str::to_string).collect())
-            });
-        let listed: Vec<String> = match ours {
-            Some(lines) => lines,
-            None => self.marked_feeds(layout),
-        };
-        let (kept, ignored): (Vec<String>, Vec<String>) = listed
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .partition(|l| could_produce(layout, l));
-        (kept.into_iter().collect(), ignored)
-    }
-
-    /// Every file at a feed path of `layout` that carries feedgen's mark.
-    fn marked_feeds(&self, layout: &Layout) -> Vec<String> {
-        let mut found: Vec<String> = ARTIFACT_FILES.iter().map(|f| f.to_string()).collect();
-        for dir in [&layout.category_dir, &layout.tag_dir] {
+    /// Every file named one of `files`, at the top of the output folder or
+    /// in a subfolder of one of `dirs`, that `keep` accepts and that
+    /// carries feedgen's mark, sorted.
+    pub fn marked_files(&self, dirs: &[&str], files: &[&str], keep: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut found: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        for dir in dirs {
             let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
                 continue;
             };
             for entry in entries.flatten() {
                 if let Some(name) = entry.file_name().to_str() {
-                    found.extend(ARTIFACT_FILES.iter().map(|f| format!("{dir}/{name}/{f}")));
+                    found.extend(files.iter().map(|f| format!("{dir}/{name}/{f}")));
                 }
             }
         }
-        found.retain(|rel| {
-            could_produce(layout, rel) && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
-        });
+        found.retain(|rel| keep(rel) && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p))));
         found.sort();
         found
-    }
-
-    pub fn write_manifest(&self, files: &BTreeSet<String>) -> Result<()> {
-        let mut text = self.manifest_head();
-        text.push('\n');
-        for f in files {
-            text.push_str(f);
-            text.push('\n');
-        }
-        self.write_state(MANIFEST, text.as_bytes())
     }
 
     /// `rel` as a path, if it is a plain file reached without following a
@@ -619,11 +568,6 @@ impl Output {
         Ok(Removal::Removed)
     }
 
-    /// The manifest's path, for messages.
-    pub fn manifest_path(&self) -> PathBuf {
-        self.state.as_deref().unwrap_or(Path::new("")).join(MANIFEST)
-    }
-
     /// The output folder, for messages.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -652,7 +596,7 @@ fn syncfs(dir: &Path) -> io::Result<()> {
 /// symlink (state files are never written through one), and never waiting
 /// on a FIFO, which is opened without blocking and then refused like
 /// anything else that is not a plain file.
-fn open_plain(path: &Path, options: &mut fs::OpenOptions) -> io::Result<(File, fs::Metadata)> {
+pub fn open_plain(path: &Path, options: &mut fs::OpenOptions) -> io::Result<(File, fs::Metadata)> {
     use std::os::unix::fs::OpenOptionsExt;
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     let file = options.custom_flags(flags.bits() as i32).open(path)?;
@@ -664,7 +608,7 @@ fn open_plain(path: &Path, options: &mut fs::OpenOptions) -> io::Result<(File, f
 }
 
 /// The bytes of the plain file at `path` (see [`open_plain`]).
-fn read_plain(path: &Path) -> Option<Vec<u8>> {
+pub fn read_plain(path: &Path) -> Option<Vec<u8>> {
     let (mut file, meta) = open_plain(path, File::options().read(true)).ok()?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
     file.read_to_end(&mut bytes).ok()?;

@@ -11,13 +11,52 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::codec::{Reader, Writer};
-use crate::content::post::{Outcome, PostMeta};
-use crate::content::{Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::taxonomy::{Term, Terms};
 use crate::word_hash::WordMap;
 
 pub const FILE: &str = "index";
+
+/// A category or tag name as the index keeps it.
+pub type Name = std::sync::Arc<str>;
+/// A post's list of names, shared by the posts of a chunk that carry it.
+pub type Names = std::sync::Arc<[Name]>;
+
+/// One post file as last read: its stamp (what tells, from a `stat`,
+/// whether reading it again can give anything new), its content hash and
+/// what reading it gave.
+#[derive(Debug)]
+pub struct StoredPost {
+    /// Relative to the content root, `/`-separated.
+    pub rel: std::sync::Arc<str>,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    /// xxh3 of the file's bytes (0 when they were not read).
+    pub hash: u64,
+    pub outcome: StoredOutcome,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What reading a file gave.
+#[derive(Debug)]
+pub enum StoredOutcome {
+    NotAPost,
+    Rejected,
+    Post(StoredMeta),
+}
+
+/// A post's metadata, as selection needs it.
+#[derive(Debug, Clone)]
+pub struct StoredMeta {
+    pub date: DateTime<FixedOffset>,
+    /// The instant Jekyll reads as the post's date (epoch seconds).
+    pub jekyll_time: i64,
+    pub categories: Names,
+    pub tags: Names,
+    pub unpublished: bool,
+    pub plain_text: bool,
+}
 /// Version 6: records in chunks, each chunk with a table of the category,
 /// tag and diagnostic strings its records refer to by number; numbers in as
 /// few bytes as they need (half the size of version 3, no text to look up
@@ -31,7 +70,7 @@ const HEAD: usize = 32;
 
 #[derive(Debug, Default)]
 pub struct Index {
-    pub records: Vec<Record>,
+    pub records: Vec<StoredPost>,
     pub feeds: BTreeMap<String, u64>,
     /// The checksum it was read with (0 for one not read from a file).
     pub checksum: u64,
@@ -200,7 +239,7 @@ impl Index {
                 ends.push((input.len, input.hash.clone()));
             }
             left -= group.len();
-            let decoded: Vec<Vec<Record>> = group.par_iter().map(|c| decode_chunk(c)).collect::<Option<_>>()?;
+            let decoded: Vec<Vec<StoredPost>> = group.par_iter().map(|c| decode_chunk(c)).collect::<Option<_>>()?;
             for chunk in decoded {
                 if records.len() + chunk.len() > count {
                     return None;
@@ -282,7 +321,7 @@ impl<R: Read> Checked<R> {
 }
 
 /// A chunk of records: its strings' table, then the records.
-fn encode_chunk(records: &[Record]) -> Vec<u8> {
+fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
     let mut strings = Strings::default();
     let mut w = Writer(Vec::with_capacity(records.len() * 100));
     w.var(records.len() as u64);
@@ -293,10 +332,10 @@ fn encode_chunk(records: &[Record]) -> Vec<u8> {
         w.u64(r.ctime_ns as u64);
         w.var(r.ino);
         w.u64(r.hash);
-        match &r.scanned.outcome {
-            Outcome::NotAPost => w.u8(0),
-            Outcome::Rejected => w.u8(1),
-            Outcome::Post(m) => {
+        match &r.outcome {
+            StoredOutcome::NotAPost => w.u8(0),
+            StoredOutcome::Rejected => w.u8(1),
+            StoredOutcome::Post(m) => {
                 w.u8(2);
                 w.var_i64(m.date.timestamp());
                 w.var_i64(i64::from(m.date.offset().local_minus_utc()));
@@ -308,8 +347,8 @@ fn encode_chunk(records: &[Record]) -> Vec<u8> {
                 }
             }
         }
-        w.var(r.scanned.diagnostics.len() as u64);
-        for d in &r.scanned.diagnostics {
+        w.var(r.diagnostics.len() as u64);
+        for d in &r.diagnostics {
             w.var(strings.id(&d.path));
             w.var(d.line.map_or(0, |l| l as u64));
             w.u8(d.severity as u8);
@@ -324,15 +363,15 @@ fn encode_chunk(records: &[Record]) -> Vec<u8> {
     out.0
 }
 
-fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
+fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
     let mut r = Reader(bytes);
     let n = r.var_len(1)?;
-    let strings: Vec<Term> = (0..n).map(|_| r.var_text().map(Term::from)).collect::<Option<_>>()?;
+    let strings: Vec<Name> = (0..n).map(|_| r.var_text().map(Name::from)).collect::<Option<_>>()?;
     let string = |r: &mut Reader| strings.get(usize::try_from(r.var()?).ok()?);
     // Each distinct list of names once a chunk, shared by its posts.
-    let mut lists: WordMap<Vec<u64>, Terms> = WordMap::default();
+    let mut lists: WordMap<Vec<u64>, Names> = WordMap::default();
     let mut ids = Vec::new();
-    let mut terms = |r: &mut Reader| -> Option<Terms> {
+    let mut terms = |r: &mut Reader| -> Option<Names> {
         let n = r.var_len(1)?;
         ids.clear();
         for _ in 0..n {
@@ -343,7 +382,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
         if let Some(list) = lists.get(&ids) {
             return Some(list.clone());
         }
-        let list: Terms = ids.iter().map(|&id| strings[id as usize].clone()).collect();
+        let list: Names = ids.iter().map(|&id| strings[id as usize].clone()).collect();
         lists.insert(ids.clone(), list.clone());
         Some(list)
     };
@@ -357,16 +396,15 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
         let ino = r.var()?;
         let hash = r.u64()?;
         let outcome = match r.u8()? {
-            0 => Outcome::NotAPost,
-            1 => Outcome::Rejected,
+            0 => StoredOutcome::NotAPost,
+            1 => StoredOutcome::Rejected,
             2 => {
                 let secs = r.var_i64()?;
                 let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
                 let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
                 let flags = r.u8()?;
                 let jekyll_time = r.var_i64()?;
-                Outcome::Post(PostMeta {
-                    path: rel.clone(),
+                StoredOutcome::Post(StoredMeta {
                     date,
                     jekyll_time,
                     categories: terms(&mut r)?,
@@ -395,8 +433,16 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<Record>> {
                 message: string(&mut r)?.clone(),
             });
         }
-        let stamp = (size, mtime_ns, ctime_ns, ino);
-        records.push(Record::new(rel, stamp, hash, Scanned { outcome, diagnostics }));
+        records.push(StoredPost {
+            rel,
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+            hash,
+            outcome,
+            diagnostics,
+        });
     }
     r.0.is_empty().then_some(records)
 }
@@ -409,14 +455,13 @@ const FEED_BYTES: usize = 1 + 8;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::content_hash;
+    use xxhash_rust::xxh3::xxh3_64 as content_hash;
 
     fn sample() -> Index {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        let meta = PostMeta {
-            path: "_posts/a.md".into(),
+        let meta = StoredMeta {
             date,
             jekyll_time: date.timestamp() + 8 * 3600,
             categories: vec!["emnews".into(), "上海·证券".into()].into(),
@@ -429,31 +474,25 @@ mod tests {
         feeds.insert("category/emnews/rss.xml".to_string(), 42);
         Index {
             records: vec![
-                Record {
+                StoredPost {
                     rel: "_posts/a.md".into(),
                     size: 10,
                     mtime_ns: 1_700_000_000_123_456_789,
                     ctime_ns: 1_700_000_000_223_456_789,
                     ino: 77,
                     hash: 7,
-                    reused: false,
-                    scanned: Scanned {
-                        outcome: Outcome::Post(meta),
-                        diagnostics: vec![warn],
-                    },
+                    outcome: StoredOutcome::Post(meta),
+                    diagnostics: vec![warn],
                 },
-                Record {
+                StoredPost {
                     rel: "_posts/b.md".into(),
                     size: 3,
                     mtime_ns: -5,
                     ctime_ns: 9,
                     ino: 0,
                     hash: 0,
-                    reused: false,
-                    scanned: Scanned {
-                        outcome: Outcome::Rejected,
-                        diagnostics: Vec::new(),
-                    },
+                    outcome: StoredOutcome::Rejected,
+                    diagnostics: Vec::new(),
                 },
             ],
             feeds,
@@ -463,16 +502,14 @@ mod tests {
     }
 
     /// `record` under another path, what it gave cloned as is.
-    fn renamed(record: &Record, rel: &str) -> Record {
-        Record {
+    fn renamed(record: &StoredPost, rel: &str) -> StoredPost {
+        StoredPost {
             rel: rel.into(),
-            scanned: Scanned {
-                outcome: match &record.scanned.outcome {
-                    Outcome::Post(m) => Outcome::Post(m.clone()),
-                    _ => Outcome::Rejected,
-                },
-                diagnostics: record.scanned.diagnostics.clone(),
+            outcome: match &record.outcome {
+                StoredOutcome::Post(m) => StoredOutcome::Post(m.clone()),
+                _ => StoredOutcome::Rejected,
             },
+            diagnostics: record.diagnostics.clone(),
             ..*record
         }
     }
@@ -484,8 +521,8 @@ mod tests {
         let back = Index::decode(&bytes, 99).expect("decodes");
         assert_eq!(back.encode(99), bytes);
         assert_eq!(back.feeds, index.feeds);
-        match &back.records[0].scanned.outcome {
-            Outcome::Post(m) => {
+        match &back.records[0].outcome {
+            StoredOutcome::Post(m) => {
                 assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
                 assert_eq!(m.categories[1].as_ref(), "上海·证券");
                 assert!(!m.unpublished && m.plain_text);
@@ -501,7 +538,7 @@ mod tests {
     fn a_write_leaves_the_chunks_of_kept_records_in_place() {
         let base = sample();
         let post = base.records.into_iter().next().expect("a post");
-        let records = |names: &[String]| -> Vec<Record> { names.iter().map(|rel| renamed(&post, rel)).collect() };
+        let records = |names: &[String]| -> Vec<StoredPost> { names.iter().map(|rel| renamed(&post, rel)).collect() };
         let index = |names: &[String], feeds: &BTreeMap<String, u64>| Index {
             records: records(names),
             feeds: feeds.clone(),
@@ -591,12 +628,12 @@ mod tests {
         let written: Vec<&str> = index.records.iter().map(|r| &*r.rel).collect();
         assert_eq!(rels, written);
         assert_eq!(back.encode(1), bytes);
-        assert_eq!(&*back.records[99].scanned.diagnostics[0].message, "title recovered");
+        assert_eq!(&*back.records[99].diagnostics[0].message, "title recovered");
         // Posts of a chunk share one copy of each list of names.
-        let lists: Vec<&Terms> = back.records[..2]
+        let lists: Vec<&Names> = back.records[..2]
             .iter()
-            .map(|r| match &r.scanned.outcome {
-                Outcome::Post(m) => &m.categories,
+            .map(|r| match &r.outcome {
+                StoredOutcome::Post(m) => &m.categories,
                 other => panic!("{other:?}"),
             })
             .collect();

@@ -1,6 +1,6 @@
 //! The rendered-item cache in feedgen's state: each post's rendered
-//! [`Entry`], keyed by the post's path and content hash and stamped with a
-//! fingerprint of the settings it was rendered under. A windowed feed
+//! entry ([`StoredEntry`]), keyed by the post's path and content hash and
+//! stamped with a fingerprint of the settings it was rendered under. A windowed feed
 //! re-rendered after every batch reads its older items from here instead
 //! of reading, rendering and sanitizing them again.
 //!
@@ -25,14 +25,13 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, TimeZone};
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{Reader, Writer};
-use super::Output;
-use crate::author::Author;
-use crate::plan::Fingerprint;
-use crate::render::entry::Entry;
+use crate::fingerprint::Fingerprint;
+use crate::output::Output;
 use crate::word_hash::{WordMap, WordSet};
 
 /// The pack and its table, in feedgen's state (next to the rebuild index).
@@ -42,13 +41,37 @@ pub const TABLE: &str = "items.idx";
 const LEGACY_DIR: &str = "items";
 const ENTRY_MAGIC: &[u8; 8] = b"FGITEM03";
 const PACK_MAGIC: &[u8; 8] = b"FGPACK01";
-const TABLE_MAGIC: &[u8; 8] = b"FGPIDX01";
+/// Version 2: the table in postcard (serde-derived).
+const TABLE_MAGIC: &[u8; 8] = b"FGPIDX02";
 /// The pack's header: its magic and its id, which the table names.
 const HEADER: u64 = 16;
-/// Bytes one table slot takes: key, offset, length.
-const SLOT_BYTES: usize = 24;
 /// Appended records wait in memory until there are this many bytes.
 const PENDING: usize = 1 << 20;
+
+/// A post rendered as an item, as the cache keeps it.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub title: String,
+    pub link: String,
+    pub id: String,
+    pub id_is_link: bool,
+    pub date: DateTime<FixedOffset>,
+    pub author: StoredAuthor,
+    pub summary: String,
+    pub content: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub source: Option<String>,
+    pub image: Option<String>,
+}
+
+/// The entry's author.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredAuthor {
+    pub name: String,
+    pub email: Option<String>,
+    pub uri: Option<String>,
+}
 
 /// A post's cache key: its path and content hash.
 pub fn key(path: &str, content_hash: u64) -> u64 {
@@ -104,8 +127,17 @@ impl ItemCache {
         ItemCache { pack, settings }
     }
 
+    /// No cache: every lookup misses, nothing is kept.
+    #[cfg(test)]
+    pub fn none() -> ItemCache {
+        ItemCache {
+            pack: None,
+            settings: 0,
+        }
+    }
+
     /// The entry cached for `key`, if it was rendered under these settings.
-    pub fn get(&self, key: u64) -> Option<Entry> {
+    pub fn get(&self, key: u64) -> Option<StoredEntry> {
         let pack = self.pack.as_ref()?;
         let table = pack.lock();
         let slot = *table.slots.get(&key)?;
@@ -122,7 +154,7 @@ impl ItemCache {
     }
 
     /// Remember an entry. A failed write costs only a later render.
-    pub fn put(&self, key: u64, entry: &Entry) {
+    pub fn put(&self, key: u64, entry: &StoredEntry) {
         let Some(pack) = &self.pack else {
             return;
         };
@@ -185,7 +217,7 @@ impl Pack {
         }
         let path = state.join(PACK);
         // Only a plain file is resumed, never one reached through a symlink.
-        let file = super::open_plain(&path, File::options().read(true).write(true))
+        let file = crate::output::open_plain(&path, File::options().read(true).write(true))
             .ok()
             .map(|(file, _)| file);
         let mut old_id = 0;
@@ -198,7 +230,7 @@ impl Pack {
                 .filter(|()| header[..8] == PACK_MAGIC[..])
                 .map(|()| u64::from_le_bytes(header_id(&header)));
             old_id = id.unwrap_or_default();
-            let slots = id.and_then(|id| decode_table(&super::read_plain(&state.join(TABLE))?, id, len));
+            let slots = id.and_then(|id| decode_table(&crate::output::read_plain(&state.join(TABLE))?, id, len));
             if let (Some(id), Some(slots)) = (id, slots) {
                 return Some(Pack::new(state, file, id, slots, len));
             }
@@ -371,22 +403,46 @@ fn fresh_id(old: u64) -> u64 {
     }
 }
 
-/// The table: magic, pack id, slots sorted by key, checksum.
+/// The table as stored: the pack it describes and its slots, sorted by
+/// key (postcard; keys are hashes, fixed-width, the rest variable-length).
+#[derive(Serialize, Deserialize)]
+struct TableFile {
+    #[serde(with = "postcard::fixint::le")]
+    pack: u64,
+    slots: Vec<TableSlot>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableSlot {
+    #[serde(with = "postcard::fixint::le")]
+    key: u64,
+    offset: u64,
+    len: u64,
+}
+
+/// The table: magic, then [`TableFile`], then the checksum of both.
 fn encode_table(slots: &WordMap<u64, Slot>, id: u64) -> Vec<u8> {
-    let mut sorted: Vec<(u64, Slot)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
-    sorted.sort_unstable_by_key(|(k, _)| *k);
-    let mut w = Writer(Vec::with_capacity(32 + SLOT_BYTES * sorted.len()));
-    w.0.extend_from_slice(TABLE_MAGIC);
-    w.u64(id);
-    w.u64(sorted.len() as u64);
-    for (key, slot) in sorted {
-        w.u64(key);
-        w.u64(slot.offset);
-        w.u64(slot.len);
-    }
-    let sum = xxh3_64(&w.0);
-    w.u64(sum);
-    w.0
+    let mut sorted: Vec<TableSlot> = slots
+        .iter()
+        .map(|(&key, s)| TableSlot {
+            key,
+            offset: s.offset,
+            len: s.len,
+        })
+        .collect();
+    sorted.sort_unstable_by_key(|s| s.key);
+    let table = TableFile {
+        pack: id,
+        slots: sorted,
+    };
+    let mut bytes = Vec::with_capacity(32 + 16 * table.slots.len());
+    bytes.extend_from_slice(TABLE_MAGIC);
+    // Serializing numbers into memory cannot fail; an empty table would
+    // only be refused (no magic).
+    bytes = postcard::to_extend(&table, bytes).unwrap_or_default();
+    let sum = xxh3_64(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    bytes
 }
 
 /// The slots of a table written for the pack `id`, `pack_len` bytes long;
@@ -396,19 +452,21 @@ fn decode_table(bytes: &[u8], id: u64, pack_len: u64) -> Option<WordMap<u64, Slo
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
     }
-    let mut r = Reader(body);
-    if r.take(8)? != TABLE_MAGIC || r.u64()? != id {
+    let (magic, rest) = body.split_at_checked(8)?;
+    let table: TableFile = match postcard::take_from_bytes(rest) {
+        Ok((table, [])) if magic == TABLE_MAGIC => table,
+        _ => return None,
+    };
+    if table.pack != id {
         return None;
     }
-    let count = r.len(SLOT_BYTES)?;
-    let mut slots = WordMap::with_capacity_and_hasher(count, Default::default());
-    for _ in 0..count {
-        let (key, offset, len) = (r.u64()?, r.u64()?, r.u64()?);
+    let mut slots = WordMap::with_capacity_and_hasher(table.slots.len(), Default::default());
+    for TableSlot { key, offset, len } in table.slots {
         if offset >= HEADER && offset.checked_add(len).is_some_and(|e| e <= pack_len) {
             slots.insert(key, Slot { offset, len });
         }
     }
-    r.0.is_empty().then_some(slots)
+    Some(slots)
 }
 
 /// Whether a record's checksum holds and it is `key`'s.
@@ -419,7 +477,7 @@ fn is_sound(bytes: &[u8], key: u64) -> bool {
     xxh3_64(body).to_le_bytes() == sum && body.get(8..16) == Some(&key.to_le_bytes()[..])
 }
 
-fn encode(key: u64, e: &Entry, settings: u64) -> Vec<u8> {
+fn encode(key: u64, e: &StoredEntry, settings: u64) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256 + e.content.len() + e.summary.len()));
     w.0.extend_from_slice(ENTRY_MAGIC);
     w.u64(key);
@@ -441,7 +499,7 @@ fn encode(key: u64, e: &Entry, settings: u64) -> Vec<u8> {
     w.0
 }
 
-fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
+fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<StoredEntry> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
@@ -466,13 +524,13 @@ fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
     let date = FixedOffset::east_opt(offset)?.timestamp_opt(secs, 0).single()?;
     let categories = r.list()?;
     let tags = r.list()?;
-    r.0.is_empty().then_some(Entry {
+    r.0.is_empty().then_some(StoredEntry {
         title,
         link,
         id,
         id_is_link,
         date,
-        author: Author { name, email, uri },
+        author: StoredAuthor { name, email, uri },
         summary,
         content,
         categories,
@@ -486,17 +544,17 @@ fn decode(bytes: &[u8], key: u64, settings: u64) -> Option<Entry> {
 mod tests {
     use super::*;
 
-    fn entry(n: usize) -> Entry {
+    fn entry(n: usize) -> StoredEntry {
         let date = FixedOffset::east_opt(8 * 3600)
             .and_then(|z| z.with_ymd_and_hms(2021, 12, 8, 10, 46, 18).single())
             .expect("date");
-        Entry {
+        StoredEntry {
             title: format!("标题 \"{n}\""),
             link: format!("https://a.example/{n}.html"),
             id: "tag:a.example,2021:x".into(),
             id_is_link: false,
             date,
-            author: Author {
+            author: StoredAuthor {
                 name: "ZNing".into(),
                 email: None,
                 uri: Some("https://z.example/".into()),
@@ -510,7 +568,7 @@ mod tests {
         }
     }
 
-    fn same(a: Option<Entry>, b: &Entry) -> bool {
+    fn same(a: Option<StoredEntry>, b: &StoredEntry) -> bool {
         format!("{a:?}") == format!("{:?}", Some(b))
     }
 
@@ -634,6 +692,22 @@ mod tests {
         bytes[3] ^= 1;
         fs::write(&pack, &bytes).expect("damage");
         assert_eq!(hits(tmp.path(), 3), [false; 3]);
+    }
+
+    /// A table that claims more slots than its bytes hold, with a valid
+    /// checksum (as a crafted file has), is refused without allocating.
+    #[test]
+    fn a_crafted_slot_count_allocates_nothing() {
+        let mut bytes = TABLE_MAGIC.to_vec();
+        bytes.extend_from_slice(&9u64.to_le_bytes());
+        // 2^60 slots, as a postcard length, then one slot.
+        bytes.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
+        bytes.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 16, 1]);
+        let sum = xxh3_64(&bytes);
+        bytes.extend_from_slice(&sum.to_le_bytes());
+        assert!(decode_table(&bytes, 9, 1 << 20).is_none());
+        let one = encode_table(&[(1, Slot { offset: 16, len: 1 })].into_iter().collect(), 9);
+        assert_eq!(decode_table(&one, 9, 1 << 20).map(|s| s.len()), Some(1));
     }
 
     #[test]

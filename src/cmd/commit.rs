@@ -1,17 +1,17 @@
 //! The commit step: the rendered artifacts of a [`Plan`] put on disk (or,
 //! checking, compared with it), files of feeds that are gone removed, and
-//! the manifest and rebuild index brought up to date.
+//! the manifest brought up to date (through the [`State`]); it hands back
+//! the fingerprints the next index records.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use super::index::{self, Chunks, Index, Keep};
-use super::{Output, Removal, Written};
-use crate::config::{Config, Mode};
-use crate::content::Record;
+use crate::config::{Config, Layout, Mode};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::plan::{Artifact, Plan};
+use crate::output::{Output, Removal, Written};
+use crate::plan::{could_produce, Artifact, Plan, ARTIFACT_FILES};
+use crate::state::State;
 
 /// What happened to one artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,23 +33,47 @@ pub struct Committed {
     pub stale: Vec<String>,
     /// Files left as they are, manifest entries ignored, old state removed.
     pub diagnostics: Vec<Diagnostic>,
-    /// The checksum of the index this run wrote (`None`: it kept the old one).
-    pub index: Option<u64>,
+    /// Artifact path → fingerprint of its inputs, for the new index
+    /// (`None`: the index read at the start is still right).
+    pub fingerprints: Option<BTreeMap<String, u64>>,
 }
 
-/// What the commit needs from the index read at the start of the run.
-pub struct Previous {
-    /// Artifact path → fingerprint of its inputs.
-    pub fingerprints: BTreeMap<String, u64>,
-    /// Where its chunks end in its file.
-    pub chunks: Chunks,
-    /// The settings stamp a new index is written with.
-    pub settings: u64,
+/// The files earlier runs wrote, as far as feedgen could have written
+/// them: from the manifest in the state folder; without one (a lost
+/// state, or one from another output folder), from a manifest an earlier
+/// version left in the output folder; else, every file at a feed path
+/// that carries feedgen's generator mark. Entries that are not feed paths
+/// of the layout are kept apart (`ignored`): a hand-edited manifest never
+/// makes feedgen touch them.
+pub struct Manifest {
+    pub files: BTreeSet<String>,
+    pub ignored: Vec<String>,
+}
+
+impl Manifest {
+    pub fn read(state: &State, output: &Output, layout: &Layout) -> Manifest {
+        let listed = match state.manifest() {
+            Some(lines) => lines.to_vec(),
+            None => output.legacy_manifest().unwrap_or_else(|| {
+                let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
+                output.marked_files(&dirs, ARTIFACT_FILES, |rel| could_produce(layout, rel))
+            }),
+        };
+        let (kept, ignored): (Vec<String>, Vec<String>) = listed
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .partition(|l| could_produce(layout, l));
+        Manifest {
+            files: kept.into_iter().collect(),
+            ignored,
+        }
+    }
 }
 
 /// A commit in progress.
-pub struct Commit<'o> {
-    output: &'o Output,
+pub struct Commit<'a> {
+    output: &'a Output,
+    state: &'a State<'a>,
     mode: Mode,
     /// The files earlier runs wrote.
     manifest: BTreeSet<String>,
@@ -63,34 +87,25 @@ pub struct Commit<'o> {
     /// Artifacts written without a post that could not be read again: the
     /// index must not vouch for them, so the next run renders them anew.
     untrusted: BTreeSet<String>,
-    /// Stamp of the settings the index is valid for.
-    settings: u64,
-    /// The chunks of the index read at the start.
-    chunks: Chunks,
     pub done: Committed,
 }
 
-impl<'o> Commit<'o> {
+impl<'a> Commit<'a> {
     /// Start committing `plan`. When a build is about to write
     /// (`rendering`), a killed run from here on leaves some files new and
     /// some old: the index stops vouching for them, and the manifest
-    /// already lists every file this run may create. `previous` is the
-    /// index read at the start, valid for `settings`; `todo` the
+    /// already lists every file this run may create. `fingerprints` are
+    /// the index's, `manifest` the files earlier runs wrote; `todo` the
     /// artifacts this run renders. Paths in `todo` where a file feedgen did
     /// not write sits are left alone, and never enter the manifest.
     pub fn begin(
-        output: &'o Output,
+        (output, state): (&'a Output, &'a State<'a>),
         config: &Config,
         mode: Mode,
         plan: &Plan,
-        previous: Previous,
+        (manifest, fingerprints): (Manifest, BTreeMap<String, u64>),
         todo: &[&Artifact],
-    ) -> Result<Commit<'o>> {
-        let Previous {
-            fingerprints,
-            chunks,
-            settings,
-        } = previous;
+    ) -> Result<Commit<'a>> {
         let rendering = !todo.is_empty();
         let mut done = Committed::default();
         for path in &output.removed_legacy {
@@ -107,13 +122,16 @@ impl<'o> Commit<'o> {
             done.diagnostics
                 .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
         }
-        let (mut manifest, ignored) = output.manifest(&config.layout);
+        let Manifest {
+            files: mut manifest,
+            ignored,
+        } = manifest;
         for entry in ignored {
             let message = format!(
                 "the manifest lists `{entry}`, which is no feed path feedgen writes; ignored (nothing is removed)"
             );
             done.diagnostics.push(Diagnostic::new(
-                &output.manifest_path().display().to_string(),
+                &state.manifest_path().display().to_string(),
                 None,
                 Severity::Warning,
                 message,
@@ -131,12 +149,12 @@ impl<'o> Commit<'o> {
         let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
         let retired = plan.retired(&manifest);
         if mode == Mode::Build && rendering {
-            output.invalidate_cache_file(index::FILE)?;
-            output.write_manifest(&manifest.union(&produced).cloned().collect())?;
+            state.before_writes(&manifest.union(&produced).cloned().collect())?;
             output.sync_folders()?;
         }
         Ok(Commit {
             output,
+            state,
             mode,
             manifest,
             produced,
@@ -145,8 +163,6 @@ impl<'o> Commit<'o> {
             fingerprints,
             rendering,
             untrusted: BTreeSet::new(),
-            settings,
-            chunks,
             done,
         })
     }
@@ -194,17 +210,11 @@ impl<'o> Commit<'o> {
         self.untrusted.insert(path.to_string());
     }
 
-    /// Remove retired files, then record the manifest and the rebuild
-    /// index (`records`: every post file as read, the first `kept` of them
-    /// the old index's, in place). The index is left alone when
-    /// `files_reused` (every file was taken from it unchanged) and nothing
-    /// was written or removed: it is already right.
-    pub fn finish(
-        mut self,
-        plan: &Plan,
-        (records, kept): (Vec<Record>, usize),
-        files_reused: bool,
-    ) -> Result<Committed> {
+    /// Remove retired files, then record the manifest, and hand back the
+    /// fingerprints for the rebuild index. None are handed back (the index
+    /// stays) when `files_reused` (every file was taken from the index
+    /// unchanged) and nothing was written or removed: it is already right.
+    pub fn finish(mut self, plan: &Plan, files_reused: bool) -> Result<Committed> {
         match self.mode {
             Mode::Build => {
                 self.output.publish()?;
@@ -227,7 +237,7 @@ impl<'o> Commit<'o> {
                 // Feeds and removals reach the disk before the manifest and
                 // index that vouch for them.
                 self.output.sync_folders()?;
-                self.output.write_manifest(&self.manifest)?;
+                self.state.write_manifest(&self.manifest)?;
                 // The manifest's entry too; the index after it is only a
                 // cache (a sync after it flushed its 22 MB on every run).
                 self.output.sync_folders()?;
@@ -237,30 +247,8 @@ impl<'o> Commit<'o> {
                 let foreign = &self.foreign;
                 feeds.extend(plan.artifacts.iter().map(|a| (a.path.clone(), a.fingerprint)));
                 feeds.retain(|path, _| !self.untrusted.contains(path) && !foreign.contains(path));
-                let index = Index {
-                    records,
-                    feeds,
-                    checksum: 0,
-                    chunks: Chunks::default(),
-                };
-                if !(files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty()) {
-                    let settings = self.settings;
-                    let mut checksum = 0;
-                    self.output.write_cache_file_with(index::FILE, |f| {
-                        let keep = Keep {
-                            chunks: &self.chunks,
-                            kept,
-                        };
-                        let (len, check) = index.write(settings, f, Some(keep))?;
-                        checksum = check;
-                        Ok(len)
-                    })?;
-                    self.done.index = Some(checksum);
-                }
-                // The run ends here, and the process with it: freeing a
-                // record (five allocations) per post, one at a time, was a
-                // sixth of a no-op rerun. The system takes the memory back.
-                std::mem::forget(index);
+                let unchanged = files_reused && !self.rendering && self.retired.is_empty() && self.untrusted.is_empty();
+                self.done.fingerprints = (!unchanged).then_some(feeds);
             }
             _ => {
                 let output = self.output;

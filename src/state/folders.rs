@@ -17,19 +17,37 @@
 //! changing). Like the index, the listing only ever saves work. On a
 //! network file system, stamps are as good as its attribute caching.
 
-use super::codec::{Reader, Writer};
-use crate::content::{Found, Stamp};
-use crate::plan::Fingerprint;
+use serde::{Deserialize, Serialize};
+
+use crate::fingerprint::Fingerprint;
+
+/// A folder's size, mtime, ctime (ns) and inode, taken before it was listed.
+pub type Stamp = (u64, i64, i64, u64);
+
+/// What a walk of the content folder found, as the listing needs it.
+#[derive(Debug, Default)]
+pub struct Walked<'a> {
+    /// Every folder listed, with its stamp (sorted).
+    pub folders: &'a [(String, Stamp)],
+    /// Page files (sorted).
+    pub pages: &'a [String],
+    /// When the walk started (ns since the epoch); `None` for a listing
+    /// taken from the last run.
+    pub started_ns: Option<i64>,
+    /// The walk reported nothing (no skipped file, no symlink met).
+    pub quiet: bool,
+}
 
 pub const FILE: &str = "folders";
-const MAGIC: &[u8; 8] = b"FGFOLDR1";
+/// Version 2: the body is the listing in postcard (serde-derived).
+const MAGIC: &[u8; 8] = b"FGFOLDR2";
 
 /// Folders changed this close before a walk (2 s: file systems with
 /// coarse timestamps, and clocks a little apart) are listed again next time.
 pub const RECENT_NS: i64 = 2_000_000_000;
 
 /// A walk's folders and pages, and the index its files are in.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
     /// The checksum of the index whose records are the walk's post files.
     pub index: u64,
@@ -41,8 +59,8 @@ impl Listing {
     /// The listing of `found`, if it can be vouched for: the walk reported
     /// nothing, every post file it found is in the index (`index`, its
     /// checksum), and no folder changed recently. A listing taken from the
-    /// last run ([`Found::known`]) stands as it was.
-    pub fn of(found: &Found, all_indexed: bool, index: u64) -> Option<Listing> {
+    /// last run stands as it was.
+    pub fn of(found: &Walked, all_indexed: bool, index: u64) -> Option<Listing> {
         let settled = match found.started_ns {
             None => true,
             Some(started) => found
@@ -50,10 +68,10 @@ impl Listing {
                 .iter()
                 .all(|(_, (_, mtime, ctime, _))| (*mtime).max(*ctime) < started.saturating_sub(RECENT_NS)),
         };
-        (found.diagnostics.is_empty() && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
+        (found.quiet && all_indexed && settled && !found.folders.is_empty()).then(|| Listing {
             index,
-            folders: found.folders.clone(),
-            pages: found.pages.clone(),
+            folders: found.folders.to_vec(),
+            pages: found.pages.to_vec(),
         })
     }
 
@@ -62,24 +80,17 @@ impl Listing {
         self.folders.iter().all(|(rel, was)| stamp(rel) == Some(*was))
     }
 
+    /// Layout: the magic, the settings, the listing (postcard), and the
+    /// checksum of everything before it.
     pub fn encode(&self, settings: u64) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.0.extend_from_slice(MAGIC);
-        w.u64(settings);
-        w.u64(self.index);
-        w.var(self.folders.len() as u64);
-        for (rel, (size, mtime, ctime, ino)) in &self.folders {
-            w.var_str(rel);
-            w.var(*size);
-            w.var_i64(*mtime);
-            w.var_i64(*ctime);
-            w.var(*ino);
-        }
-        w.var(self.pages.len() as u64);
-        self.pages.iter().for_each(|p| w.var_str(p));
-        let check = Fingerprint::new().add(&w.0).finish();
-        w.u64(check);
-        w.0
+        let mut bytes = Vec::with_capacity(64 + 40 * self.folders.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&settings.to_le_bytes());
+        // Serializing plain strings and numbers into memory cannot fail.
+        bytes = postcard::to_extend(self, bytes).unwrap_or_default();
+        let check = Fingerprint::new().add(&bytes).finish();
+        bytes.extend_from_slice(&check.to_le_bytes());
+        bytes
     }
 
     /// `None` for another version, other `settings` or any damage.
@@ -88,23 +99,15 @@ impl Listing {
         if Fingerprint::new().add(body).finish() != u64::from_le_bytes(check.try_into().ok()?) {
             return None;
         }
-        let mut r = Reader(body);
-        if r.take(8)? != MAGIC || r.u64()? != settings {
+        let (magic, rest) = body.split_at_checked(8)?;
+        let (stamp, rest) = rest.split_at_checked(8)?;
+        if magic != MAGIC || stamp != settings.to_le_bytes() {
             return None;
         }
-        let index = r.u64()?;
-        let n = r.var_len(5)?;
-        let mut folders = Vec::with_capacity(n);
-        for _ in 0..n {
-            let rel = r.var_text()?.to_string();
-            let stamp = (r.var()?, r.var_i64()?, r.var_i64()?, r.var()?);
-            folders.push((rel, stamp));
+        match postcard::take_from_bytes(rest) {
+            Ok((listing, [])) => Some(listing),
+            _ => None,
         }
-        let n = r.var_len(1)?;
-        let pages = (0..n)
-            .map(|_| r.var_text().map(str::to_string))
-            .collect::<Option<_>>()?;
-        r.0.is_empty().then_some(Listing { index, folders, pages })
     }
 }
 
@@ -112,21 +115,27 @@ impl Listing {
 mod tests {
     use super::*;
 
-    fn found(mtime: i64) -> Found {
-        Found {
-            folders: vec![
-                (String::new(), (4096, mtime, mtime, 2)),
-                ("_posts".into(), (8192, 7, 8, 3)),
-            ],
-            pages: vec!["category/emnews.md".into()],
+    /// A walk's folders (the root's stamps at `mtime`) and pages.
+    fn folders(mtime: i64) -> (Vec<(String, Stamp)>, Vec<String>) {
+        let folders = vec![
+            (String::new(), (4096, mtime, mtime, 2)),
+            ("_posts".into(), (8192, 7, 8, 3)),
+        ];
+        (folders, vec!["category/emnews.md".into()])
+    }
+
+    fn walked<'a>((folders, pages): &'a (Vec<(String, Stamp)>, Vec<String>), quiet: bool) -> Walked<'a> {
+        Walked {
+            folders,
+            pages,
             started_ns: Some(10_000_000_000),
-            ..Found::default()
+            quiet,
         }
     }
 
     #[test]
     fn round_trips_and_damage_or_other_settings_mean_none() {
-        let listing = Listing::of(&found(5), true, 42).expect("vouched for");
+        let listing = Listing::of(&walked(&folders(5), true), true, 42).expect("vouched for");
         let bytes = listing.encode(7);
         assert_eq!(Listing::decode(&bytes, 7), Some(listing));
         assert_eq!(Listing::decode(&bytes, 8), None);
@@ -140,19 +149,12 @@ mod tests {
     /// report, or files missing from the index: nothing is vouched for.
     #[test]
     fn only_a_settled_clean_complete_walk_is_vouched_for() {
-        assert!(Listing::of(&found(7_999_999_999), true, 1).is_some());
-        assert!(Listing::of(&found(8_000_000_000), true, 1).is_none());
-        assert!(Listing::of(&found(5), false, 1).is_none());
-        let mut noisy = found(5);
-        noisy.diagnostics.push(crate::diagnostics::Diagnostic::new(
-            "x",
-            None,
-            crate::diagnostics::Severity::Note,
-            "symlinked folder; not followed",
-        ));
-        assert!(Listing::of(&noisy, true, 1).is_none());
-        let listing = Listing::of(&found(5), true, 1).expect("vouched for");
-        assert!(listing.unchanged(|rel| found(5).folders.iter().find(|f| f.0 == rel).map(|f| f.1)));
+        assert!(Listing::of(&walked(&folders(7_999_999_999), true), true, 1).is_some());
+        assert!(Listing::of(&walked(&folders(8_000_000_000), true), true, 1).is_none());
+        assert!(Listing::of(&walked(&folders(5), true), false, 1).is_none());
+        assert!(Listing::of(&walked(&folders(5), false), true, 1).is_none(), "noisy");
+        let listing = Listing::of(&walked(&folders(5), true), true, 1).expect("vouched for");
+        assert!(listing.unchanged(|rel| folders(5).0.iter().find(|f| f.0 == rel).map(|f| f.1)));
         assert!(!listing.unchanged(|rel| (rel == "_posts").then_some((8192, 7, 9, 3))));
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 
-use super::Output;
+use crate::output::Output;
 
 /// File of the list, in feedgen's state (next to the rebuild index).
 pub const FILE: &str = "ping";

@@ -1,0 +1,226 @@
+//! The post collection as read from the content folder: one record per
+//! post file, the posts it publishes, and the report of what reading
+//! found. Shared by `build`, `check` and `list`; the conversions between
+//! its records and the state's stored ones live here, on the upper side
+//! of the state seam.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
+use crate::content::{self, Found, Record, Scanned};
+use crate::diagnostics::Severity;
+use crate::report::Report;
+use crate::state::{StoredMeta, StoredOutcome, StoredPost, Walked};
+
+/// The collection as read from disk, one record per post file.
+pub struct Collection {
+    /// Sorted by path.
+    pub records: Vec<Record>,
+    /// How many leading records are the index's, unchanged and in place.
+    pub kept: usize,
+    /// Page files (sorted): where the category and tag pages are.
+    pub pages: Vec<String>,
+    pub report: Report,
+}
+
+impl Collection {
+    /// Published posts (sorted by path) and their content hashes.
+    pub fn published(&self, config: &Config) -> (Vec<&PostMeta>, Vec<u64>) {
+        self.records
+            .iter()
+            .filter_map(|r| match &r.scanned.outcome {
+                Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(publishing(config)) => {
+                    Some((meta, r.hash))
+                }
+                _ => None,
+            })
+            .unzip()
+    }
+}
+
+/// The site's publishing switches.
+fn publishing(config: &Config) -> Publishing {
+    Publishing {
+        now: config.now,
+        future: config.future,
+        unpublished: config.unpublished,
+    }
+}
+
+/// A post with warnings under `--strict` is rejected.
+fn is_rejected(config: &Config, record: &Record) -> bool {
+    config.strict
+        && record
+            .scanned
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning)
+}
+
+/// Read every post (in parallel) into records, reusing `previous` ones for
+/// unchanged files, and count what they are.
+pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
+    scan_posts(config, find_posts(config), previous)
+}
+
+/// Walk the content folder for post and page files.
+pub fn find_posts(config: &Config) -> content::Found {
+    content::find_posts(&config.content_dir, config.drafts, &config.output_dir)
+}
+
+/// Read the files `found` lists, reusing `previous` records of unchanged ones.
+pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
+    let root = &config.content_dir;
+    let rules = ReadRules {
+        zone: config.site.zone,
+        in_posts_dir: true,
+    };
+    crate::report::progress(
+        config,
+        found.files.len(),
+        &format!("reading {} post files", found.files.len()),
+    );
+    let (records, kept) = content::scan_all(root, found.files, rules, config.max_file_size, previous);
+    // A post file the walk had to skip (a name that is not UTF-8, a symlink
+    // out of the folder) is a post not published: `--strict` makes that an error.
+    let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
+        if config.strict && d.severity == Severity::Warning {
+            d.severity = Severity::Error;
+            d = d.appended(" (rejected: --strict)");
+        }
+        d
+    });
+    let mut report = Report {
+        diagnostics: walk_diagnostics.collect(),
+        ..Report::default()
+    };
+    let mut unquoted = Vec::new();
+    for r in &records {
+        let warned = r.scanned.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+        let strict = is_rejected(config, r);
+        match &r.scanned.outcome {
+            Outcome::NotAPost => {}
+            Outcome::Rejected => report.rejected += 1,
+            Outcome::Post(_) if strict => report.rejected += 1,
+            Outcome::Post(meta) if !meta.is_visible(publishing(config)) => report.excluded += 1,
+            Outcome::Post(_) => {
+                report.published += 1;
+                report.recovered += usize::from(warned);
+            }
+        }
+        if !matches!(r.scanned.outcome, Outcome::NotAPost) {
+            report.read += 1;
+        }
+        for d in &r.scanned.diagnostics {
+            if *d.message == *UNQUOTED_DATE_NOTE {
+                unquoted.push(d);
+                continue;
+            }
+            let mut d = d.clone();
+            if strict && d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+                d = d.appended(" (rejected: --strict)");
+            }
+            report.diagnostics.push(d);
+        }
+    }
+    if let Some(first) = unquoted.first() {
+        let mut note = (*first).clone();
+        let others = match unquoted.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
+        };
+        note.message = format!(
+            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
+            unquoted.len(),
+            if unquoted.len() == 1 { " has" } else { "s have" },
+            zone_shift(config)
+        )
+        .into();
+        report.diagnostics.push(note);
+    }
+    Collection {
+        records,
+        kept,
+        pages: found.pages,
+        report,
+    }
+}
+
+/// How far the site zone is from UTC, in words, for the unquoted-date note.
+fn zone_shift(config: &Config) -> String {
+    let offset = config.site.zone.at(config.now).offset().local_minus_utc();
+    let (hours, minutes) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+    let amount = if minutes == 0 {
+        format!("{hours} h")
+    } else {
+        format!("{hours} h {minutes} min")
+    };
+    match offset {
+        0 => "no later".to_string(),
+        o if o > 0 => format!("{amount} later"),
+        _ => format!("{amount} earlier"),
+    }
+}
+
+impl From<StoredPost> for Record {
+    fn from(p: StoredPost) -> Record {
+        let outcome = match p.outcome {
+            StoredOutcome::NotAPost => Outcome::NotAPost,
+            StoredOutcome::Rejected => Outcome::Rejected,
+            StoredOutcome::Post(m) => Outcome::Post(PostMeta {
+                path: Arc::clone(&p.rel),
+                date: m.date,
+                jekyll_time: m.jekyll_time,
+                categories: m.categories,
+                tags: m.tags,
+                unpublished: m.unpublished,
+                plain_text: m.plain_text,
+            }),
+        };
+        let scanned = Scanned {
+            outcome,
+            diagnostics: p.diagnostics,
+        };
+        Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+    }
+}
+
+impl From<Record> for StoredPost {
+    fn from(r: Record) -> StoredPost {
+        let outcome = match r.scanned.outcome {
+            Outcome::NotAPost => StoredOutcome::NotAPost,
+            Outcome::Rejected => StoredOutcome::Rejected,
+            Outcome::Post(m) => StoredOutcome::Post(StoredMeta {
+                date: m.date,
+                jekyll_time: m.jekyll_time,
+                categories: m.categories,
+                tags: m.tags,
+                unpublished: m.unpublished,
+                plain_text: m.plain_text,
+            }),
+        };
+        StoredPost {
+            rel: r.rel,
+            size: r.size,
+            mtime_ns: r.mtime_ns,
+            ctime_ns: r.ctime_ns,
+            ino: r.ino,
+            hash: r.hash,
+            outcome,
+            diagnostics: r.scanned.diagnostics,
+        }
+    }
+}
+
+impl<'a> From<&'a Found> for Walked<'a> {
+    fn from(found: &'a Found) -> Walked<'a> {
+        Walked {
+            folders: &found.folders,
+            pages: &found.pages,
+            started_ns: found.started_ns,
+            quiet: found.diagnostics.is_empty(),
+        }
+    }
+}
