@@ -5,6 +5,8 @@ pub mod date;
 pub mod front_matter;
 pub mod pages;
 pub mod post;
+pub mod post_front_matter;
+pub mod problem;
 
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
@@ -16,8 +18,9 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use rayon::prelude::*;
 use walkdir::{DirEntryExt, WalkDir};
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::Diagnostic;
 use post::{Outcome, Post, PostMeta, ReadRules};
+use problem::Problem;
 
 /// Names the rules files are read by: part of the rebuild index's
 /// fingerprint, so records read under older rules are never reused.
@@ -281,16 +284,9 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                 // Posts in a folder that cannot be read (no permission, a
                 // path over the system's 4,096-byte limit) would be lost
                 // without a trace: an error, so the exit status says so.
-                let message = format!(
-                    "cannot read: {}; any posts in it are not published",
-                    err.io_error().map_or_else(|| err.to_string(), ToString::to_string)
-                );
-                found.diagnostics.push(Diagnostic::new(
-                    &path.display().to_string(),
-                    None,
-                    Severity::Error,
-                    message,
-                ));
+                let error = err.io_error().map_or_else(|| err.to_string(), ToString::to_string);
+                let shown = path.display().to_string();
+                found.diagnostics.push(Problem::CannotList { error }.at(&shown, None));
                 continue;
             }
         };
@@ -305,10 +301,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
             match path.canonicalize() {
                 Ok(real) if real.starts_with(&canonical_root) && real.is_file() => {}
                 Ok(real) if real.is_dir() => {
-                    let message = "symlinked folder; not followed";
-                    found
-                        .diagnostics
-                        .push(Diagnostic::new(&shown(), None, Severity::Note, message));
+                    found.diagnostics.push(Problem::SymlinkedFolder.at(&shown(), None));
                     continue;
                 }
                 _ => {
@@ -319,10 +312,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
                         .components()
                         .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
                     if is_post_name(entry.file_name()) && under_posts {
-                        let message = "symlink points outside the content folder (or nowhere); not followed";
-                        found
-                            .diagnostics
-                            .push(Diagnostic::new(&shown(), None, Severity::Warning, message));
+                        found.diagnostics.push(Problem::SymlinkOutside.at(&shown(), None));
                     }
                     continue;
                 }
@@ -354,12 +344,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         };
         let rel = rel.strip_prefix(b"/").unwrap_or(rel);
         let Ok(rel) = std::str::from_utf8(rel) else {
-            found.diagnostics.push(Diagnostic::new(
-                &shown(),
-                None,
-                Severity::Warning,
-                "file name is not UTF-8; skipped",
-            ));
+            found.diagnostics.push(Problem::FileNameNotUtf8.at(&shown(), None));
             continue;
         };
         // `/`-separated on every system feedgen runs on.
@@ -513,8 +498,8 @@ fn scan_file(
     previous: Option<Record>,
 ) -> Record {
     let at = Where { dir, root, file };
-    let reject = |stamp, message: String, line| {
-        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+    let reject = |stamp, problem: Problem, line| {
+        let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
             diagnostics: vec![diagnostic],
@@ -530,7 +515,7 @@ fn scan_file(
     };
     let (stamp, opened) = match stamped {
         Ok(stamped) => stamped,
-        Err(err) => return reject((0, 0, 0, 0), format!("cannot read: {err}"), None),
+        Err(err) => return reject((0, 0, 0, 0), Problem::CannotRead { error: err.to_string() }, None),
     };
     let size = stamp.0;
     let mut previous = previous;
@@ -538,8 +523,7 @@ fn scan_file(
         return Record { reused: true, ..prev };
     }
     if size > max_size {
-        let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
-        return reject(stamp, message, None);
+        return reject(stamp, Problem::FileTooBig { size, max: max_size }, None);
     }
     BUFFER.with_borrow_mut(|bytes| {
         let open = match opened {
@@ -547,7 +531,7 @@ fn scan_file(
             None => at.open(),
         };
         if let Err(err) = open.and_then(|f| read_into(f, size, max_size, bytes)) {
-            return reject(stamp, format!("cannot read: {err}"), None);
+            return reject(stamp, Problem::CannotRead { error: err.to_string() }, None);
         }
         let record = scan_bytes(bytes, (root, file), rules, stamp, previous);
         if bytes.capacity() > MAX_BUFFER {
@@ -575,8 +559,8 @@ fn scan_bytes(
     previous: Option<Record>,
 ) -> Record {
     let (size, mtime_ns, ctime_ns, ino) = stamp;
-    let reject = |message: String, line| {
-        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+    let reject = |problem: Problem, line| {
+        let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
             diagnostics: vec![diagnostic],
@@ -598,10 +582,9 @@ fn scan_bytes(
         None => {
             let offset = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-            let message = format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8");
             return Record {
                 hash,
-                ..reject(message, Some(line))
+                ..reject(Problem::NotUtf8 { offset }, Some(line))
             };
         }
     };
