@@ -7,20 +7,23 @@ pub mod pages;
 pub mod post;
 pub mod post_front_matter;
 pub mod problem;
+mod visibility;
+mod walk;
+
+pub use walk::find_posts;
 
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use rayon::prelude::*;
-use walkdir::{DirEntryExt, WalkDir};
 
 use crate::diagnostics::Diagnostic;
 use post::{Outcome, Post, PostMeta, ReadRules};
 use problem::Problem;
+use visibility::is_in_posts_dir;
 
 /// Names the rules files are read by: part of the rebuild index's
 /// fingerprint, so records read under older rules are never reused.
@@ -153,12 +156,6 @@ impl PostFiles {
     }
 }
 
-/// Whether `rel` lies under a `_posts/` (or `_drafts/`) folder.
-fn is_in_posts_dir(rel: &str) -> bool {
-    let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-    rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts")
-}
-
 /// What walking the content folder gave.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -236,152 +233,6 @@ pub fn folder_stamp(root: &Path, rel: &str) -> Option<Stamp> {
 
 fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
     (meta.len(), mtime_ns(meta), ctime_ns(meta), meta.ino())
-}
-
-/// Walk `root` in sorted order. Skips `_`-folders other than `_posts` (and
-/// `_drafts` when `drafts`), `.`-folders, and the output folder if it lies
-/// inside. Symlinked folders are not entered (no loops, no escapes);
-/// symlinked files are read only when they point inside `root`.
-pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
-    let mut found = Found {
-        started_ns: Some(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(i64::MIN, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MIN)),
-        ),
-        ..Found::default()
-    };
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let root_len = root.as_os_str().len();
-    // The output folder is known by its device and inode, not its
-    // canonical path: canonicalising every folder made a walk 1,500
-    // folders deep quadratic (45 s).
-    let output_id = std::fs::metadata(output_dir).ok().map(|m| (m.dev(), m.ino()));
-    let is_output = |entry: &walkdir::DirEntry| {
-        output_id.is_some_and(|(dev, ino)| entry.ino() == ino && entry.metadata().is_ok_and(|m| m.dev() == dev))
-    };
-    // No sorted walk: comparing paths per directory entry is slow on huge
-    // folders; the list is sorted once at the end instead.
-    let walker = WalkDir::new(root).into_iter().filter_entry(|entry| {
-        if entry.depth() == 0 || !entry.file_type().is_dir() {
-            return true;
-        }
-        let name = entry.file_name().to_string_lossy();
-        let wanted = if skipped_by_jekyll(&name) && !name.starts_with('_') {
-            false
-        } else if name.starts_with('_') {
-            name == "_posts" || (drafts && name == "_drafts")
-        } else {
-            true
-        };
-        wanted && !is_output(entry)
-    });
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                let path = err.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
-                // Posts in a folder that cannot be read (no permission, a
-                // path over the system's 4,096-byte limit) would be lost
-                // without a trace: an error, so the exit status says so.
-                let error = err.io_error().map_or_else(|| err.to_string(), ToString::to_string);
-                let shown = path.display().to_string();
-                found.diagnostics.push(Problem::CannotList { error }.at(&shown, None));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let shown = || path.display().to_string();
-        if entry.path_is_symlink() {
-            // What a symlinked post or page reaches can change with no
-            // folder the walk lists changing: never vouched for.
-            if is_post_name(entry.file_name()) {
-                found.started_ns = Some(i64::MIN);
-            }
-            match path.canonicalize() {
-                Ok(real) if real.starts_with(&canonical_root) && real.is_file() => {}
-                Ok(real) if real.is_dir() => {
-                    found.diagnostics.push(Problem::SymlinkedFolder.at(&shown(), None));
-                    continue;
-                }
-                _ => {
-                    // Only a would-be post is worth a word; pages get none.
-                    let under_posts = path
-                        .strip_prefix(root)
-                        .unwrap_or(path)
-                        .components()
-                        .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
-                    if is_post_name(entry.file_name()) && under_posts {
-                        found.diagnostics.push(Problem::SymlinkOutside.at(&shown(), None));
-                    }
-                    continue;
-                }
-            }
-        } else if entry.file_type().is_dir() {
-            // Stamped before its entries are read: walkdir (unsorted, not
-            // contents-first) opens a folder when it yields it and reads
-            // the entries only when asked for the next one, so a change
-            // while it is listed shows as a new stamp next time. Sorting
-            // or contents-first would break this.
-            let rel = path.as_os_str().as_bytes().get(root_len..).unwrap_or_default();
-            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
-            match (entry.metadata(), std::str::from_utf8(rel)) {
-                (Ok(meta), Ok(rel)) => found.folders.push((rel.to_string(), stamp_of(&meta))),
-                // Never vouched for: the next run walks again.
-                _ => found.started_ns = Some(i64::MIN),
-            }
-            continue;
-        } else if !entry.file_type().is_file() {
-            continue;
-        }
-        if !is_post_name(entry.file_name()) {
-            continue;
-        }
-        // The path below `root`, by bytes: `Path::strip_prefix` parses
-        // every component again, per post.
-        let Some(rel) = path.as_os_str().as_bytes().get(root_len..) else {
-            continue;
-        };
-        let rel = rel.strip_prefix(b"/").unwrap_or(rel);
-        let Ok(rel) = std::str::from_utf8(rel) else {
-            found.diagnostics.push(Problem::FileNameNotUtf8.at(&shown(), None));
-            continue;
-        };
-        // `/`-separated on every system feedgen runs on.
-        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-        if skipped_by_jekyll(&rel[name_at..]) {
-            continue;
-        }
-        // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
-        // page or a static file to Jekyll: listed, for its front matter only.
-        if !is_in_posts_dir(rel) {
-            found.pages.push(rel.to_string());
-            continue;
-        }
-        found.files.push(rel);
-    }
-    found.files.sort();
-    found.pages.sort();
-    found.folders.sort();
-    found
-}
-
-/// Names Jekyll's entry filter skips: starting with `.`, `_`, `#` or `~`,
-/// or ending in `~`.
-fn skipped_by_jekyll(name: &str) -> bool {
-    name.starts_with(['.', '_', '#', '~']) || name.ends_with('~')
-}
-
-/// Whether a file name has a post's extension (`.md`, `.markdown`, `.html`).
-fn is_post_name(name: &std::ffi::OsStr) -> bool {
-    let name = name.as_bytes();
-    // As `Path::extension`: a name that is only `.ext` has none.
-    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
-        dot > 0
-            && ["md", "markdown", "html"]
-                .iter()
-                .any(|known| name[dot + 1..].eq_ignore_ascii_case(known.as_bytes()))
-    })
 }
 
 /// The outcome of reading one file, with its diagnostics.
@@ -805,24 +656,6 @@ mod tests {
     }
 
     /// Post extensions as `Path::extension` finds them, in any case.
-    #[test]
-    fn post_names_are_known_by_their_extension() {
-        for name in ["a.md", "2021-12-08-x.MarkDown", "b.HTML", "a.b.md", "..md"] {
-            assert!(is_post_name(std::ffi::OsStr::new(name)), "{name}");
-        }
-        for name in [".md", "a.md~", "a.txt", "md", "a.mdx", "a.", "a.html.bak"] {
-            assert!(!is_post_name(std::ffi::OsStr::new(name)), "{name}");
-        }
-        for name in ["a.md", ".md", "..md", "a.", "md"] {
-            let by_path = std::path::Path::new(name).extension().is_some_and(|e| e == "md");
-            assert_eq!(
-                is_post_name(std::ffi::OsStr::new(name)),
-                by_path,
-                "{name} as Path::extension"
-            );
-        }
-    }
-
     /// Files in a big folder (looked up in it) and in small ones (by
     /// path), paired with the records of an earlier scan across slices:
     /// unchanged files reuse theirs, changed, new and vanished ones do not.
