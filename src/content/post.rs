@@ -1,10 +1,12 @@
 //! One post file read into what feedgen needs: [`PostMeta`] (kept for every
 //! post, for selection) and [`Post`] (loaded again only for posts that
-//! appear in a feed, for rendering).
+//! appear in a feed, for rendering). Both come from one reading of the file
+//! (`read`: split, YAML, typed [`PostFrontMatter`]), so they cannot disagree.
 
 use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
 use super::front_matter::{self, key_line, scalar, Author, SplitError, Value};
-use super::post_front_matter::{DateField, Names, PostFrontMatter};
+pub use super::post_front_matter::PostFrontMatter;
+use super::post_front_matter::{DateField, Names};
 use super::problem::{FrontMatterProblem, Problem};
 use crate::diagnostics::Diagnostic;
 use crate::markup::{cut_content, nests_too_deep, MAX_ITEM_CONTENT_BYTES};

@@ -55,7 +55,8 @@ impl PostFrontMatter {
     /// The typed reading of a parsed front-matter mapping. Only text keys
     /// name fields (`1: x` is never a field, as it never was a lookup).
     pub fn from_mapping(mut map: Mapping) -> Result<PostFrontMatter, serde_norway::Error> {
-        map.retain(|key, _| key.is_string());
+        // Exactly `Value::String`: `is_string` would keep a tagged key too.
+        map.retain(|key, _| matches!(key, Value::String(_)));
         front_matter::deserialize(Value::Mapping(map))
     }
 }
@@ -278,5 +279,6 @@ mod tests {
         let fm = read("0: a title\ntrue: x\ntitle: t\n");
         assert_eq!(fm.title.as_deref(), Some("t"));
         assert_eq!(read("0: a title\n"), PostFrontMatter::default());
+        assert_eq!(read("!x title: tagged\n"), PostFrontMatter::default());
     }
 }
