@@ -98,7 +98,7 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     let (previous, found, phase) = match state.recall(stamp, || find_posts(config)) {
         Recalled::Listed { posts, listing } => {
             let previous = records(posts);
-            match Found::known(&previous, listing.pages, listing.folders) {
+            match Found::known(previous.iter().map(|r| &*r.rel), listing.pages, listing.folders) {
                 Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
                 None => (previous, find_posts(config), WALKED),
             }

@@ -141,7 +141,7 @@ impl Section {
     /// Read `feedgen:` from its mapping. An unknown key anywhere in it is
     /// [`Refusal::Unknown`]; a value feedgen cannot use names its key.
     pub fn read(value: Value) -> Result<Section, Refusal> {
-        front_matter::deserialize(value).map_err(|err| refusal(err.path(), err.inner()))
+        front_matter::deserialize_with_path(value).map_err(|err| refusal(err.path(), err.inner()))
     }
 
     /// The item rules of every kind: the common keys over the defaults,

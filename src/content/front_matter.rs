@@ -5,8 +5,16 @@
 
 pub use serde_norway::{Mapping, Value};
 
+pub use super::limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES};
+use super::problem::FrontMatterProblem;
 use crate::author::Author;
 use crate::xml_chars::{first_invalid_xml_char, is_xml_char};
+
+/// A YAML value read into the type `T` (serde's derived rules): the one
+/// door from front matter and settings values to typed structs.
+pub fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, serde_norway::Error> {
+    serde_norway::from_value(value)
+}
 
 /// A file cut at its front-matter fences. Line numbers are 1-based.
 #[derive(Debug, PartialEq)]
@@ -90,7 +98,7 @@ pub struct Parsed {
 #[derive(Debug, PartialEq)]
 pub struct YamlError {
     pub line: Option<usize>,
-    pub message: String,
+    pub problem: FrontMatterProblem,
 }
 
 /// Parse the YAML block into a mapping. When it does not parse, lines of
@@ -186,32 +194,19 @@ fn without_overridden_keys(yaml: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>
     (std::borrow::Cow::Owned(out), overridden.iter().map(|i| i + 1).collect())
 }
 
-/// Largest front matter read, in bytes. The YAML parser holds an event per
-/// token before building values (~150 bytes of memory per input byte in the
-/// worst case), so an 8 MiB block of `- - - …` would take over a gigabyte.
-pub const MAX_YAML_BYTES: usize = 256 * 1024;
-
-/// Deepest `[`/`{` nesting read. The parser's cost grows with the square of
-/// flow depth (a file of 4 million `[` never finishes), and serde_norway
-/// refuses more than 128 levels anyway.
-pub const MAX_FLOW_DEPTH: usize = 128;
-
 /// Refuse blocks the YAML parser would take too long or too much memory
 /// to read, before it sees them.
 fn check_bounds(yaml: &str) -> Result<(), YamlError> {
     if yaml.len() > MAX_YAML_BYTES {
         return Err(YamlError {
             line: Some(1),
-            message: format!(
-                "front matter is {} bytes, over feedgen's {MAX_YAML_BYTES}-byte limit for front matter",
-                yaml.len()
-            ),
+            problem: FrontMatterProblem::TooBig { bytes: yaml.len() },
         });
     }
     if let Some(line) = too_deep_line(yaml, MAX_FLOW_DEPTH) {
         return Err(YamlError {
             line: Some(line),
-            message: format!("front matter nests `[`/`{{` more than {MAX_FLOW_DEPTH} levels deep"),
+            problem: FrontMatterProblem::TooDeep,
         });
     }
     Ok(())
@@ -271,14 +266,15 @@ fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
         Ok(Value::Null) => Ok(Mapping::new()),
         Ok(other) => Err(YamlError {
             line: Some(1),
-            message: format!(
-                "front matter is a YAML {}, not a mapping of keys to values",
-                value_kind(&other)
-            ),
+            problem: FrontMatterProblem::NotAMapping {
+                kind: value_kind(&other),
+            },
         }),
         Err(err) => Err(YamlError {
             line: err.location().map(|l| l.line()),
-            message: format!("front matter is not valid YAML: {}", yaml_message(&err)),
+            problem: FrontMatterProblem::Invalid {
+                message: yaml_message(&err),
+            },
         }),
     }
 }
@@ -475,7 +471,7 @@ pub fn parse_document(text: &str) -> Result<Mapping, DocumentError> {
 
 /// A typed value read from a parsed document (the `feedgen:` settings); the
 /// error carries the key path to the value serde refused.
-pub fn deserialize<T: serde::de::DeserializeOwned>(
+pub fn deserialize_with_path<T: serde::de::DeserializeOwned>(
     value: Value,
 ) -> Result<T, serde_path_to_error::Error<serde_norway::Error>> {
     serde_path_to_error::deserialize(value)
@@ -650,7 +646,7 @@ mod tests {
         assert_eq!(p.map.len(), 2);
         assert!(p.requoted.is_empty());
         let err = parse("- a\n- b\n").expect_err("list");
-        assert!(err.message.contains("not a mapping"), "{}", err.message);
+        assert!(err.problem.to_string().contains("not a mapping"), "{:?}", err.problem);
         assert!(parse("").expect("empty").map.is_empty());
     }
 
@@ -672,11 +668,11 @@ mod tests {
     fn unrecoverable_yaml_reports_its_line() {
         let err = parse("title: a\ncategories: [x\n").expect_err("broken");
         assert!(err.line.is_some());
-        assert!(err.message.starts_with("front matter is not valid YAML"));
+        assert!(err.problem.to_string().starts_with("front matter is not valid YAML"));
         // Recoverable quotes on line 1 do not hide the broken mapping of line 3
         // (reported where the parser notices it: the end of the block).
         let err = parse("title: \"a \"b\" c\"\ndate: 2021-12-08\ntags: {x: y\n").expect_err("broken");
-        assert_eq!(err.line, Some(4), "{}", err.message);
+        assert_eq!(err.line, Some(4), "{:?}", err.problem);
     }
 
     #[test]
@@ -685,11 +681,19 @@ mod tests {
         let before = parses();
         let deep = format!("title: a\nx: {}\n", "[".repeat(4_000_000));
         let err = parse(&deep).expect_err("too large");
-        assert!(err.message.contains("byte limit for front matter"), "{}", err.message);
+        assert!(
+            err.problem.to_string().contains("byte limit for front matter"),
+            "{:?}",
+            err.problem
+        );
         let deep = format!("title: a\nx: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
         let err = parse(&deep).expect_err("too deep");
         assert_eq!(err.line, Some(2));
-        assert!(err.message.contains("more than 128 levels"), "{}", err.message);
+        assert!(
+            err.problem.to_string().contains("more than 128 levels"),
+            "{:?}",
+            err.problem
+        );
         // Refused before the parser, whose time grows with the square of depth, saw either.
         assert_eq!(parses(), before, "the YAML parser was handed a refused block");
         // Brackets in quoted text and comments do not count; real nesting within the limit parses.

@@ -3,401 +3,32 @@
 
 pub mod date;
 pub mod front_matter;
+mod limits;
 pub mod pages;
 pub mod post;
+pub mod post_front_matter;
+pub mod problem;
+mod visibility;
+mod walk;
+
+use walk::{ctime_ns, mtime_ns, stamp_of};
+pub use walk::{find_posts, folder_stamp, Found, PostFile, PostFiles, Stamp};
 
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use rayon::prelude::*;
-use walkdir::{DirEntryExt, WalkDir};
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::Diagnostic;
 use post::{Outcome, Post, PostMeta, ReadRules};
+use problem::Problem;
 
 /// Names the rules files are read by: part of the rebuild index's
 /// fingerprint, so records read under older rules are never reused.
 pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; records with jekyll_time";
-
-/// The post files a walk found, sorted by path, their paths one after
-/// another in one string in that order: a million paths are one allocation
-/// read front to back, not a million scattered ones (pairing a walk's
-/// files with the index's records cost 0.65 s more at a million files
-/// when each path was its own allocation, laid out in directory order).
-#[derive(Debug, Default)]
-pub struct PostFiles {
-    text: String,
-    files: Vec<Span>,
-}
-
-/// Where one file's path lies in [`PostFiles::text`].
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: usize,
-    end: usize,
-    /// Where the file name starts, from `start`.
-    name_at: usize,
-    in_posts_dir: bool,
-}
-
-/// One post file, as reading sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct PostFile<'a> {
-    /// Relative to the content root, `/`-separated.
-    pub rel: &'a str,
-    /// Where the file name starts in `rel`.
-    name_at: usize,
-    pub in_posts_dir: bool,
-}
-
-impl<'a> PostFile<'a> {
-    /// The folder it is in, relative to the content root.
-    fn folder(self) -> &'a str {
-        &self.rel[..self.name_at.saturating_sub(1)]
-    }
-
-    /// Its name in that folder.
-    fn name(self) -> &'a str {
-        &self.rel[self.name_at..]
-    }
-}
-
-impl PostFiles {
-    /// Files already in path order (an index's records).
-    fn sorted<'a>(rels: impl Iterator<Item = &'a str>) -> PostFiles {
-        let mut files = PostFiles::default();
-        rels.for_each(|rel| files.push(rel));
-        files
-    }
-
-    fn push(&mut self, rel: &str) {
-        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-        let start = self.text.len();
-        self.text.push_str(rel);
-        self.files.push(Span {
-            start,
-            end: self.text.len(),
-            name_at,
-            in_posts_dir: is_in_posts_dir(rel),
-        });
-    }
-
-    /// Sort by path, and lay the paths out in that order.
-    fn sort(&mut self) {
-        let text = self.text.as_bytes();
-        let path = |span: &Span| &text[span.start..span.end];
-        // Sorted by the 32 bytes after the prefix all paths share, kept
-        // beside each file, and by the whole path only where those tie:
-        // comparing paths in place missed the cache on every comparison
-        // (0.4 s of CPU for a million files in one folder).
-        let shared = self.files.first().map_or(0, |first| {
-            let first = path(first);
-            self.files.iter().fold(first.len(), |n, span| {
-                n.min(first.iter().zip(path(span)).take_while(|(a, b)| a == b).count())
-            })
-        });
-        let mut keyed: Vec<([u8; 32], usize)> = self
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(i, span)| {
-                // Zero after the end: no path holds a NUL, so a path sorts
-                // before the longer ones it starts.
-                let rest = &path(span)[shared..];
-                let mut key = [0; 32];
-                let n = rest.len().min(32);
-                key[..n].copy_from_slice(&rest[..n]);
-                (key, i)
-            })
-            .collect();
-        keyed.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| path(&self.files[a.1]).cmp(path(&self.files[b.1])))
-        });
-        let mut sorted = String::with_capacity(self.text.len());
-        let files = keyed
-            .into_iter()
-            .map(|(_, i)| {
-                let span = self.files[i];
-                let start = sorted.len();
-                sorted.push_str(&self.text[span.start..span.end]);
-                Span {
-                    start,
-                    end: sorted.len(),
-                    ..span
-                }
-            })
-            .collect();
-        self.files = files;
-        self.text = sorted;
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    fn get(&self, i: usize) -> PostFile<'_> {
-        let span = self.files[i];
-        PostFile {
-            rel: &self.text[span.start..span.end],
-            name_at: span.name_at,
-            in_posts_dir: span.in_posts_dir,
-        }
-    }
-}
-
-/// Whether `rel` lies under a `_posts/` (or `_drafts/`) folder.
-fn is_in_posts_dir(rel: &str) -> bool {
-    let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-    rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts")
-}
-
-/// What walking the content folder gave.
-#[derive(Debug, Default)]
-pub struct Found {
-    /// Sorted by relative path.
-    pub files: PostFiles,
-    /// Page files (`.md`, `.markdown`, `.html` outside `_posts/`), sorted:
-    /// where the site's category and tag pages are (see [`pages`]).
-    pub pages: Vec<String>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Every folder the walk listed, with its stamp taken before listing
-    /// it (sorted): while none changes, no file was added, removed or
-    /// renamed, and the same list of files stands.
-    pub folders: Vec<(String, Stamp)>,
-    /// When the walk started (ns since the epoch, this machine's clock;
-    /// `i64::MIN` for a walk never to vouch for); `None` for a listing taken
-    /// from the last run ([`Found::known`]).
-    pub started_ns: Option<i64>,
-}
-
-impl Found {
-    /// What a walk finds while no folder of `folders` changed: the files
-    /// of `records` (an index of that walk's files), and `pages`. `None`
-    /// unless every path is one a walk gives: relative, plain, in a listed
-    /// folder, and under `_posts/` or `_drafts/` for a post (a forged index
-    /// or listing never makes feedgen open a file the walk would not).
-    pub fn known(records: &[Record], pages: Vec<String>, folders: Vec<(String, Stamp)>) -> Option<Found> {
-        let listed: std::collections::HashSet<&str> = folders
-            .iter()
-            .map(|(rel, _)| rel.as_str())
-            .filter(|rel| rel.is_empty() || is_plain(rel))
-            .collect();
-        let posts_ok = all_walkable(records.iter().map(|r| &*r.rel), true, &listed);
-        let pages_ok = all_walkable(pages.iter().map(String::as_str), false, &listed);
-        (posts_ok && pages_ok).then(|| Found {
-            files: PostFiles::sorted(records.iter().map(|r| &*r.rel)),
-            pages,
-            diagnostics: Vec::new(),
-            folders,
-            started_ns: None,
-        })
-    }
-}
-
-/// A relative path with no empty, `.` or `..` part.
-fn is_plain(path: &str) -> bool {
-    path.split('/').all(|part| !matches!(part, "" | "." | ".."))
-}
-
-/// Whether every path of `rels` is one a walk gives: a plain name in a
-/// `listed` folder, under `_posts/` or `_drafts/` exactly when `posts`.
-/// Each run of files in one folder checks that folder once.
-fn all_walkable<'a>(
-    rels: impl Iterator<Item = &'a str>,
-    posts: bool,
-    listed: &std::collections::HashSet<&str>,
-) -> bool {
-    let mut last_folder = None;
-    rels.into_iter().all(|rel| {
-        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-        if last_folder != Some(folder) {
-            if !listed.contains(folder) || is_in_posts_dir(rel) != posts {
-                return false;
-            }
-            last_folder = Some(folder);
-        }
-        is_plain(name)
-    })
-}
-
-/// The stamp of the folder `rel` (not through a symlink), or `None`.
-pub fn folder_stamp(root: &Path, rel: &str) -> Option<Stamp> {
-    let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
-    meta.is_dir().then(|| stamp_of(&meta))
-}
-
-fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
-    (meta.len(), mtime_ns(meta), ctime_ns(meta), meta.ino())
-}
-
-/// Walk `root` in sorted order. Skips `_`-folders other than `_posts` (and
-/// `_drafts` when `drafts`), `.`-folders, and the output folder if it lies
-/// inside. Symlinked folders are not entered (no loops, no escapes);
-/// symlinked files are read only when they point inside `root`.
-pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
-    let mut found = Found {
-        started_ns: Some(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(i64::MIN, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MIN)),
-        ),
-        ..Found::default()
-    };
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let root_len = root.as_os_str().len();
-    // The output folder is known by its device and inode, not its
-    // canonical path: canonicalising every folder made a walk 1,500
-    // folders deep quadratic (45 s).
-    let output_id = std::fs::metadata(output_dir).ok().map(|m| (m.dev(), m.ino()));
-    let is_output = |entry: &walkdir::DirEntry| {
-        output_id.is_some_and(|(dev, ino)| entry.ino() == ino && entry.metadata().is_ok_and(|m| m.dev() == dev))
-    };
-    // No sorted walk: comparing paths per directory entry is slow on huge
-    // folders; the list is sorted once at the end instead.
-    let walker = WalkDir::new(root).into_iter().filter_entry(|entry| {
-        if entry.depth() == 0 || !entry.file_type().is_dir() {
-            return true;
-        }
-        let name = entry.file_name().to_string_lossy();
-        let wanted = if skipped_by_jekyll(&name) && !name.starts_with('_') {
-            false
-        } else if name.starts_with('_') {
-            name == "_posts" || (drafts && name == "_drafts")
-        } else {
-            true
-        };
-        wanted && !is_output(entry)
-    });
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                let path = err.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
-                // Posts in a folder that cannot be read (no permission, a
-                // path over the system's 4,096-byte limit) would be lost
-                // without a trace: an error, so the exit status says so.
-                let message = format!(
-                    "cannot read: {}; any posts in it are not published",
-                    err.io_error().map_or_else(|| err.to_string(), ToString::to_string)
-                );
-                found.diagnostics.push(Diagnostic::new(
-                    &path.display().to_string(),
-                    None,
-                    Severity::Error,
-                    message,
-                ));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let shown = || path.display().to_string();
-        if entry.path_is_symlink() {
-            // What a symlinked post or page reaches can change with no
-            // folder the walk lists changing: never vouched for.
-            if is_post_name(entry.file_name()) {
-                found.started_ns = Some(i64::MIN);
-            }
-            match path.canonicalize() {
-                Ok(real) if real.starts_with(&canonical_root) && real.is_file() => {}
-                Ok(real) if real.is_dir() => {
-                    let message = "symlinked folder; not followed";
-                    found
-                        .diagnostics
-                        .push(Diagnostic::new(&shown(), None, Severity::Note, message));
-                    continue;
-                }
-                _ => {
-                    // Only a would-be post is worth a word; pages get none.
-                    let under_posts = path
-                        .strip_prefix(root)
-                        .unwrap_or(path)
-                        .components()
-                        .any(|c| c.as_os_str() == "_posts" || c.as_os_str() == "_drafts");
-                    if is_post_name(entry.file_name()) && under_posts {
-                        let message = "symlink points outside the content folder (or nowhere); not followed";
-                        found
-                            .diagnostics
-                            .push(Diagnostic::new(&shown(), None, Severity::Warning, message));
-                    }
-                    continue;
-                }
-            }
-        } else if entry.file_type().is_dir() {
-            // Stamped before its entries are read: walkdir (unsorted, not
-            // contents-first) opens a folder when it yields it and reads
-            // the entries only when asked for the next one, so a change
-            // while it is listed shows as a new stamp next time. Sorting
-            // or contents-first would break this.
-            let rel = path.as_os_str().as_bytes().get(root_len..).unwrap_or_default();
-            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
-            match (entry.metadata(), std::str::from_utf8(rel)) {
-                (Ok(meta), Ok(rel)) => found.folders.push((rel.to_string(), stamp_of(&meta))),
-                // Never vouched for: the next run walks again.
-                _ => found.started_ns = Some(i64::MIN),
-            }
-            continue;
-        } else if !entry.file_type().is_file() {
-            continue;
-        }
-        if !is_post_name(entry.file_name()) {
-            continue;
-        }
-        // The path below `root`, by bytes: `Path::strip_prefix` parses
-        // every component again, per post.
-        let Some(rel) = path.as_os_str().as_bytes().get(root_len..) else {
-            continue;
-        };
-        let rel = rel.strip_prefix(b"/").unwrap_or(rel);
-        let Ok(rel) = std::str::from_utf8(rel) else {
-            found.diagnostics.push(Diagnostic::new(
-                &shown(),
-                None,
-                Severity::Warning,
-                "file name is not UTF-8; skipped",
-            ));
-            continue;
-        };
-        // `/`-separated on every system feedgen runs on.
-        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-        if skipped_by_jekyll(&rel[name_at..]) {
-            continue;
-        }
-        // Only `_posts/` (and `_drafts/`) hold posts; anything else is a
-        // page or a static file to Jekyll: listed, for its front matter only.
-        if !is_in_posts_dir(rel) {
-            found.pages.push(rel.to_string());
-            continue;
-        }
-        found.files.push(rel);
-    }
-    found.files.sort();
-    found.pages.sort();
-    found.folders.sort();
-    found
-}
-
-/// Names Jekyll's entry filter skips: starting with `.`, `_`, `#` or `~`,
-/// or ending in `~`.
-fn skipped_by_jekyll(name: &str) -> bool {
-    name.starts_with(['.', '_', '#', '~']) || name.ends_with('~')
-}
-
-/// Whether a file name has a post's extension (`.md`, `.markdown`, `.html`).
-fn is_post_name(name: &std::ffi::OsStr) -> bool {
-    let name = name.as_bytes();
-    // As `Path::extension`: a name that is only `.ext` has none.
-    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
-        dot > 0
-            && ["md", "markdown", "html"]
-                .iter()
-                .any(|known| name[dot + 1..].eq_ignore_ascii_case(known.as_bytes()))
-    })
-}
 
 /// The outcome of reading one file, with its diagnostics.
 #[derive(Debug)]
@@ -458,10 +89,6 @@ pub fn shown_path(root: &Path, rel: &str) -> String {
     root.join(rel).display().to_string()
 }
 
-/// A file's size, mtime, ctime and inode: what tells, without reading it,
-/// whether it changed.
-pub type Stamp = (u64, i64, i64, u64);
-
 /// A post file to look up: its name in the folder `dir` was opened on
 /// (one path component to look up, not the whole path), or its path.
 struct Where<'a> {
@@ -513,8 +140,8 @@ fn scan_file(
     previous: Option<Record>,
 ) -> Record {
     let at = Where { dir, root, file };
-    let reject = |stamp, message: String, line| {
-        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+    let reject = |stamp, problem: Problem, line| {
+        let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
             diagnostics: vec![diagnostic],
@@ -530,7 +157,7 @@ fn scan_file(
     };
     let (stamp, opened) = match stamped {
         Ok(stamped) => stamped,
-        Err(err) => return reject((0, 0, 0, 0), format!("cannot read: {err}"), None),
+        Err(err) => return reject((0, 0, 0, 0), Problem::CannotRead { error: err.to_string() }, None),
     };
     let size = stamp.0;
     let mut previous = previous;
@@ -538,8 +165,7 @@ fn scan_file(
         return Record { reused: true, ..prev };
     }
     if size > max_size {
-        let message = format!("file is {size} bytes, over the {max_size}-byte limit (`feedgen.max_file_size`)");
-        return reject(stamp, message, None);
+        return reject(stamp, Problem::FileTooBig { size, max: max_size }, None);
     }
     BUFFER.with_borrow_mut(|bytes| {
         let open = match opened {
@@ -547,7 +173,7 @@ fn scan_file(
             None => at.open(),
         };
         if let Err(err) = open.and_then(|f| read_into(f, size, max_size, bytes)) {
-            return reject(stamp, format!("cannot read: {err}"), None);
+            return reject(stamp, Problem::CannotRead { error: err.to_string() }, None);
         }
         let record = scan_bytes(bytes, (root, file), rules, stamp, previous);
         if bytes.capacity() > MAX_BUFFER {
@@ -575,8 +201,8 @@ fn scan_bytes(
     previous: Option<Record>,
 ) -> Record {
     let (size, mtime_ns, ctime_ns, ino) = stamp;
-    let reject = |message: String, line| {
-        let diagnostic = Diagnostic::new(&shown_path(root, file.rel), line, Severity::Error, message);
+    let reject = |problem: Problem, line| {
+        let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
             diagnostics: vec![diagnostic],
@@ -598,10 +224,9 @@ fn scan_bytes(
         None => {
             let offset = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-            let message = format!("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8");
             return Record {
                 hash,
-                ..reject(message, Some(line))
+                ..reject(Problem::NotUtf8 { offset }, Some(line))
             };
         }
     };
@@ -616,20 +241,6 @@ fn scan_bytes(
         _ => file.rel.into(),
     };
     Record::new(rel, stamp, hash, Scanned { outcome, diagnostics })
-}
-
-fn ctime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.ctime()
-        .saturating_mul(1_000_000_000)
-        .saturating_add(meta.ctime_nsec())
-}
-
-fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_nanos()).ok())
-        .unwrap_or(0)
 }
 
 /// Read every file in parallel, reusing `previous` records (sorted by
@@ -755,22 +366,9 @@ mod tests {
     /// index or listing never names a file outside the listed folders.
     #[test]
     fn known_files_are_only_paths_a_walk_gives() {
-        let record = |rel: &str| Record {
-            rel: rel.into(),
-            size: 0,
-            mtime_ns: 0,
-            ctime_ns: 0,
-            ino: 0,
-            hash: 0,
-            scanned: Scanned {
-                outcome: Outcome::Rejected,
-                diagnostics: Vec::new(),
-            },
-            reused: false,
-        };
         let folders = || vec![(String::new(), (0, 0, 0, 0)), ("_posts".to_string(), (0, 0, 0, 0))];
         let page = || vec!["about.md".to_string()];
-        let found = Found::known(&[record("_posts/a.md")], page(), folders()).expect("a walk's paths");
+        let found = Found::known(["_posts/a.md"].into_iter(), page(), folders()).expect("a walk's paths");
         assert_eq!(found.files.get(0).rel, "_posts/a.md");
         assert_eq!(found.started_ns, None);
         for rel in [
@@ -781,10 +379,13 @@ mod tests {
             "_posts/./a.md",
             "a.md",
         ] {
-            assert!(Found::known(&[record(rel)], page(), folders()).is_none(), "{rel}");
+            assert!(Found::known([rel].into_iter(), page(), folders()).is_none(), "{rel}");
         }
         for rel in ["../about.md", "_posts/about.md", "x/about.md"] {
-            assert!(Found::known(&[], vec![rel.to_string()], folders()).is_none(), "{rel}");
+            assert!(
+                Found::known(std::iter::empty(), vec![rel.to_string()], folders()).is_none(),
+                "{rel}"
+            );
         }
     }
 
@@ -822,24 +423,6 @@ mod tests {
     }
 
     /// Post extensions as `Path::extension` finds them, in any case.
-    #[test]
-    fn post_names_are_known_by_their_extension() {
-        for name in ["a.md", "2021-12-08-x.MarkDown", "b.HTML", "a.b.md", "..md"] {
-            assert!(is_post_name(std::ffi::OsStr::new(name)), "{name}");
-        }
-        for name in [".md", "a.md~", "a.txt", "md", "a.mdx", "a.", "a.html.bak"] {
-            assert!(!is_post_name(std::ffi::OsStr::new(name)), "{name}");
-        }
-        for name in ["a.md", ".md", "..md", "a.", "md"] {
-            let by_path = std::path::Path::new(name).extension().is_some_and(|e| e == "md");
-            assert_eq!(
-                is_post_name(std::ffi::OsStr::new(name)),
-                by_path,
-                "{name} as Path::extension"
-            );
-        }
-    }
-
     /// Files in a big folder (looked up in it) and in small ones (by
     /// path), paired with the records of an earlier scan across slices:
     /// unchanged files reuse theirs, changed, new and vanished ones do not.

@@ -1,12 +1,17 @@
 //! One post file read into what feedgen needs: [`PostMeta`] (kept for every
 //! post, for selection) and [`Post`] (loaded again only for posts that
-//! appear in a feed, for rendering).
+//! appear in a feed, for rendering). Both come from one reading of the file
+//! (`read`: split, YAML, typed [`PostFrontMatter`]), so they cannot disagree.
 
 use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
-use super::front_matter::{self, author, key_line, scalar, Mapping, SplitError, Value};
+use super::front_matter::{self, key_line, scalar, SplitError, Value};
+use super::limits::MAX_TERMS;
+pub use super::post_front_matter::PostFrontMatter;
+use super::post_front_matter::{DateField, Names};
+use super::problem::{FrontMatterProblem, Problem};
 use crate::author::Author;
-use crate::diagnostics::{Diagnostic, Severity};
-use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
+use crate::diagnostics::Diagnostic;
+use crate::markup::{cut_content, nests_too_deep, MAX_ITEM_CONTENT_BYTES};
 use crate::taxonomy::{Term, Terms};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
@@ -158,14 +163,27 @@ pub struct ReadRules {
     pub in_posts_dir: bool,
 }
 
-/// The note every post with an unquoted offset-less date carries; a run
-/// prints it once, with the count (see `cmd::build`).
-pub const UNQUOTED_DATE_NOTE: &str = "unquoted `date` with a time and no offset";
+pub use super::problem::UNQUOTED_DATE_NOTE;
 
-/// Everything parsed from one file's text.
-struct Parsed<'a> {
-    map: Mapping,
+/// A post file read once: the one reading [`scan`] (selection) and
+/// [`load`] (rendering) both derive from, so the two cannot disagree.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per post, on the stack while the post is read; never stored"
+)]
+enum Reading<'a> {
+    /// Front matter, read.
+    Front(FrontReading<'a>),
+    /// No front matter, or one never closed (`unclosed`: its opening
+    /// line): Jekyll publishes the whole file as the text of a post.
+    Whole { body: &'a str, unclosed: Option<usize> },
+}
+
+/// A post file with front matter, read.
+struct FrontReading<'a> {
+    fields: PostFrontMatter,
     yaml: &'a str,
+    /// File line of the first YAML line.
     yaml_line: usize,
     body: &'a str,
     body_line: usize,
@@ -175,6 +193,153 @@ struct Parsed<'a> {
     overridden: Vec<usize>,
     /// Jekyll reads no front matter (lines before the opening `---`).
     hidden_from_jekyll: bool,
+}
+
+/// Why a file gives no reading.
+enum Unreadable {
+    /// A draft without front matter: Jekyll skips it.
+    DraftWithoutFrontMatter,
+    /// Front matter feedgen cannot read, at this line of the file.
+    FrontMatter { line: usize, problem: FrontMatterProblem },
+}
+
+/// Split a post file, parse its YAML and type its fields: the one parse
+/// both [`scan`] and [`load`] go through.
+fn read<'a>(text: &'a str, rel: &str) -> Result<Reading<'a>, Unreadable> {
+    let split = match front_matter::split(text) {
+        Ok(split) => split,
+        Err(_) if is_draft(rel) => return Err(Unreadable::DraftWithoutFrontMatter),
+        Err(e) => {
+            let unclosed = match e {
+                SplitError::Unclosed { line } => Some(line),
+                SplitError::NoFrontMatter => None,
+            };
+            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+            return Ok(Reading::Whole { body, unclosed });
+        }
+    };
+    let at = |line: Option<usize>| split.yaml_line + line.unwrap_or(1) - 1;
+    let parsed = front_matter::parse(split.yaml).map_err(|e| Unreadable::FrontMatter {
+        line: at(e.line),
+        problem: e.problem,
+    })?;
+    // Every field takes any YAML value, so this fails only if serde does.
+    let fields = PostFrontMatter::from_mapping(parsed.map).map_err(|e| Unreadable::FrontMatter {
+        line: at(e.location().map(|l| l.line())),
+        problem: FrontMatterProblem::Invalid { message: e.to_string() },
+    })?;
+    Ok(Reading::Front(FrontReading {
+        fields,
+        yaml: split.yaml,
+        yaml_line: split.yaml_line,
+        body: split.body,
+        body_line: split.yaml_line + split.yaml.lines().count() + 1,
+        requoted: parsed.requoted,
+        overridden: parsed.overridden,
+        hidden_from_jekyll: split.hidden_from_jekyll,
+    }))
+}
+
+impl FrontReading<'_> {
+    /// The file line where top-level `key` stands.
+    fn line_of(&self, key: &str) -> Option<usize> {
+        key_line(self.yaml, key).map(|l| self.yaml_line + l - 1)
+    }
+
+    /// The date Jekyll reads: the file-name date when it sees no front
+    /// matter (a blank line before `---`), else [`jekyll_date`].
+    fn link_date(&self, rel: &str) -> LinkDate {
+        if self.hidden_from_jekyll {
+            file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
+        } else {
+            jekyll_date(&self.fields.date, self.yaml)
+        }
+    }
+
+    /// An unquoted `date` with a time and no offset that Jekyll reads.
+    fn unquoted_date(&self) -> bool {
+        !self.hidden_from_jekyll && raw_value(self.yaml, "date").is_some_and(is_zoneless_yaml_timestamp)
+    }
+
+    /// Front-matter `source_url` (or `source`), else the body's last autolink line.
+    fn source(&self) -> SourceLink {
+        let fields = &self.fields;
+        let written = fields.source_url.as_deref().or(fields.source.as_deref()).map(str::trim);
+        match written.filter(|s| !s.is_empty()) {
+            Some(url) => SourceLink::Url(url.to_string()),
+            None => source_link(self.body, self.body_line),
+        }
+    }
+
+    /// The post as rendered.
+    fn into_post(self, rel: &str) -> Post {
+        let source = self.source();
+        let date = self.link_date(rel);
+        let fields = self.fields;
+        let slug = fields.slug.clone().unwrap_or_else(|| file_slug(rel));
+        let jekyll = if self.hidden_from_jekyll {
+            JekyllReading {
+                slug: file_slug(rel),
+                permalink: None,
+                date,
+                categories: Some(path_categories(rel)),
+            }
+        } else {
+            JekyllReading {
+                slug: slug.clone(),
+                permalink: fields.permalink.clone().filter(|p| !p.trim().is_empty()),
+                date,
+                categories: nested_categories(&fields, rel),
+            }
+        };
+        let given = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
+        Post {
+            title: fields.title.map(|t| t.trim().to_string()).unwrap_or_default(),
+            slug,
+            author: fields.author,
+            excerpt: given(fields.excerpt),
+            guid: given(fields.guid.or(fields.id)),
+            image: given(fields.image),
+            jekyll,
+            source,
+            body: published_body(self.body).into_owned(),
+            markdown: is_markdown(rel),
+        }
+    }
+}
+
+/// A file Jekyll publishes whole, as rendered: titled and dated from its name.
+fn whole_file_post(body: &str, rel: &str) -> Post {
+    Post {
+        title: titleize_slug(&file_slug(rel)),
+        slug: file_slug(rel),
+        author: None,
+        excerpt: None,
+        guid: None,
+        image: None,
+        jekyll: JekyllReading {
+            slug: file_slug(rel),
+            permalink: None,
+            date: LinkDate::AsFeed,
+            categories: None,
+        },
+        source: source_link(body, 1),
+        body: published_body(body).into_owned(),
+        markdown: is_markdown(rel),
+    }
+}
+
+/// Where [`scan`] puts the problems it finds.
+struct Report<'a> {
+    /// The path as shown, made only for a problem.
+    shown: &'a dyn Fn() -> String,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Report<'_> {
+    fn add(&mut self, problem: Problem, line: Option<usize>) {
+        self.diags.push(problem.at(&(self.shown)(), line));
+    }
 }
 
 /// Read a post's text for selection, collecting every problem on the way.
@@ -187,355 +352,214 @@ pub fn scan(
     rules: ReadRules,
     diags: &mut Vec<Diagnostic>,
 ) -> Outcome {
-    let warn = |diags: &mut Vec<Diagnostic>, line, message: String| {
-        diags.push(Diagnostic::new(&shown(), line, Severity::Warning, message));
-    };
-    let reject = |diags: &mut Vec<Diagnostic>, line, message: String| {
-        diags.push(Diagnostic::new(&shown(), line, Severity::Error, message));
-        Outcome::Rejected
-    };
     if !rules.in_posts_dir {
         return Outcome::NotAPost;
     }
+    let mut report = Report { shown, diags };
     let draft = is_draft(rel);
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    if !draft {
-        match post_file_name(name) {
-            None => {
-                return reject(
-                    diags,
-                    None,
-                    "the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published".into(),
-                );
-            }
-            Some((FileDate::Invalid, _)) => {
-                return reject(
-                    diags,
-                    None,
-                    "the date in the file name is not a real date: Jekyll stops building the whole site at this file (\"Invalid date\"); not published; rename the file".into(),
-                );
-            }
-            Some((FileDate::Day(_), _)) => {}
-        }
+    if let Some(problem) = (!draft).then(|| file_name_problem(rel)).flatten() {
+        report.add(problem, None);
+        return Outcome::Rejected;
     }
-    let parsed = match parse_text(text) {
-        Ok(p) => p,
-        Err(ParseError::NotAPost | ParseError::Unclosed { .. }) if draft => {
-            warn(
-                diags,
-                Some(1),
-                "no front matter (a post starts with a `---` line); not published".into(),
-            );
+    let reading = match read(text, rel) {
+        Ok(Reading::Front(reading)) => reading,
+        Ok(Reading::Whole { body, unclosed }) => {
+            return Outcome::Post(whole_file_meta(body, unclosed, rel, rules.zone, &mut report));
+        }
+        Err(Unreadable::DraftWithoutFrontMatter) => {
+            report.add(Problem::DraftWithoutFrontMatter, Some(1));
             return Outcome::NotAPost;
         }
-        Err(e @ (ParseError::NotAPost | ParseError::Unclosed { .. })) => {
-            let day = file_name_date(file_stem(rel)).unwrap_or_default();
-            let title = titleize_slug(&file_slug(rel));
-            let shown_day = day.format("%Y-%m-%d");
-            let (line, message) = match e {
-                ParseError::Unclosed { line } => (
-                    line,
-                    format!("front matter is never closed (no second `---` line): Jekyll reads no front matter and publishes the whole file as the text of a post titled `{title}`, dated {shown_day} from the file name; published the same way; close the front matter with a `---` line"),
-                ),
-                _ => (
-                    1,
-                    format!("no front matter: Jekyll publishes the file as a post titled `{title}`, dated {shown_day} from the file name; published the same way"),
-                ),
-            };
-            warn(diags, Some(line), message);
-            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let date = rules.zone.localize(day.and_time(NaiveTime::MIN));
-            return Outcome::Post(PostMeta {
-                path: rel.into(),
-                date,
-                jekyll_time: date.timestamp(),
-                categories: intern_list(&path_categories(rel)),
-                tags: intern_list(&[]),
-                unpublished: false,
-                plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
-            });
-        }
-        Err(ParseError::Yaml { line, message }) => {
-            // Front matter Ruby's YAML reader refuses too (feedgen's size
-            // and depth limits are feedgen's own).
-            let jekyll = if message.starts_with("front matter is not valid YAML") || message.contains("not a mapping") {
-                "; Jekyll cannot read it either and publishes the post at a URL made from the build date, which changes with every build, so there is no stable page to link to"
-            } else {
-                ""
-            };
-            return reject(diags, Some(line), format!("{message}{jekyll}"));
+        Err(Unreadable::FrontMatter { line, problem }) => {
+            report.add(Problem::FrontMatter(problem), Some(line));
+            return Outcome::Rejected;
         }
     };
-    let Parsed {
-        map,
-        yaml,
-        yaml_line,
-        body,
-        ..
-    } = &parsed;
-    let line_of = |key: &str| key_line(yaml, key).map(|l| yaml_line + l - 1);
-
-    if text.starts_with('\u{feff}') {
-        warn(diags, Some(1), "file starts with a byte-order mark; ignored".into());
-    }
-    if parsed.hidden_from_jekyll {
-        let day =
-            file_name_date(file_stem(rel)).map_or_else(String::new, |d| format!(", dated {}", d.format("%Y-%m-%d")));
-        warn(
-            diags,
-            Some(1),
-            format!(
-                "blank line before the opening `---`: Jekyll reads no front matter in this file, so the site's page for this post is broken (it shows the front matter as text, titled `{}`{day}, without categories); the feed keeps the front matter and links to that page; fix the file by deleting the blank line(s) before `---`",
-                titleize_slug(&file_slug(rel))
-            ),
-        );
-    }
-    if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
-        warn(diags, Some(line), "Windows line endings (CRLF); read as LF".into());
-    }
-    if let Some((i, c)) = first_invalid_xml_char(text) {
-        warn(
-            diags,
-            Some(line_at(text, i)),
-            format!(
-                "character U+{:04X} is not allowed in XML; it is left out of the feeds",
-                u32::from(c)
-            ),
-        );
-    }
-    for line in &parsed.requoted {
-        warn(
-            diags,
-            Some(yaml_line + line - 1),
-            "value has unescaped `\"` or `\\` inside double quotes; kept the text between the first and last quote. Jekyll cannot read this front matter: it publishes the post at a URL made from the build date, which changes with every build; the feed links to the page this front matter describes, which Jekyll builds once the quotes are escaped (`\\\"`) or the value is single-quoted"
-                .into(),
-        );
-    }
-    for line in &parsed.overridden {
-        warn(
-            diags,
-            Some(yaml_line + line - 1),
-            "this key is written again below; the last value wins, as in Jekyll".into(),
-        );
-    }
-
-    let stem = file_stem(rel);
-    let title = scalar(map.get("title")).unwrap_or_default();
-    if title.trim().is_empty() {
-        warn(
-            diags,
-            line_of("title").or(Some(*yaml_line)),
-            "empty title; using the first sentence of the text".into(),
-        );
-    }
-
-    let date_value = map.get("date");
-    let written_date = date_value.map(|v| scalar(Some(v)).unwrap_or_default());
-    // `date: [2024-01-02]` is a list, not an empty date.
-    let date_problem = |w: &str| match date_value {
-        Some(Value::Sequence(_)) => "the date is a YAML list, not a date (write it without `[` `]`)".to_string(),
-        Some(Value::Mapping(_)) => "the date is a YAML mapping, not a date".to_string(),
-        _ => date_problem(w),
+    report_text(text, rel, &reading, &mut report);
+    let Some(date) = feed_date(&reading, rel, draft, rules.zone, &mut report) else {
+        return Outcome::Rejected;
     };
-    let date = match written_date.as_deref().and_then(|d| parse_date(d, rules.zone)) {
-        Some(d) => d,
-        None => {
-            let line = line_of("date").or(Some(*yaml_line));
-            let fallback = file_name_date(stem).map(|day| rules.zone.localize(day.and_time(NaiveTime::MIN)));
-            match (fallback, written_date) {
-                (Some(d), Some(w)) => {
-                    let jekyll = if draft {
-                        ""
-                    } else {
-                        "; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"
-                    };
-                    warn(
-                        diags,
-                        line,
-                        format!(
-                            "{}; using {} from the file name{jekyll}",
-                            date_problem(&w),
-                            d.format("%Y-%m-%d")
-                        ),
-                    );
-                    d
-                }
-                (Some(d), None) if rules.in_posts_dir => d,
-                (Some(d), None) => d,
-                (None, Some(w)) => {
-                    return reject(
-                        diags,
-                        line,
-                        format!("{} and the file name has no YYYY-MM-DD- prefix", date_problem(&w)),
-                    );
-                }
-                (None, None) => {
-                    return reject(
-                        diags,
-                        line,
-                        "no date in the front matter and no YYYY-MM-DD- prefix in the file name".into(),
-                    );
-                }
-            }
-        }
-    };
-
-    if !parsed.hidden_from_jekyll && raw_value(yaml, "date").is_some_and(is_zoneless_yaml_timestamp) {
-        diags.push(Diagnostic::new(
-            &shown(),
-            line_of("date"),
-            Severity::Note,
-            UNQUOTED_DATE_NOTE,
-        ));
+    if reading.unquoted_date() {
+        report.add(Problem::UnquotedDate, reading.line_of("date"));
     }
-
-    let maybe_empty_link = memchr::memmem::find(body.as_bytes(), b"<>").is_some();
-    if let (true, SourceLink::Empty { line }) = (maybe_empty_link, source_link(body, parsed.body_line)) {
-        if source_from_front_matter(map).is_none() {
-            warn(
-                diags,
-                Some(line),
-                "empty source link `<>`; the post has no source link".into(),
-            );
-        }
-    }
-    if body.len() > MAX_ITEM_CONTENT_BYTES {
-        warn(
-            diags,
-            Some(parsed.body_line),
-            format!(
-                "the text is {} bytes, over feedgen's {MAX_ITEM_CONTENT_BYTES}-byte limit for one feed item; the feeds carry its first {} bytes",
-                body.len(),
-                cut_content(body).len()
-            ),
-        );
-    }
-    let plain_text = nests_too_deep(&published_body(body), is_markdown(rel));
-    if plain_text {
-        warn(
-            diags,
-            Some(parsed.body_line),
-            format!("the text nests more than {MAX_HTML_DEPTH} levels deep; published as plain text"),
-        );
-    }
-
-    let jekyll_date = match jekyll_reading_date(map, yaml, rel, parsed.hidden_from_jekyll) {
+    let plain_text = report_body(&reading, rel, &mut report);
+    let jekyll_date = match reading.link_date(rel) {
         LinkDate::AsFeed => date,
         LinkDate::Instant(d) => d,
         LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
     };
-    let (categories, all_categories) = capped(categories(map, path_categories(rel)));
-    let (tags, all_tags) = capped(tags(map));
-    for (what, all, singular) in [("categories", all_categories, "category"), ("tags", all_tags, "tag")] {
-        if all > MAX_TERMS {
-            warn(
-                diags,
-                line_of(what).or_else(|| line_of(singular)).or(Some(*yaml_line)),
-                format!("the post has {all} {what}; only the first {MAX_TERMS} are used (feedgen's limit per post)"),
-            );
-        }
-    }
+    let (categories, tags) = terms(&reading, rel, &mut report);
     Outcome::Post(PostMeta {
         path: rel.into(),
         date,
         jekyll_time: jekyll_date.timestamp(),
         categories,
         tags,
-        unpublished: matches!(map.get("published"), Some(Value::Null | Value::Bool(false))),
+        unpublished: reading.fields.unpublished,
         plain_text,
     })
 }
 
 /// Read a post's text again for rendering. Problems were reported by
-/// [`scan`]; here they only mean there is nothing to render.
+/// [`scan`], from the same [`read`]; here they only mean there is nothing
+/// to render.
 pub fn load(text: &str, rel: &str) -> Option<Post> {
-    let file_reading = || JekyllReading {
-        slug: file_slug(rel),
-        permalink: None,
-        date: LinkDate::AsFeed,
-        categories: None,
-    };
-    let parsed = match parse_text(text) {
-        Ok(p) => p,
-        // Published as Jekyll does: the whole file is the text.
-        Err(ParseError::NotAPost | ParseError::Unclosed { .. }) if !is_draft(rel) => {
-            let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-            return Some(Post {
-                title: titleize_slug(&file_slug(rel)),
-                slug: file_slug(rel),
-                author: None,
-                excerpt: None,
-                guid: None,
-                image: None,
-                jekyll: file_reading(),
-                source: source_link(body, 1),
-                body: published_body(body).into_owned(),
-                markdown: is_markdown(rel),
-            });
-        }
-        Err(_) => return None,
-    };
-    let map = &parsed.map;
-    let body = parsed.body;
-    let slug = scalar(map.get("slug")).unwrap_or_else(|| file_slug(rel));
-    let date = jekyll_reading_date(map, parsed.yaml, rel, parsed.hidden_from_jekyll);
-    let jekyll = if parsed.hidden_from_jekyll {
-        JekyllReading {
-            date,
-            categories: Some(path_categories(rel)),
-            ..file_reading()
-        }
-    } else {
-        JekyllReading {
-            slug: slug.clone(),
-            permalink: scalar(map.get("permalink")).filter(|p| !p.trim().is_empty()),
-            date,
-            categories: nested_categories(map, rel),
-        }
-    };
-    Some(Post {
-        title: scalar(map.get("title"))
-            .map(|t| t.trim().to_string())
-            .unwrap_or_default(),
-        slug,
-        author: author(map.get("author")),
-        excerpt: scalar(map.get("excerpt")).filter(|e| !e.trim().is_empty()),
-        guid: scalar(map.get("guid"))
-            .or_else(|| scalar(map.get("id")))
-            .filter(|g| !g.trim().is_empty()),
-        image: scalar(map.get("image"))
-            .or_else(|| scalar(map.get("image")?.as_mapping()?.get("path")))
-            .filter(|i| !i.trim().is_empty()),
-        jekyll,
-        source: match source_from_front_matter(map) {
-            Some(url) => SourceLink::Url(url),
-            None => source_link(body, parsed.body_line),
-        },
-        body: published_body(body).into_owned(),
-        markdown: is_markdown(rel),
-    })
+    match read(text, rel).ok()? {
+        Reading::Front(reading) => Some(reading.into_post(rel)),
+        Reading::Whole { body, .. } => Some(whole_file_post(body, rel)),
+    }
 }
 
-/// The date Jekyll reads: the file-name date when it sees no front matter
-/// (a blank line before `---`), else [`jekyll_date`].
-fn jekyll_reading_date(map: &Mapping, yaml: &str, rel: &str, hidden_from_jekyll: bool) -> LinkDate {
-    if hidden_from_jekyll {
-        file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
-    } else {
-        jekyll_date(map, yaml)
+/// Why Jekyll does not read a `_posts/` file as a post, if it does not.
+fn file_name_problem(rel: &str) -> Option<Problem> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match post_file_name(name) {
+        None => Some(Problem::FileNameNotDated),
+        Some((FileDate::Invalid, _)) => Some(Problem::FileNameDateInvalid),
+        Some((FileDate::Day(_), _)) => None,
     }
+}
+
+/// A file Jekyll publishes whole, for selection: dated from its name, in
+/// its folders' categories.
+fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, zone: SiteZone, report: &mut Report) -> PostMeta {
+    let day = file_name_date(file_stem(rel)).unwrap_or_default();
+    let title = titleize_slug(&file_slug(rel));
+    let problem = Problem::WholeFile {
+        unclosed: unclosed.is_some(),
+        title,
+        day,
+    };
+    report.add(problem, Some(unclosed.unwrap_or(1)));
+    let date = zone.localize(day.and_time(NaiveTime::MIN));
+    PostMeta {
+        path: rel.into(),
+        date,
+        jekyll_time: date.timestamp(),
+        categories: intern_list(&path_categories(rel)),
+        tags: intern_list(&[]),
+        unpublished: false,
+        plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
+    }
+}
+
+/// Problems with the file's text and front matter as a whole.
+fn report_text(text: &str, rel: &str, reading: &FrontReading, report: &mut Report) {
+    if text.starts_with('\u{feff}') {
+        report.add(Problem::ByteOrderMark, Some(1));
+    }
+    if reading.hidden_from_jekyll {
+        let title = titleize_slug(&file_slug(rel));
+        let day = file_name_date(file_stem(rel));
+        report.add(Problem::HiddenFromJekyll { title, day }, Some(1));
+    }
+    if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
+        report.add(Problem::CrLf, Some(line));
+    }
+    if let Some((i, c)) = first_invalid_xml_char(text) {
+        report.add(Problem::NotXmlChar(c), Some(line_at(text, i)));
+    }
+    for line in &reading.requoted {
+        report.add(Problem::Requoted, Some(reading.yaml_line + line - 1));
+    }
+    for line in &reading.overridden {
+        report.add(Problem::Overridden, Some(reading.yaml_line + line - 1));
+    }
+    if reading.fields.title.as_deref().unwrap_or_default().trim().is_empty() {
+        let line = reading.line_of("title").or(Some(reading.yaml_line));
+        report.add(Problem::EmptyTitle, line);
+    }
+}
+
+/// The feed's date: the front matter's, else the file name's with a
+/// warning; `None` (reported) when neither gives one.
+fn feed_date(
+    reading: &FrontReading,
+    rel: &str,
+    draft: bool,
+    zone: SiteZone,
+    report: &mut Report,
+) -> Option<DateTime<FixedOffset>> {
+    let field = &reading.fields.date;
+    if let Some(date) = field.written().and_then(|d| parse_date(d, zone)) {
+        return Some(date);
+    }
+    let line = reading.line_of("date").or(Some(reading.yaml_line));
+    let fallback = file_name_date(file_stem(rel)).map(|day| zone.localize(day.and_time(NaiveTime::MIN)));
+    match (fallback, field.problem()) {
+        (Some(date), Some(problem)) => {
+            let day = date.date_naive();
+            report.add(
+                Problem::DateFromFileName {
+                    problem,
+                    day,
+                    stops_jekyll: !draft,
+                },
+                line,
+            );
+            Some(date)
+        }
+        (Some(date), None) => Some(date),
+        (None, Some(problem)) => {
+            report.add(Problem::DateNowhere { problem }, line);
+            None
+        }
+        (None, None) => {
+            report.add(Problem::NoDateAnywhere, line);
+            None
+        }
+    }
+}
+
+/// Problems with the body; whether it is published as plain text.
+fn report_body(reading: &FrontReading, rel: &str, report: &mut Report) -> bool {
+    let body = reading.body;
+    // Most posts have no `<>`: the source link is looked for only then.
+    if memchr::memmem::find(body.as_bytes(), b"<>").is_some() {
+        if let SourceLink::Empty { line } = reading.source() {
+            report.add(Problem::EmptySourceLink, Some(line));
+        }
+    }
+    if body.len() > MAX_ITEM_CONTENT_BYTES {
+        let problem = Problem::TextTooLong {
+            bytes: body.len(),
+            kept: cut_content(body).len(),
+        };
+        report.add(problem, Some(reading.body_line));
+    }
+    let plain_text = nests_too_deep(&published_body(body), is_markdown(rel));
+    if plain_text {
+        report.add(Problem::NestsTooDeep, Some(reading.body_line));
+    }
+    plain_text
+}
+
+/// The post's categories and tags, at most [`MAX_TERMS`] each.
+fn terms(reading: &FrontReading, rel: &str, report: &mut Report) -> (Terms, Terms) {
+    let (categories, all_categories) = capped(categories(&reading.fields, path_categories(rel)));
+    let (tags, all_tags) = capped(tags(&reading.fields));
+    for (what, all, singular) in [("categories", all_categories, "category"), ("tags", all_tags, "tag")] {
+        if all > MAX_TERMS {
+            let line = reading.line_of(what).or_else(|| reading.line_of(singular));
+            report.add(
+                Problem::TooManyTerms { count: all, what },
+                line.or(Some(reading.yaml_line)),
+            );
+        }
+    }
+    (categories, tags)
 }
 
 /// The date Jekyll's URL uses: an unquoted offset-less timestamp is UTC
 /// to Jekyll (Ruby's YAML reader makes it a UTC time); anything else is
 /// read as the feed reads it.
-fn jekyll_date(map: &Mapping, yaml: &str) -> LinkDate {
+fn jekyll_date(date: &DateField, yaml: &str) -> LinkDate {
     let Some(utc) = FixedOffset::east_opt(0).map(SiteZone::Fixed) else {
         return LinkDate::AsFeed;
     };
-    match (raw_value(yaml, "date"), scalar(map.get("date"))) {
+    match (raw_value(yaml, "date"), date.text()) {
         (Some(raw), Some(written)) if is_zoneless_yaml_timestamp(raw) => {
-            parse_date(&written, utc).map_or(LinkDate::AsFeed, LinkDate::Instant)
+            parse_date(written, utc).map_or(LinkDate::AsFeed, LinkDate::Instant)
         }
         _ => LinkDate::AsFeed,
     }
@@ -584,47 +608,9 @@ fn file_slug(rel: &str) -> String {
     }
 }
 
-enum ParseError {
-    NotAPost,
-    Unclosed { line: usize },
-    Yaml { line: usize, message: String },
-}
-
-fn parse_text(text: &str) -> Result<Parsed<'_>, ParseError> {
-    let split = match front_matter::split(text) {
-        Ok(s) => s,
-        Err(SplitError::NoFrontMatter) => return Err(ParseError::NotAPost),
-        Err(SplitError::Unclosed { line }) => return Err(ParseError::Unclosed { line }),
-    };
-    let body_line = split.yaml_line + split.yaml.lines().count() + 1;
-    match front_matter::parse(split.yaml) {
-        Ok(p) => Ok(Parsed {
-            map: p.map,
-            yaml: split.yaml,
-            yaml_line: split.yaml_line,
-            body: split.body,
-            body_line,
-            requoted: p.requoted,
-            overridden: p.overridden,
-            hidden_from_jekyll: split.hidden_from_jekyll,
-        }),
-        Err(e) => Err(ParseError::Yaml {
-            line: split.yaml_line + e.line.unwrap_or(1) - 1,
-            message: e.message,
-        }),
-    }
-}
-
 /// 1-based line of byte offset `i`.
 pub fn line_at(text: &str, i: usize) -> usize {
     text.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1
-}
-
-fn source_from_front_matter(map: &Mapping) -> Option<String> {
-    scalar(map.get("source_url"))
-        .or_else(|| scalar(map.get("source")))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// The last bare autolink line of the body (`<http…>`); `<>` means none.
@@ -667,19 +653,6 @@ fn published_body(body: &str) -> Cow<'_, str> {
     }
 }
 
-/// What is wrong with a written date that did not parse.
-fn date_problem(written: &str) -> String {
-    match written.trim() {
-        "" => "the date is empty".to_string(),
-        w => format!("date `{w}` is not a usable date"),
-    }
-}
-
-/// Most categories, and most tags, one post brings into feeds. Every feed
-/// of a post lists all its terms, so output grows with the square of a
-/// post's term count: 10,000 tags would write gigabytes.
-pub const MAX_TERMS: usize = 100;
-
 /// The first [`MAX_TERMS`] of `terms`, and how many there were.
 fn capped(terms: Vec<Term>) -> (Terms, usize) {
     (intern_list(&terms[..terms.len().min(MAX_TERMS)]), terms.len())
@@ -688,18 +661,18 @@ fn capped(terms: Vec<Term>) -> (Terms, usize) {
 /// Jekyll's categories: folder categories, then `categories` (a list, or
 /// a string split on whitespace), then `category` (added, not replacing;
 /// one name, or a list). Each name once.
-fn categories(map: &Mapping, folders: Vec<Term>) -> Vec<Term> {
+fn categories(fields: &PostFrontMatter, folders: Vec<Term>) -> Vec<Term> {
     let mut out = folders;
-    push_terms(&mut out, map.get("categories"), true);
-    push_terms(&mut out, map.get("category"), false);
+    fields.categories.push_into(&mut out, true);
+    fields.category.push_into(&mut out, false);
     out
 }
 
 /// A list inside the `categories` list: Jekyll makes the inner list one
 /// more category, written as Ruby prints it (`["x", "y"]`), before its
 /// items. `None` when there is no inner list (the usual case).
-fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Term>> {
-    let Some(Value::Sequence(items)) = map.get("categories") else {
+fn nested_categories(fields: &PostFrontMatter, rel: &str) -> Option<Vec<Term>> {
+    let Names::List(items) = &fields.categories else {
         return None;
     };
     if !items.iter().any(Value::is_sequence) {
@@ -734,7 +707,7 @@ fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Term>> {
             out.push(n.as_str().into());
         }
     });
-    let singular = categories(map, Vec::new());
+    let singular = categories(fields, Vec::new());
     for c in singular {
         if !out.contains(&c) {
             out.push(c);
@@ -745,43 +718,14 @@ fn nested_categories(map: &Mapping, rel: &str) -> Option<Vec<Term>> {
 
 /// Jekyll's tags: `tag` when present (one name, or a list) replaces
 /// `tags` (a list, or a string split on whitespace). Each name once.
-fn tags(map: &Mapping) -> Vec<Term> {
+fn tags(fields: &PostFrontMatter) -> Vec<Term> {
     let mut out = Vec::new();
-    match map.get("tag") {
-        Some(v) if !v.is_null() => push_terms(&mut out, Some(v), false),
-        _ => push_terms(&mut out, map.get("tags"), true),
+    if fields.tag.is_given() {
+        fields.tag.push_into(&mut out, false);
+    } else {
+        fields.tags.push_into(&mut out, true);
     }
     out
-}
-
-fn push_terms(out: &mut Vec<Term>, value: Option<&Value>, split: bool) {
-    // A set, not a scan of `out`: 30,000 categories must stay linear.
-    let mut seen: std::collections::HashSet<Term> = out.iter().cloned().collect();
-    let mut push = |name: &str| {
-        let name = name.trim();
-        if !name.is_empty() && seen.insert(name.into()) {
-            out.push(name.into());
-        }
-    };
-    match value {
-        Some(Value::Sequence(items)) => {
-            for item in items {
-                if let Some(s) = scalar(Some(item)) {
-                    push(&s);
-                }
-            }
-        }
-        Some(v) => {
-            if let Some(s) = scalar(Some(v)) {
-                if split {
-                    s.split_whitespace().for_each(&mut push);
-                } else {
-                    push(&s);
-                }
-            }
-        }
-        None => {}
-    }
 }
 
 /// Jekyll gives `a/b/_posts/x.md` the categories `a` and `b`.
@@ -1124,6 +1068,74 @@ mod tests {
         assert_eq!(
             load(text, "_posts/2022-01-15-dup-key.md").expect("post").title,
             "Second title"
+        );
+    }
+
+    /// Every post file bundled with feedgen (`content/`, `tests/fixtures/`).
+    fn bundled_post_files() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() && !path.is_symlink() {
+                    walk(&path, root, out);
+                    continue;
+                }
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let is_post = rel.split('/').any(|d| d == "_posts" || d == "_drafts")
+                    && [".md", ".markdown", ".html"].iter().any(|e| rel.ends_with(e));
+                if let (true, Ok(text)) = (is_post, std::fs::read_to_string(&path)) {
+                    out.push((rel, text));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["content", "tests/fixtures"] {
+            walk(&root.join(dir), root, &mut out);
+        }
+        out.sort();
+        out
+    }
+
+    /// Selection metadata and rendering input come from one reading: a post
+    /// scan accepts loads, links at the instant scan dated it to Jekyll,
+    /// is plain text exactly when scan said so, and has an empty source
+    /// link exactly when scan warned of one.
+    #[test]
+    fn scan_and_load_agree_on_every_bundled_post() {
+        let zone = rules().zone;
+        let files = bundled_post_files();
+        let mut published = 0;
+        for (rel, text) in &files {
+            let (out, diags) = scan_text(text, rel);
+            let Outcome::Post(meta) = out else {
+                continue;
+            };
+            published += 1;
+            let post = load(text, rel).unwrap_or_else(|| panic!("{rel}: scanned as a post, not loaded"));
+            let link_instant = match post.jekyll.date {
+                LinkDate::AsFeed => meta.date,
+                LinkDate::Instant(d) => d,
+                LinkDate::LocalMidnight(day) => zone.localize(day.and_time(NaiveTime::MIN)),
+            };
+            assert_eq!(meta.jekyll_time, link_instant.timestamp(), "{rel}");
+            assert_eq!(meta.plain_text, nests_too_deep(&post.body, post.markdown), "{rel}");
+            let warned_empty = diags.iter().any(|d| d.ends_with(&Problem::EmptySourceLink.to_string()));
+            assert_eq!(warned_empty, matches!(post.source, SourceLink::Empty { .. }), "{rel}");
+            let warned_title = diags.iter().any(|d| d.ends_with(&Problem::EmptyTitle.to_string()));
+            if !warned_title {
+                assert!(!post.title.is_empty(), "{rel}: no title, no warning");
+            }
+        }
+        assert!(
+            published >= 190,
+            "only {published} of {} bundled files published",
+            files.len()
         );
     }
 

@@ -1,6 +1,6 @@
 //! The shape of the code itself, read from `src/**/*.rs`: modules depend
 //! on each other one way only, and no function outside test code is longer
-//! than 100 lines (save the ones listed in [`LONG_FUNCTIONS`]).
+//! than 100 lines.
 //!
 //! How the source is read (no parser crate; a small lexer is enough for
 //! both questions):
@@ -36,9 +36,6 @@
 //!   counted on its own (and inside its parent). A function is named by
 //!   its module, its `impl` type if any, and its name
 //!   (`config::Config::load`, `content::post::scan`).
-//!
-//! The allow-list is exact: the test fails when a listed function is no
-//! longer long (take it off the list) and when an unlisted one is.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -48,10 +45,6 @@ use crate::harness::repo;
 
 /// The longest a function outside test code may be, in lines.
 const MAX_FUNCTION_LINES: usize = 100;
-
-/// Functions outside test code longer than [`MAX_FUNCTION_LINES`] today.
-/// Each is being shortened; when the list is empty, remove it.
-const LONG_FUNCTIONS: &[&str] = &["content::find_posts", "content::post::scan"];
 
 // ---- Reading Rust source ----
 
@@ -771,7 +764,7 @@ fn the_dependency_reader_sees_every_kind_of_path() {
 }
 
 #[test]
-fn no_function_outside_tests_is_longer_than_100_lines_but_the_listed_ones() {
+fn no_function_outside_tests_is_longer_than_100_lines() {
     let mut long = BTreeMap::new();
     let mut seen = 0;
     for (rel, text) in read_sources() {
@@ -783,22 +776,11 @@ fn no_function_outside_tests_is_longer_than_100_lines_but_the_listed_ones() {
         }
     }
     assert!(seen > 100, "only {seen} functions found in src/");
-    let listed: BTreeSet<&str> = LONG_FUNCTIONS.iter().copied().collect();
-    let unlisted: Vec<String> = long
+    let long: Vec<String> = long
         .iter()
-        .filter(|(name, _)| !listed.contains(name.as_str()))
         .map(|(name, lines)| format!("{name} ({lines} lines)"))
         .collect();
-    let short: Vec<&str> = listed
-        .iter()
-        .copied()
-        .filter(|name| !long.contains_key(*name))
-        .collect();
-    assert!(
-        unlisted.is_empty() && short.is_empty(),
-        "longer than {MAX_FUNCTION_LINES} lines and not in LONG_FUNCTIONS: {unlisted:?}\n\
-         in LONG_FUNCTIONS but no longer long (or gone): {short:?}"
-    );
+    assert!(long.is_empty(), "longer than {MAX_FUNCTION_LINES} lines: {long:?}");
 }
 
 #[test]

@@ -1,0 +1,106 @@
+//! Which files and folders Jekyll reads, and as what: its visibility rules,
+//! apart from the mechanics of walking (see `walk`).
+
+use std::os::unix::ffi::OsStrExt;
+
+/// What a file found by the walk is to Jekyll.
+#[derive(Debug, PartialEq)]
+pub(super) enum FileKind {
+    /// Skipped by Jekyll's entry filter.
+    Skipped,
+    /// Outside `_posts/` and `_drafts/`: a page (or a static file), listed
+    /// for its front matter only.
+    Page,
+    Post,
+}
+
+/// What the file at `rel` (relative, `/`-separated, with a post's
+/// extension) is to Jekyll.
+pub(super) fn file_kind(rel: &str) -> FileKind {
+    let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+    if skipped_by_jekyll(&rel[name_at..]) {
+        FileKind::Skipped
+    } else if is_in_posts_dir(rel) {
+        FileKind::Post
+    } else {
+        FileKind::Page
+    }
+}
+
+/// Whether Jekyll reads the folder `name`: not `_`-folders other than
+/// `_posts` (and `_drafts` when `drafts`), not `.`, `#` or `~` folders.
+pub(super) fn enters_folder(name: &str, drafts: bool) -> bool {
+    if name.starts_with('_') {
+        name == "_posts" || (drafts && name == "_drafts")
+    } else {
+        !skipped_by_jekyll(name)
+    }
+}
+
+/// Whether `rel` lies under a `_posts/` (or `_drafts/`) folder.
+pub(super) fn is_in_posts_dir(rel: &str) -> bool {
+    let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+    rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts")
+}
+
+/// Names Jekyll's entry filter skips: starting with `.`, `_`, `#` or `~`,
+/// or ending in `~`.
+fn skipped_by_jekyll(name: &str) -> bool {
+    name.starts_with(['.', '_', '#', '~']) || name.ends_with('~')
+}
+
+/// Whether a file name has a post's extension (`.md`, `.markdown`, `.html`).
+pub(super) fn is_post_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_bytes();
+    // As `Path::extension`: a name that is only `.ext` has none.
+    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
+        dot > 0
+            && ["md", "markdown", "html"]
+                .iter()
+                .any(|known| name[dot + 1..].eq_ignore_ascii_case(known.as_bytes()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jekyll_reads_posts_under_posts_and_pages_elsewhere() {
+        assert_eq!(file_kind("news/_posts/2021-12-08-a.md"), FileKind::Post);
+        assert_eq!(file_kind("_drafts/a.md"), FileKind::Post);
+        assert_eq!(file_kind("category/emnews.html"), FileKind::Page);
+        assert_eq!(file_kind("_posts/.hidden.md"), FileKind::Skipped);
+        assert_eq!(file_kind("_posts/backup.md~"), FileKind::Skipped);
+        assert_eq!(file_kind("_posts/#draft.md"), FileKind::Skipped);
+    }
+
+    #[test]
+    fn only_posts_drafts_on_request_and_plain_folders_are_entered() {
+        assert!(enters_folder("_posts", false));
+        assert!(!enters_folder("_drafts", false));
+        assert!(enters_folder("_drafts", true));
+        for skipped in ["_site", "_includes", ".git", "#tmp", "~old", "old~"] {
+            assert!(!enters_folder(skipped, true), "{skipped}");
+        }
+        assert!(enters_folder("news", false));
+    }
+
+    #[test]
+    fn post_names_are_known_by_their_extension() {
+        for name in ["a.md", "2021-12-08-x.MarkDown", "b.HTML", "a.b.md", "..md"] {
+            assert!(is_post_name(std::ffi::OsStr::new(name)), "{name}");
+        }
+        for name in [".md", "a.md~", "a.txt", "md", "a.mdx", "a.", "a.html.bak"] {
+            assert!(!is_post_name(std::ffi::OsStr::new(name)), "{name}");
+        }
+        for name in ["a.md", ".md", "..md", "a.", "md"] {
+            let by_path = std::path::Path::new(name).extension().is_some_and(|e| e == "md");
+            assert_eq!(
+                is_post_name(std::ffi::OsStr::new(name)),
+                by_path,
+                "{name} as Path::extension"
+            );
+        }
+    }
+}
