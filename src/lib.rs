@@ -14,6 +14,7 @@ mod content;
 mod diagnostics;
 #[doc(hidden)]
 pub mod fuzz;
+mod jekyll;
 mod markup;
 mod model;
 mod names;
