@@ -70,6 +70,8 @@ pub struct Site {
     pub claims: BTreeMap<String, Claim>,
     /// Display names from `feedgen.names` (pages read from the site join them later).
     pub names: DisplayNames,
+    /// Whose rules links follow: GitHub Pages' Jekyll 3.10 or Jekyll 4.3.
+    pub jekyll: crate::jekyll::JekyllRules,
 }
 
 /// One Folo feed claim (`<follow_challenge>`).
@@ -150,6 +152,8 @@ pub struct Config {
     /// the user: the one file feedgen writes outside the output folder).
     pub jekyll_data: Option<String>,
     pub only: Only,
+    /// Which Jekyll builds the site, and why feedgen thinks so (`-v`).
+    pub jekyll: crate::jekyll::JekyllChoice,
     pub verbosity: Verbosity,
     /// Print progress lines for long runs (stderr is a terminal).
     pub progress: bool,
@@ -347,6 +351,7 @@ impl Config {
             None => None,
             Some(file) => Some(jekyll_data_file(&file).map_err(|e| anyhow::anyhow!(at(&e)))?),
         };
+        let jekyll = jekyll_choice(&content_dir, &ours).map_err(|e| anyhow::anyhow!(at(&e)))?;
         let icon = image_url(&root, &ours, "icon").map_err(|e| anyhow::anyhow!(at(&e)))?;
         let logo = image_url(&root, &ours, "logo").map_err(|e| anyhow::anyhow!(at(&e)))?;
         Ok(Config {
@@ -364,6 +369,7 @@ impl Config {
                 logo,
                 claims: claims(ours.get("claims")).map_err(|e| anyhow::anyhow!(at(&e)))?,
                 names: DisplayNames::from_config(ours.get("names")).map_err(|e| anyhow::anyhow!(at(&e)))?,
+                jekyll: jekyll.rules,
             },
             content_dir,
             output_dir,
@@ -384,6 +390,7 @@ impl Config {
             names_from_tags,
             jekyll_data,
             only: flags.only,
+            jekyll,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
         })
@@ -422,6 +429,31 @@ fn read_mapping(file: &Path) -> Result<Mapping> {
         DocumentError::Invalid(why) => anyhow::anyhow!("{} is not valid YAML: {why}", file.display()),
         DocumentError::NotAMapping => anyhow::anyhow!("{} is not a YAML mapping", file.display()),
     })
+}
+
+/// `feedgen.jekyll` (3 or 4), else the content folder's `Gemfile.lock`
+/// and `Gemfile` (see `jekyll::detect`). A Gemfile that cannot be read
+/// counts as none.
+fn jekyll_choice(content_dir: &Path, ours: &Mapping) -> std::result::Result<crate::jekyll::JekyllChoice, String> {
+    use std::io::Read;
+    let setting = match ours.get("jekyll") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(crate::jekyll::parse_setting(&scalar(Some(v)).unwrap_or_default())?),
+    };
+    let read = |name: &str| {
+        let mut text = String::new();
+        // A regular file only: a FIFO named Gemfile would block.
+        let path = Some(content_dir.join(name)).filter(|p| p.is_file())?;
+        std::fs::File::open(path)
+            .and_then(|f| f.take(front_matter::MAX_YAML_BYTES as u64).read_to_string(&mut text))
+            .ok()
+            .map(|_| text)
+    };
+    Ok(crate::jekyll::detect(
+        setting,
+        read("Gemfile.lock").as_deref(),
+        read("Gemfile").as_deref(),
+    ))
 }
 
 /// A Jekyll `_config.yml` switch: on unless missing, `false` or null.

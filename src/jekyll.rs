@@ -107,7 +107,10 @@ fn from_gemfile(text: &str) -> Option<(JekyllRules, String)> {
     let line = caps.get(0)?.as_str().trim();
     let mut pinned = None;
     let mut below_4 = false;
-    for req in REQUIREMENT.as_ref()?.captures_iter(caps.get(1).map_or("", |m| m.as_str())) {
+    for req in REQUIREMENT
+        .as_ref()?
+        .captures_iter(caps.get(1).map_or("", |m| m.as_str()))
+    {
         let op = req.get(1).map_or("=", |m| m.as_str());
         let version: Vec<u32> = req
             .get(2)
@@ -152,8 +155,7 @@ impl JekyllRules {
         static DEFAULT_43: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}]+").ok());
         static PRETTY_43: LazyLock<Option<Regex>> =
             LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+").ok());
-        static DEFAULT_310: LazyLock<Option<Regex>> =
-            LazyLock::new(|| Regex::new(r"[^\p{Alphabetic}\p{Nd}]+").ok());
+        static DEFAULT_310: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{Alphabetic}\p{Nd}]+").ok());
         static PRETTY_310: LazyLock<Option<Regex>> =
             LazyLock::new(|| Regex::new(r"[^\p{Alphabetic}\p{Nd}._~!$&'()+,;=@]+").ok());
         let re = match (self, pretty) {
@@ -225,12 +227,10 @@ impl JekyllRules {
 fn dated_310(rel: &str) -> Option<(usize, usize)> {
     static MATCHER: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r"^(?:.+/)*(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$").ok());
-    let below = rel.split('/').position(|d| d == "_posts").map(|i| {
-        rel.split('/')
-            .take(i + 1)
-            .map(|d| d.len() + 1)
-            .sum::<usize>()
-    })?;
+    let below = rel
+        .split('/')
+        .position(|d| d == "_posts")
+        .map(|i| rel.split('/').take(i + 1).map(|d| d.len() + 1).sum::<usize>())?;
     let entry = rel.get(below..)?;
     let caps = MATCHER.as_ref()?.captures(entry)?;
     Some((below + caps.get(1)?.start(), below + caps.get(3)?.start()))
@@ -248,10 +248,7 @@ mod tests {
     #[test]
     fn no_gemfile_means_github_pages() {
         let choice = detect(None, None, None);
-        assert_eq!(
-            choice.describe(),
-            "links follow Jekyll 3.10 (GitHub Pages): no Gemfile"
-        );
+        assert_eq!(choice.describe(), "links follow Jekyll 3.10 (GitHub Pages): no Gemfile");
     }
 
     #[test]
@@ -275,12 +272,21 @@ mod tests {
         assert_eq!(choice.rules, Jekyll43);
         assert_eq!(choice.why, "Gemfile.lock resolves jekyll (4.3.4)");
         // A lock that names no jekyll leaves it to the Gemfile.
-        assert_eq!(rules(Some("GEM\n  specs:\n"), Some("gem 'jekyll', '~> 4.2'\n")), Jekyll43);
+        assert_eq!(
+            rules(Some("GEM\n  specs:\n"), Some("gem 'jekyll', '~> 4.2'\n")),
+            Jekyll43
+        );
     }
 
     #[test]
     fn gemfile_requirements() {
-        assert_eq!(rules(None, Some("source \"https://rubygems.org\"\ngem \"github-pages\", group: :jekyll_plugins\n")), Pages310);
+        assert_eq!(
+            rules(
+                None,
+                Some("source \"https://rubygems.org\"\ngem \"github-pages\", group: :jekyll_plugins\n")
+            ),
+            Pages310
+        );
         assert_eq!(rules(None, Some("gem \"jekyll\", \"~> 4.3\"\n")), Jekyll43);
         assert_eq!(rules(None, Some("gem 'jekyll', '3.10.0'\n")), Pages310);
         assert_eq!(rules(None, Some("gem \"jekyll\", \"~> 3.9\"\n")), Pages310);
@@ -323,7 +329,11 @@ mod tests {
             assert_eq!(slug(Pages310, text), v310, "3.10 {text}");
             assert_eq!(slug(Jekyll43, text), v43, "4.3 {text}");
         }
-        let default = |rules: JekyllRules| rules.slug_breaks(false).map(|re| re.replace_all("a.b~Ⅻ", "-").into_owned());
+        let default = |rules: JekyllRules| {
+            rules
+                .slug_breaks(false)
+                .map(|re| re.replace_all("a.b~Ⅻ", "-").into_owned())
+        };
         assert_eq!(default(Pages310).as_deref(), Some("a-b-Ⅻ"));
         assert_eq!(default(Jekyll43).as_deref(), Some("a-b-"));
     }
@@ -332,8 +342,14 @@ mod tests {
     fn trailing_dots_are_kept_by_3_10_only() {
         assert_eq!(Pages310.file_slug("trailing-dot."), "trailing-dot.");
         assert_eq!(Jekyll43.file_slug("trailing-dot.."), "trailing-dot");
-        assert_eq!(Pages310.page_basename("2022-02-14-old-trailing."), "2022-02-14-old-trailing.");
-        assert_eq!(Jekyll43.page_basename("2022-02-14-old-trailing."), "2022-02-14-old-trailing");
+        assert_eq!(
+            Pages310.page_basename("2022-02-14-old-trailing."),
+            "2022-02-14-old-trailing."
+        );
+        assert_eq!(
+            Jekyll43.page_basename("2022-02-14-old-trailing."),
+            "2022-02-14-old-trailing"
+        );
     }
 
     #[test]
@@ -356,10 +372,17 @@ mod tests {
         assert_eq!(Pages310.dated_name(deep), "2022-02-02-b/c.md");
         assert_eq!(Pages310.dated_name("2020-01-01-x/_posts/c.md"), "c.md");
         // Plain files read the same under both.
-        for rel in ["_posts/sub/2022-04-05-nested.md", "markets/_posts/2022-07-07-in-folder.md", "_posts/notes.md"] {
+        for rel in [
+            "_posts/sub/2022-04-05-nested.md",
+            "markets/_posts/2022-07-07-in-folder.md",
+            "_posts/notes.md",
+        ] {
             assert_eq!(Pages310.dated_name(rel), Jekyll43.dated_name(rel), "{rel}");
             assert_eq!(Pages310.dated_stem(rel), Jekyll43.dated_stem(rel), "{rel}");
         }
-        assert_eq!(Pages310.dated_stem("_posts/2022-02-13-trailing-dot..md"), "2022-02-13-trailing-dot.");
+        assert_eq!(
+            Pages310.dated_stem("_posts/2022-02-13-trailing-dot..md"),
+            "2022-02-13-trailing-dot."
+        );
     }
 }

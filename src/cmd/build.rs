@@ -236,6 +236,8 @@ fn read_settings(config: &Config) -> u64 {
                 .as_bytes(),
         )
         .add(format!("{:?}", config.site.zone).as_bytes())
+        // Which Jekyll reads the file names (dates, slugs, what is a post).
+        .add(format!("{:?}", config.site.jekyll).as_bytes())
         .add_u64(config.max_file_size)
         .finish()
 }
@@ -278,7 +280,12 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
         if let (true, Some(tag), None) = (differs, tag, config.site.names.display(kind, &page.name)) {
             differ.push((page, tag));
         }
-        let path = permalink::page_path(&page.rel, page.permalink.as_deref(), &config.site.permalink);
+        let path = permalink::page_path(
+            &page.rel,
+            page.permalink.as_deref(),
+            &config.site.permalink,
+            config.site.jekyll,
+        );
         let url = permalink::link(&config.site.root, &path);
         names.add_page(kind, &page.name, FeedPage { title, url: Some(url) });
     }
@@ -394,6 +401,7 @@ fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> 
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        jekyll: config.site.jekyll,
     };
     progress(
         config,
@@ -597,7 +605,7 @@ fn render_and_store(
                 if let Some(entry) = cache.get(key) {
                     return (i, Some(entry));
                 }
-                let entry = content::load_post(root, meta, hashes[i], config.max_file_size)
+                let entry = content::load_post(root, meta, hashes[i], config.max_file_size, config.site.jekyll)
                     .map(|post| render::entry(&config.site, meta, &post));
                 if let Some(e) = &entry {
                     cache.put(key, e);

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use walkdir::{DirEntryExt, WalkDir};
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::jekyll::JekyllRules;
 use post::{Outcome, Post, PostMeta, ReadRules};
 
 /// Names the rules files are read by: part of the rebuild index's
@@ -703,13 +704,13 @@ pub fn scan_all(
 /// Read a published post again for rendering: `None` unless its bytes
 /// are still the ones read (and hashed, as `hash`) when it was scanned, so
 /// a post is never rendered from other text than its metadata came from.
-pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64) -> Option<Post> {
+pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64, jekyll: JekyllRules) -> Option<Post> {
     let file = std::fs::File::open(root.join(&*meta.path)).ok()?;
     let bytes = read_bytes(file, 0, max_size).ok()?;
     if content_hash(&bytes) != hash {
         return None;
     }
-    post::load(utf8(&bytes)?, &meta.path)
+    post::load(utf8(&bytes)?, &meta.path, jekyll)
 }
 
 /// Hash of a file's bytes (xxh3: fast, and stable across runs and machines).
@@ -865,6 +866,7 @@ mod tests {
         let rules = ReadRules {
             zone: date::SiteZone::parse("Asia/Shanghai").expect("zone"),
             in_posts_dir: true,
+            jekyll: JekyllRules::default(),
         };
         let scan = |previous| {
             scan_all(

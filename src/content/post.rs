@@ -5,6 +5,7 @@
 use super::date::{file_name_date, is_zoneless_yaml_timestamp, parse_date, post_file_name, FileDate, SiteZone};
 use super::front_matter::{self, author, key_line, scalar, Author, Mapping, SplitError, Value};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::jekyll::JekyllRules;
 use crate::markup::{cut_content, nests_too_deep, MAX_HTML_DEPTH, MAX_ITEM_CONTENT_BYTES};
 use crate::xml_chars::first_invalid_xml_char;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
@@ -164,6 +165,8 @@ pub struct ReadRules {
     /// Under `_posts/` or `_drafts/`: a post to Jekyll. Anything else is a
     /// page (or a static file), never a post, and gets no diagnostics.
     pub in_posts_dir: bool,
+    /// Whose reading of file names (dates, slugs) applies.
+    pub jekyll: JekyllRules,
 }
 
 /// The note every post with an unquoted offset-less date carries; a run
@@ -206,7 +209,7 @@ pub fn scan(
         return Outcome::NotAPost;
     }
     let draft = is_draft(rel);
-    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let name = rules.jekyll.dated_name(rel);
     if !draft {
         match post_file_name(name) {
             None => {
@@ -237,8 +240,8 @@ pub fn scan(
             return Outcome::NotAPost;
         }
         Err(e @ (ParseError::NotAPost | ParseError::Unclosed { .. })) => {
-            let day = file_name_date(file_stem(rel)).unwrap_or_default();
-            let title = titleize_slug(&file_slug(rel));
+            let day = file_name_date(rules.jekyll.dated_stem(rel)).unwrap_or_default();
+            let title = titleize_slug(&file_slug(rel, rules.jekyll));
             let shown_day = day.format("%Y-%m-%d");
             let (line, message) = match e {
                 ParseError::Unclosed { line } => (
@@ -287,14 +290,14 @@ pub fn scan(
         warn(diags, Some(1), "file starts with a byte-order mark; ignored".into());
     }
     if parsed.hidden_from_jekyll {
-        let day =
-            file_name_date(file_stem(rel)).map_or_else(String::new, |d| format!(", dated {}", d.format("%Y-%m-%d")));
+        let day = file_name_date(rules.jekyll.dated_stem(rel))
+            .map_or_else(String::new, |d| format!(", dated {}", d.format("%Y-%m-%d")));
         warn(
             diags,
             Some(1),
             format!(
                 "blank line before the opening `---`: Jekyll reads no front matter in this file, so the site's page for this post is broken (it shows the front matter as text, titled `{}`{day}, without categories); the feed keeps the front matter and links to that page; fix the file by deleting the blank line(s) before `---`",
-                titleize_slug(&file_slug(rel))
+                titleize_slug(&file_slug(rel, rules.jekyll))
             ),
         );
     }
@@ -327,7 +330,7 @@ pub fn scan(
         );
     }
 
-    let stem = file_stem(rel);
+    let stem = rules.jekyll.dated_stem(rel);
     let title = scalar(map.get("title")).unwrap_or_default();
     if title.trim().is_empty() {
         warn(
@@ -427,7 +430,7 @@ pub fn scan(
         );
     }
 
-    let jekyll_date = match jekyll_reading_date(map, yaml, rel, parsed.hidden_from_jekyll) {
+    let jekyll_date = match jekyll_reading_date(map, yaml, rel, parsed.hidden_from_jekyll, rules.jekyll) {
         LinkDate::AsFeed => date,
         LinkDate::Instant(d) => d,
         LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
@@ -456,9 +459,9 @@ pub fn scan(
 
 /// Read a post's text again for rendering. Problems were reported by
 /// [`scan`]; here they only mean there is nothing to render.
-pub fn load(text: &str, rel: &str) -> Option<Post> {
+pub fn load(text: &str, rel: &str, jekyll: JekyllRules) -> Option<Post> {
     let file_reading = || JekyllReading {
-        slug: file_slug(rel),
+        slug: file_slug(rel, jekyll),
         permalink: None,
         date: LinkDate::AsFeed,
         categories: None,
@@ -469,8 +472,8 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
         Err(ParseError::NotAPost | ParseError::Unclosed { .. }) if !is_draft(rel) => {
             let body = text.strip_prefix('\u{feff}').unwrap_or(text);
             return Some(Post {
-                title: titleize_slug(&file_slug(rel)),
-                slug: file_slug(rel),
+                title: titleize_slug(&file_slug(rel, jekyll)),
+                slug: file_slug(rel, jekyll),
                 author: None,
                 excerpt: None,
                 guid: None,
@@ -485,8 +488,8 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
     };
     let map = &parsed.map;
     let body = parsed.body;
-    let slug = scalar(map.get("slug")).unwrap_or_else(|| file_slug(rel));
-    let date = jekyll_reading_date(map, parsed.yaml, rel, parsed.hidden_from_jekyll);
+    let slug = scalar(map.get("slug")).unwrap_or_else(|| file_slug(rel, jekyll));
+    let date = jekyll_reading_date(map, parsed.yaml, rel, parsed.hidden_from_jekyll, jekyll);
     let jekyll = if parsed.hidden_from_jekyll {
         JekyllReading {
             date,
@@ -526,9 +529,15 @@ pub fn load(text: &str, rel: &str) -> Option<Post> {
 
 /// The date Jekyll reads: the file-name date when it sees no front matter
 /// (a blank line before `---`), else [`jekyll_date`].
-fn jekyll_reading_date(map: &Mapping, yaml: &str, rel: &str, hidden_from_jekyll: bool) -> LinkDate {
+fn jekyll_reading_date(
+    map: &Mapping,
+    yaml: &str,
+    rel: &str,
+    hidden_from_jekyll: bool,
+    jekyll: JekyllRules,
+) -> LinkDate {
     if hidden_from_jekyll {
-        file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
+        file_name_date(jekyll.dated_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
     } else {
         jekyll_date(map, yaml)
     }
@@ -583,11 +592,11 @@ fn is_draft(rel: &str) -> bool {
 }
 
 /// Jekyll's `slug` for a file: the name after the date prefix without
-/// extension and trailing dots (an undated draft's whole name without extension).
-fn file_slug(rel: &str) -> String {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    match post_file_name(name) {
-        Some((_, slug)) => crate::permalink::file_slug(slug).to_string(),
+/// extension (and, for 4.3, trailing dots); an undated draft's whole name
+/// without extension. 3.10 reads a dated folder's files too (`dir/inner`).
+fn file_slug(rel: &str, jekyll: JekyllRules) -> String {
+    match post_file_name(jekyll.dated_name(rel)) {
+        Some((_, slug)) => crate::permalink::file_slug(slug, jekyll).to_string(),
         _ => file_stem(rel).to_string(),
     }
 }
@@ -815,6 +824,7 @@ mod tests {
         ReadRules {
             zone,
             in_posts_dir: true,
+            jekyll: JekyllRules::default(),
         }
     }
 
@@ -961,12 +971,14 @@ mod tests {
         let post = load(
             "---\nsource_url: http://s.example/x\n---\n<http://a.example/1>\n",
             "_posts/2021-12-08-a.md",
+            JekyllRules::default(),
         )
         .expect("post");
         assert_eq!(post.source, SourceLink::Url("http://s.example/x".into()));
         let post = load(
             "---\ndate: 2021-12-08\n---\ntext <> kept\n<>\nend\n",
             "_posts/2021-12-08-a.md",
+            JekyllRules::default(),
         )
         .expect("post");
         assert_eq!(post.body, "text <> kept\nend\n");
@@ -1024,7 +1036,12 @@ mod tests {
         let Outcome::Post(m) = out else { panic!("not published") };
         assert_eq!(m.date.to_rfc3339(), "2022-01-13T00:00:00+08:00");
         assert_eq!(diags, vec!["_posts/2022-01-13-no-front-matter.md:1: warning: no front matter: Jekyll publishes the file as a post titled `No Front Matter`, dated 2022-01-13 from the file name; published the same way"]);
-        let post = load("Just text.\n", "_posts/2022-01-13-no-front-matter.md").expect("post");
+        let post = load(
+            "Just text.\n",
+            "_posts/2022-01-13-no-front-matter.md",
+            JekyllRules::default(),
+        )
+        .expect("post");
         assert_eq!(post.title, "No Front Matter");
         let (out, diags) = scan_text("---\ntitle: Never closed\nbody\n", "news/_posts/2022-01-14-unclosed.md");
         let Outcome::Post(m) = out else { panic!("not published") };
@@ -1074,7 +1091,7 @@ mod tests {
         );
         assert!(diags[0].contains("deleting the blank line"), "{diags:?}");
         // ... the link follows Jekyll's reading: file name, no categories, midnight.
-        let post = load(text, "_posts/2022-01-10-blank-line.md").expect("post");
+        let post = load(text, "_posts/2022-01-10-blank-line.md", JekyllRules::default()).expect("post");
         assert_eq!(post.title, "Blank line first");
         assert_eq!(
             post.jekyll,
@@ -1099,7 +1116,7 @@ mod tests {
             diags,
             vec![format!("_posts/2021-12-01-a.md:3: note: {UNQUOTED_DATE_NOTE}")]
         );
-        let post = load(text, "_posts/2021-12-01-a.md").expect("post");
+        let post = load(text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
         let utc = FixedOffset::east_opt(0).expect("utc");
         assert_eq!(
             post.jekyll.date,
@@ -1118,7 +1135,7 @@ mod tests {
             let text = format!("---\ntitle: a\ndate: {quoted}\n---\n");
             let (_, diags) = scan_text(&text, "_posts/2021-12-01-a.md");
             assert!(diags.is_empty(), "{quoted}: {diags:?}");
-            let post = load(&text, "_posts/2021-12-01-a.md").expect("post");
+            let post = load(&text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
             assert_eq!(post.jekyll.date, LinkDate::AsFeed, "{quoted}");
         }
     }
@@ -1130,16 +1147,53 @@ mod tests {
         assert!(matches!(out, Outcome::Post(_)));
         assert_eq!(diags, vec!["_posts/2022-01-15-dup-key.md:2: warning: this key is written again below; the last value wins, as in Jekyll"]);
         assert_eq!(
-            load(text, "_posts/2022-01-15-dup-key.md").expect("post").title,
+            load(text, "_posts/2022-01-15-dup-key.md", JekyllRules::default())
+                .expect("post")
+                .title,
             "Second title"
         );
+    }
+
+    /// `_posts/2022-04-04-dir/inner.md`: GitHub Pages' 3.10 publishes it,
+    /// dated from the folder; 4.3 does not read it as a post.
+    #[test]
+    fn a_dated_folder_holds_a_post_for_3_10_only() {
+        let rel = "_posts/2022-04-04-dir/inner.md";
+        let scan_with = |jekyll, text: &str| {
+            let mut diags = Vec::new();
+            let rules = ReadRules { jekyll, ..rules() };
+            (scan(text, rel, &|| rel.to_string(), rules, &mut diags), diags.len())
+        };
+        let (out, diags) = scan_with(JekyllRules::Pages310, "---\ntitle: In a folder\n---\ntext\n");
+        let Outcome::Post(meta) = out else {
+            panic!("not a post: {out:?}")
+        };
+        assert_eq!(
+            (meta.date.to_rfc3339().as_str(), diags),
+            ("2022-04-04T00:00:00+08:00", 0)
+        );
+        let post = load("---\ntitle: In a folder\n---\ntext\n", rel, JekyllRules::Pages310).expect("post");
+        assert_eq!(post.slug, "dir/inner");
+        let (out, diags) = scan_with(JekyllRules::Jekyll43, "---\ntitle: In a folder\n---\ntext\n");
+        assert!(matches!(out, Outcome::Rejected), "{out:?}");
+        assert_eq!(diags, 1);
     }
 
     #[test]
     fn titles_from_file_names() {
         assert_eq!(titleize_slug("UpperCase-Name"), "Uppercase Name");
         assert_eq!(titleize_slug("中文文件名"), "中文文件名");
-        assert_eq!(file_slug("_posts/2022-01-02-dots...md"), "dots");
-        assert_eq!(file_slug("_drafts/a-draft.md"), "a-draft");
+        let dots = "_posts/2022-01-02-dots...md";
+        assert_eq!(file_slug(dots, JekyllRules::Jekyll43), "dots");
+        assert_eq!(file_slug(dots, JekyllRules::Pages310), "dots..");
+        assert_eq!(
+            file_slug("_posts/2022-04-04-dir/inner.md", JekyllRules::Pages310),
+            "dir/inner"
+        );
+        assert_eq!(
+            file_slug("_posts/2022-04-04-dir/inner.md", JekyllRules::Jekyll43),
+            "inner"
+        );
+        assert_eq!(file_slug("_drafts/a-draft.md", JekyllRules::Pages310), "a-draft");
     }
 }
