@@ -79,8 +79,12 @@ def jekyll_build(src, dest, configs, log):
 def feedgen_build(feedgen, content, out, config, now):
     r = subprocess.run(
         [feedgen, "--content", content, "--output", out, "--config", config, "--now", now,
-         "--limit", "1000000", "--summary", "json"],
+         "--limit", "1000000", "--summary", "json", "-v"],
         capture_output=True, text=True, timeout=300)
+    # Debian's Jekyll here is 4.3: feedgen must be following 4.3's rules
+    # (without a Gemfile it would follow GitHub Pages' 3.10).
+    if r.returncode in (0, 1) and "feedgen: links follow Jekyll 4.3:" not in r.stderr:
+        fail(f"{content}: feedgen does not follow Jekyll 4.3's rules:\n{r.stderr[:2000]}")
     return r.returncode, r.stderr
 
 
@@ -195,6 +199,8 @@ def main():
             config_text = merged_config(configs[0], configs[1] if v else None)
             if name.startswith("abort-") and "\nurl:" not in "\n" + config_text:
                 config_text += "url: https://example.com\n"  # so feedgen reads the posts
+            # Built here by Jekyll 4.3; with no Gemfile feedgen would take GitHub Pages' 3.10.
+            config_text += "feedgen:\n  jekyll: 4\n"
             with open(cfg, "w", encoding="utf-8") as f:
                 f.write(config_text)
             rc = jekyll_build(src, dest, configs + [override], base + ".log")
@@ -225,6 +231,9 @@ def main():
         site = os.path.join(work, label + ".src")
         shutil.copytree(finews, site)
         shutil.copy(dump_page, os.path.join(site, "posts.json"))
+        # The site's Jekyll is 4.3 here: say so as a real site would (feedgen reads the Gemfile).
+        with open(os.path.join(site, "Gemfile"), "w") as f:
+            f.write('source "https://rubygems.org"\ngem "jekyll", "~> 4.3"\n')
         dest, out = os.path.join(work, label + ".site"), os.path.join(work, label + ".feeds")
         rc = jekyll_build(site, dest, [os.path.join(site, "_config.yml"), override], os.path.join(work, label + ".log"))
         if rc != 0:

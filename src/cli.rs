@@ -137,7 +137,16 @@ fn overrides(source: &SourceArgs, output: Option<PathBuf>) -> Overrides {
 }
 
 fn load_config(flags: Overrides) -> Result<Config> {
-    Ok(Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())?)
+    let config = Config::load(flags, std::env::var("SOURCE_DATE_EPOCH").ok())?;
+    // Before any work: which Jekyll's rules every link follows, and why.
+    if config.verbosity == Verbosity::Verbose {
+        let _ = writeln!(
+            std::io::stderr(),
+            "feedgen: {}",
+            escape_controls(&config.jekyll.describe())
+        );
+    }
+    Ok(config)
 }
 
 /// Run the command and say how the process ends. An error that stops the

@@ -75,6 +75,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        jekyll: config.site.jekyll,
     };
     crate::report::progress(
         config,

@@ -51,6 +51,8 @@ pub struct Site {
     pub claims: BTreeMap<String, Claim>,
     /// Display names from `feedgen.names` (pages read from the site join them later).
     pub names: DisplayNames,
+    /// Whose rules links follow: GitHub Pages' Jekyll 3.10 or Jekyll 4.3.
+    pub jekyll: crate::jekyll::JekyllRules,
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
@@ -124,6 +126,8 @@ pub struct Config {
     /// the user: the one file feedgen writes outside the output folder).
     pub jekyll_data: Option<String>,
     pub only: Only,
+    /// Which Jekyll builds the site, and why feedgen thinks so (`-v`).
+    pub jekyll: crate::jekyll::JekyllChoice,
     pub verbosity: Verbosity,
     /// Print progress lines for long runs (stderr is a terminal).
     pub progress: bool,
@@ -155,6 +159,35 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 pub struct Clock {
     pub source_date_epoch: Option<String>,
     pub system: DateTime<FixedOffset>,
+}
+
+/// The content folder's `Gemfile.lock` and `Gemfile`, as text (`None`: no
+/// such regular file): which Jekyll builds the site. Read by the caller,
+/// like the clock.
+#[derive(Debug, Clone, Default)]
+pub struct Gemfiles {
+    pub lock: Option<String>,
+    pub gemfile: Option<String>,
+}
+
+impl Gemfiles {
+    /// Read them from `content_dir`; one that cannot be read counts as none.
+    pub fn read(content_dir: &Path) -> Gemfiles {
+        use std::io::Read;
+        let read = |name: &str| {
+            let mut text = String::new();
+            // A regular file only: a FIFO named Gemfile would block.
+            let path = Some(content_dir.join(name)).filter(|p| p.is_file())?;
+            std::fs::File::open(path)
+                .and_then(|f| f.take(front_matter::MAX_YAML_BYTES as u64).read_to_string(&mut text))
+                .ok()
+                .map(|_| text)
+        };
+        Gemfiles {
+            lock: read("Gemfile.lock"),
+            gemfile: read("Gemfile"),
+        }
+    }
 }
 
 /// A configuration parsed but not yet checked against the folders on disk.
@@ -206,13 +239,19 @@ impl Config {
             source_date_epoch: epoch_env,
             system: chrono::Utc::now().fixed_offset(),
         };
-        Config::parse(file.as_deref().map(|f| (f, text.as_str())), flags, clock)?.check_folders()
+        let gemfiles = Gemfiles::read(&content_dir);
+        Config::parse(file.as_deref().map(|f| (f, text.as_str())), flags, clock, &gemfiles)?.check_folders()
     }
 
     /// The configuration from the file's path and text (`None`: there is no
     /// file) and the flags, touching nothing outside: every setting is
     /// checked here, the folders on disk come after.
-    pub fn parse(file: Option<(&Path, &str)>, flags: Overrides, clock: Clock) -> Result<ParsedConfig, ConfigError> {
+    pub fn parse(
+        file: Option<(&Path, &str)>,
+        flags: Overrides,
+        clock: Clock,
+        gemfiles: &Gemfiles,
+    ) -> Result<ParsedConfig, ConfigError> {
         let at = file.map(|(path, _)| path.to_path_buf());
         let map = match file {
             Some((path, text)) => document(path, text)?,
@@ -230,7 +269,11 @@ impl Config {
         };
         let root = site_url(&map, &at)?;
         let section = read_section(&map, &at)?;
-        let site = site(&map, &section, zone, root, &at)?;
+        let jekyll = jekyll_choice(&section, gemfiles, &at)?;
+        let site = Site {
+            jekyll: jekyll.rules,
+            ..site(&map, &section, zone, root, &at)?
+        };
         let limit = match (flags.limit, &section.limit) {
             (Some(0), _) => return Err(ConfigError::LimitFlag),
             (Some(n), _) => n,
@@ -281,6 +324,7 @@ impl Config {
             names_from_tags: section.names_from_tags.unwrap_or(false),
             jekyll_data,
             only: flags.only,
+            jekyll,
             verbosity: flags.verbosity.unwrap_or(Verbosity::Normal),
             progress: flags.progress,
         };
@@ -431,7 +475,29 @@ fn site(
         logo,
         claims: section.claims.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
         names,
+        jekyll: crate::jekyll::JekyllRules::default(),
     })
+}
+
+/// `feedgen.jekyll` (3 or 4), else the content folder's `Gemfile.lock`
+/// and `Gemfile` (see `jekyll::detect`).
+fn jekyll_choice(
+    section: &Section,
+    gemfiles: &Gemfiles,
+    at: &Option<PathBuf>,
+) -> Result<crate::jekyll::JekyllChoice, ConfigError> {
+    let setting = match &section.jekyll {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            crate::jekyll::parse_setting(&scalar(Some(v)).unwrap_or_default())
+                .map_err(|why| ConfigError::Refused { file: at.clone(), why })?,
+        ),
+    };
+    Ok(crate::jekyll::detect(
+        setting,
+        gemfiles.lock.as_deref(),
+        gemfiles.gemfile.as_deref(),
+    ))
 }
 
 /// The content, output and state folders, and how the folder errors name
@@ -697,7 +763,7 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         let file = Path::new("_config.yml");
-        Config::parse(Some((file, text)), flags(), clock()).map(|parsed| parsed.config)
+        Config::parse(Some((file, text)), flags(), clock(), &Gemfiles::default()).map(|parsed| parsed.config)
     }
 
     #[test]
@@ -732,7 +798,7 @@ mod tests {
             ..clock()
         };
         let file = Some((Path::new("_config.yml"), "url: https://ex.com"));
-        let err = anyhow::Error::from(Config::parse(file, flags(), epoch).expect_err("epoch"));
+        let err = anyhow::Error::from(Config::parse(file, flags(), epoch, &Gemfiles::default()).expect_err("epoch"));
         assert_eq!(
             format!("{err:#}"),
             "SOURCE_DATE_EPOCH `soon` is not a number of seconds: invalid digit found in string"

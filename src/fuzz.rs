@@ -48,12 +48,13 @@ pub fn render_post(name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        jekyll: config.site.jekyll,
     };
     let mut diagnostics = Vec::new();
     let Outcome::Post(meta) = post::scan(text, &rel, &|| rel.clone(), rules, &mut diagnostics) else {
         return Vec::new();
     };
-    let Some(loaded) = post::load(text, &rel) else {
+    let Some(loaded) = post::load(text, &rel, config.site.jekyll) else {
         panic!("{rel}: scanned as a post, but loading it again failed");
     };
     let entry = render::entry(&config.site, &meta, &loaded);

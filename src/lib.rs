@@ -19,6 +19,7 @@ mod diagnostics;
 mod fingerprint;
 #[doc(hidden)]
 pub mod fuzz;
+mod jekyll;
 mod markup;
 mod model;
 mod names;

@@ -1,13 +1,13 @@
-//! Where a post lives on the site, as Jekyll 4.3 decides it: permalink
+//! Where a post lives on the site, as Jekyll decides it (the rules that
+//! differ between GitHub Pages' 3.10 and 4.3 are in `jekyll.rs`): permalink
 //! styles and patterns expanded for a post (Jekyll's `slugify`, category
 //! and sanitizing rules), the file Jekyll writes for that URL, and the
 //! absolute link to it (site `url` + `baseurl`, percent-encoded to ASCII).
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
-use regex::Regex;
+
+use crate::jekyll::JekyllRules;
 
 /// The pieces of a post its permalink is made from.
 pub struct PermalinkParts<'a> {
@@ -19,6 +19,8 @@ pub struct PermalinkParts<'a> {
     pub slug: &'a str,
     /// The file name without its extension (`:name`).
     pub name: &'a str,
+    /// Whose slug and style rules apply.
+    pub jekyll: JekyllRules,
 }
 
 /// How [`slugify`] treats characters (Jekyll's `slugify` modes).
@@ -32,15 +34,12 @@ pub enum SlugMode {
 
 /// Jekyll's `Utils.slugify`: every run of characters the mode does not
 /// keep becomes one `-`, one leading and one trailing `-` are dropped, and
-/// the result is lower-cased unless `cased`.
-pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
-    static DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}]+").ok());
-    static PRETTY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+").ok());
-    let re = match mode {
-        SlugMode::Default => &*DEFAULT,
-        SlugMode::Pretty => &*PRETTY,
+/// the result is lower-cased unless `cased`. Which characters a mode
+/// keeps depends on the Jekyll version (`JekyllRules::slug_breaks`).
+pub fn slugify(text: &str, mode: SlugMode, cased: bool, jekyll: JekyllRules) -> String {
+    let Some(re) = jekyll.slug_breaks(mode == SlugMode::Pretty) else {
+        return text.to_string();
     };
-    let Some(re) = re else { return text.to_string() };
     let replaced = re.replace_all(text, "-");
     let trimmed = replaced.strip_prefix('-').unwrap_or(&replaced);
     let trimmed = trimmed.strip_suffix('-').unwrap_or(trimmed);
@@ -52,10 +51,10 @@ pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
 }
 
 /// The file-name part Jekyll uses as a post's `slug` when the front matter
-/// has none: the stem after the `YYYY-MM-DD-` prefix, trailing dots
-/// dropped (`2022-01-02-dots..` → `dots`).
-pub fn file_slug(stem_after_date: &str) -> &str {
-    stem_after_date.trim_end_matches('.')
+/// has none: the stem after the `YYYY-MM-DD-` prefix; 4.3 drops trailing
+/// dots (`2022-01-02-dots..` → `dots`), 3.10 keeps them.
+pub fn file_slug(stem_after_date: &str, jekyll: JekyllRules) -> &str {
+    jekyll.file_slug(stem_after_date)
 }
 
 /// A file's name without folders and extension (`:name`).
@@ -64,9 +63,11 @@ pub fn file_stem(rel: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
-/// The pattern of a Jekyll permalink style; anything else is a pattern.
-fn pattern_of(style: &str) -> &str {
+/// The pattern of a Jekyll permalink style; anything else is a pattern
+/// (`weekdate` too, under 3.10, which has no such style).
+fn pattern_of(style: &str, jekyll: JekyllRules) -> &str {
     match style {
+        custom if !jekyll.knows_style(custom) => custom,
         "date" | "" => "/:categories/:year/:month/:day/:title:output_ext",
         "pretty" => "/:categories/:year/:month/:day/:title/",
         "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
@@ -80,7 +81,7 @@ fn pattern_of(style: &str) -> &str {
 /// path as Jekyll builds it, percent-decoded (so it names the file Jekyll
 /// writes, see [`destination`]). Starts with `/`.
 pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
-    let pattern = pattern_of(style);
+    let pattern = pattern_of(style, parts.jekyll);
     let d = parts.date;
     // `:categories`: each lower-cased, kept once after lower-casing, joined
     // with `/`; not slugified.
@@ -119,13 +120,13 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
             "hour" => format!("{:02}", d.hour()),
             "minute" => format!("{:02}", d.minute()),
             "second" => format!("{:02}", d.second()),
-            "title" => slugify(parts.slug, SlugMode::Pretty, true),
-            "slug" => slugify(parts.slug, SlugMode::Default, false),
-            "name" => slugify(parts.name, SlugMode::Default, false),
+            "title" => slugify(parts.slug, SlugMode::Pretty, true, parts.jekyll),
+            "slug" => slugify(parts.slug, SlugMode::Default, false, parts.jekyll),
+            "name" => slugify(parts.name, SlugMode::Default, false, parts.jekyll),
             "categories" => lowered.join("/"),
             "slugified_categories" => lowered
                 .iter()
-                .map(|c| slugify(c, SlugMode::Default, false))
+                .map(|c| slugify(c, SlugMode::Default, false, parts.jekyll))
                 .collect::<Vec<_>>()
                 .join("/"),
             "collection" => "posts".to_string(),
@@ -144,15 +145,16 @@ pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
     sanitize(&out)
 }
 
-/// A page's URL path as Jekyll 4.3 builds it (decoded; `Page#url`): its own
+/// A page's URL path as Jekyll builds it (decoded; `Page#url`): its own
 /// `permalink`, else `/:path/` for `index.*`, else `/:path/:basename` with
 /// the suffix of the site's permalink `style` (`pretty` or a pattern ending
 /// in `/`: `/`; `date`, `ordinal`, `none` or a pattern ending in
 /// `:output_ext`: `.html`; otherwise none). `rel` is the page file
-/// (`category/emnews.html`); Markdown pages become `.html` too.
-pub fn page_path(rel: &str, permalink: Option<&str>, style: &str) -> String {
+/// (`category/emnews.html`); Markdown pages become `.html` too. 4.3 drops
+/// trailing dots from the basename, 3.10 keeps them.
+pub fn page_path(rel: &str, permalink: Option<&str>, style: &str, jekyll: JekyllRules) -> String {
     let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let basename = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let basename = jekyll.page_basename(file.rsplit_once('.').map_or(file, |(stem, _)| stem));
     let template = match permalink {
         Some(own) => own.to_string(),
         None if basename == "index" => "/:path/".to_string(),
@@ -328,6 +330,7 @@ mod tests {
             date,
             slug,
             name: slug,
+            jekyll: JekyllRules::Jekyll43,
         }
     }
 
@@ -426,7 +429,7 @@ mod tests {
     /// Jekyll 4.3.1's answers (research fixtures `slugs`).
     #[test]
     fn slugify_like_jekyll() {
-        let pretty = |s: &str| slugify(s, SlugMode::Pretty, true);
+        let pretty = |s: &str| slugify(s, SlugMode::Pretty, true, JekyllRules::Jekyll43);
         assert_eq!(pretty("hello world & more!"), "hello-world-&-more!");
         assert_eq!(pretty("Upper Case Title"), "Upper-Case-Title");
         assert_eq!(pretty("what?"), "what");
@@ -439,12 +442,18 @@ mod tests {
         assert_eq!(pretty("brackets[1](2){3}"), "brackets-1-(2)-3");
         assert_eq!(pretty("中文 标题"), "中文-标题");
         assert_eq!(pretty("dots.in.name"), "dots.in.name");
-        assert_eq!(pretty(file_slug("trailing dots...")), "trailing-dots");
         assert_eq!(
-            slugify("Hello World & More!", SlugMode::Default, false),
+            pretty(file_slug("trailing dots...", JekyllRules::Jekyll43)),
+            "trailing-dots"
+        );
+        assert_eq!(
+            slugify("Hello World & More!", SlugMode::Default, false, JekyllRules::Jekyll43),
             "hello-world-more"
         );
-        assert_eq!(slugify("café 中文", SlugMode::Default, false), "café-中文");
+        assert_eq!(
+            slugify("café 中文", SlugMode::Default, false, JekyllRules::Jekyll43),
+            "café-中文"
+        );
     }
 
     #[test]
@@ -490,7 +499,7 @@ mod tests {
 
     #[test]
     fn page_urls_follow_jekyll_page_rules() {
-        let page = |rel, own, style| page_path(rel, own, style);
+        let page = |rel, own, style| page_path(rel, own, style, JekyllRules::Jekyll43);
         assert_eq!(page("category/emnews.html", None, "date"), "/category/emnews.html");
         assert_eq!(page("category/emnews.md", None, "none"), "/category/emnews.html");
         assert_eq!(page("category/emnews.html", None, "pretty"), "/category/emnews/");
@@ -512,5 +521,53 @@ mod tests {
             "/outlets/x.html"
         );
         assert_eq!(page("c/x.html", Some("/../../x/"), "date"), "/x/");
+    }
+
+    /// GitHub Pages' Jekyll 3.10 answers (`tests/fixtures/jekyll3/`, recorded).
+    #[test]
+    fn pages_310_links() {
+        let p310 = |slug| PermalinkParts {
+            jekyll: JekyllRules::Pages310,
+            ..parts(&[], slug)
+        };
+        let trailing = file_slug("trailing-dot.", JekyllRules::Pages310);
+        assert_eq!(expand("date", &p310(trailing)), "/2021/12/08/trailing-dot/html");
+        assert_eq!(
+            destination(&expand("date", &p310(trailing))),
+            "2021/12/08/trailing-dot/html.html"
+        );
+        assert_eq!(expand("pretty", &p310(trailing)), "/2021/12/08/trailing-dot");
+        assert_eq!(
+            destination(&expand("pretty", &p310(trailing))),
+            "2021/12/08/trailing-dot.html"
+        );
+        assert_eq!(expand("date", &p310("chapter-Ⅻ")), "/2021/12/08/chapter-Ⅻ.html");
+        assert_eq!(
+            expand("date", &p310("de\u{301}cor-news")),
+            "/2021/12/08/de-cor-news.html"
+        );
+        assert_eq!(expand("date", &p310("dir/inner")), "/2021/12/08/dir-inner.html");
+        assert_eq!(expand("pretty", &p310("dir/inner")), "/2021/12/08/dir-inner/");
+        // No `weekdate` style in 3.10: the word is the permalink.
+        assert_eq!(expand("weekdate", &p310("x")), "/weekdate");
+        assert_eq!(destination(&expand("weekdate", &p310("x"))), "weekdate.html");
+        // Pages keep trailing dots in 3.10, drop them in 4.3.
+        let page = |jekyll, style| page_path("old_post/2022-02-14-old-trailing..md", None, style, jekyll);
+        assert_eq!(
+            destination(&page(JekyllRules::Pages310, "date")),
+            "old_post/2022-02-14-old-trailing/html.html"
+        );
+        assert_eq!(
+            destination(&page(JekyllRules::Pages310, "pretty")),
+            "old_post/2022-02-14-old-trailing.html"
+        );
+        assert_eq!(
+            destination(&page(JekyllRules::Jekyll43, "date")),
+            "old_post/2022-02-14-old-trailing.html"
+        );
+        assert_eq!(
+            destination(&page(JekyllRules::Jekyll43, "pretty")),
+            "old_post/2022-02-14-old-trailing/index.html"
+        );
     }
 }

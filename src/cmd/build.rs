@@ -315,6 +315,8 @@ fn read_settings(config: &Config) -> u64 {
                 .as_bytes(),
         )
         .add(format!("{:?}", config.site.zone).as_bytes())
+        // Which Jekyll reads the file names (dates, slugs, what is a post).
+        .add(format!("{:?}", config.site.jekyll).as_bytes())
         .add_u64(config.max_file_size)
         .finish()
 }
@@ -357,7 +359,12 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
         if let (true, Some(tag), None) = (differs, tag, config.site.names.display(kind, &page.name)) {
             differ.push((page, tag));
         }
-        let path = permalink::page_path(&page.rel, page.permalink.as_deref(), &config.site.permalink);
+        let path = permalink::page_path(
+            &page.rel,
+            page.permalink.as_deref(),
+            &config.site.permalink,
+            config.site.jekyll,
+        );
         let url = permalink::link(&config.site.root, &path);
         names.add_page(kind, &page.name, FeedPage { title, url: Some(url) });
     }

@@ -156,7 +156,13 @@ fn entry(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<E
     if let Some(entry) = state.entry(key) {
         return Some(entry.into());
     }
-    let post = content::load_post(&config.content_dir, meta, hash, config.max_file_size)?;
+    let post = content::load_post(
+        &config.content_dir,
+        meta,
+        hash,
+        config.max_file_size,
+        config.site.jekyll,
+    )?;
     let stored = StoredEntry::from(render::entry(&config.site, meta, &post));
     state.keep_entry(key, &stored);
     Some(stored.into())

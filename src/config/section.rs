@@ -91,6 +91,9 @@ pub struct Section {
     pub ping: Option<PingTable>,
     #[serde(deserialize_with = "text")]
     pub feeds_url: Option<String>,
+    /// `3` or `4`: which Jekyll's rules links follow (checked in `Config::parse`).
+    #[serde(deserialize_with = "any")]
+    pub jekyll: Option<Value>,
 }
 
 /// `site:`, `category:` or `tag:`: the item rules of one kind of feed.

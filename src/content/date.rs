@@ -228,9 +228,11 @@ pub enum FileDate {
 
 /// A post's file name as Jekyll's `DATE_FILENAME_MATCHER` reads it:
 /// `(\d{2,4}-\d{1,2}-\d{1,2})-(slug)(.ext)`. `None`: not a post to Jekyll.
+/// `name` is what `JekyllRules::dated_name` gives: a file name, or under
+/// 3.10 a dated folder and the path below it (the slug then holds `/`).
 pub fn post_file_name(name: &str) -> Option<(FileDate, &str)> {
     static MATCHER: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-([^/]*)(\.[^.]+)$").ok());
+        LazyLock::new(|| Regex::new(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-((?s:.*))(\.[^.]+)$").ok());
     let caps = MATCHER.as_ref()?.captures(name)?;
     let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
     let slug = caps.get(4).map_or("", |m| m.as_str());

@@ -23,6 +23,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostic;
+use crate::jekyll::JekyllRules;
 use post::{Outcome, Post, PostMeta, ReadRules};
 use problem::Problem;
 
@@ -314,13 +315,13 @@ pub fn scan_all(
 /// Read a published post again for rendering: `None` unless its bytes
 /// are still the ones read (and hashed, as `hash`) when it was scanned, so
 /// a post is never rendered from other text than its metadata came from.
-pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64) -> Option<Post> {
+pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64, jekyll: JekyllRules) -> Option<Post> {
     let file = std::fs::File::open(root.join(&*meta.path)).ok()?;
     let bytes = read_bytes(file, 0, max_size).ok()?;
     if content_hash(&bytes) != hash {
         return None;
     }
-    post::load(utf8(&bytes)?, &meta.path)
+    post::load(utf8(&bytes)?, &meta.path, jekyll)
 }
 
 /// Hash of a file's bytes (xxh3: fast, and stable across runs and machines).
@@ -448,6 +449,7 @@ mod tests {
         let rules = ReadRules {
             zone: date::SiteZone::parse("Asia/Shanghai").expect("zone"),
             in_posts_dir: true,
+            jekyll: JekyllRules::default(),
         };
         let scan = |previous| {
             scan_all(

@@ -11,6 +11,7 @@ use super::post_front_matter::{DateField, Names};
 use super::problem::{FrontMatterProblem, Problem};
 use crate::author::Author;
 use crate::diagnostics::Diagnostic;
+use crate::jekyll::JekyllRules;
 use crate::markup::{cut_content, nests_too_deep, MAX_ITEM_CONTENT_BYTES};
 use crate::taxonomy::{Term, Terms};
 use crate::xml_chars::first_invalid_xml_char;
@@ -161,6 +162,8 @@ pub struct ReadRules {
     /// Under `_posts/` or `_drafts/`: a post to Jekyll. Anything else is a
     /// page (or a static file), never a post, and gets no diagnostics.
     pub in_posts_dir: bool,
+    /// Whose reading of file names (dates, slugs) applies.
+    pub jekyll: JekyllRules,
 }
 
 pub use super::problem::UNQUOTED_DATE_NOTE;
@@ -248,9 +251,9 @@ impl FrontReading<'_> {
 
     /// The date Jekyll reads: the file-name date when it sees no front
     /// matter (a blank line before `---`), else [`jekyll_date`].
-    fn link_date(&self, rel: &str) -> LinkDate {
+    fn link_date(&self, rel: &str, jekyll: JekyllRules) -> LinkDate {
         if self.hidden_from_jekyll {
-            file_name_date(file_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
+            file_name_date(jekyll.dated_stem(rel)).map_or(LinkDate::AsFeed, LinkDate::LocalMidnight)
         } else {
             jekyll_date(&self.fields.date, self.yaml)
         }
@@ -272,14 +275,14 @@ impl FrontReading<'_> {
     }
 
     /// The post as rendered.
-    fn into_post(self, rel: &str) -> Post {
+    fn into_post(self, rel: &str, jekyll: JekyllRules) -> Post {
         let source = self.source();
-        let date = self.link_date(rel);
+        let date = self.link_date(rel, jekyll);
         let fields = self.fields;
-        let slug = fields.slug.clone().unwrap_or_else(|| file_slug(rel));
-        let jekyll = if self.hidden_from_jekyll {
+        let slug = fields.slug.clone().unwrap_or_else(|| file_slug(rel, jekyll));
+        let reading = if self.hidden_from_jekyll {
             JekyllReading {
-                slug: file_slug(rel),
+                slug: file_slug(rel, jekyll),
                 permalink: None,
                 date,
                 categories: Some(path_categories(rel)),
@@ -300,7 +303,7 @@ impl FrontReading<'_> {
             excerpt: given(fields.excerpt),
             guid: given(fields.guid.or(fields.id)),
             image: given(fields.image),
-            jekyll,
+            jekyll: reading,
             source,
             body: published_body(self.body).into_owned(),
             markdown: is_markdown(rel),
@@ -309,16 +312,16 @@ impl FrontReading<'_> {
 }
 
 /// A file Jekyll publishes whole, as rendered: titled and dated from its name.
-fn whole_file_post(body: &str, rel: &str) -> Post {
+fn whole_file_post(body: &str, rel: &str, jekyll: JekyllRules) -> Post {
     Post {
-        title: titleize_slug(&file_slug(rel)),
-        slug: file_slug(rel),
+        title: titleize_slug(&file_slug(rel, jekyll)),
+        slug: file_slug(rel, jekyll),
         author: None,
         excerpt: None,
         guid: None,
         image: None,
         jekyll: JekyllReading {
-            slug: file_slug(rel),
+            slug: file_slug(rel, jekyll),
             permalink: None,
             date: LinkDate::AsFeed,
             categories: None,
@@ -357,14 +360,15 @@ pub fn scan(
     }
     let mut report = Report { shown, diags };
     let draft = is_draft(rel);
-    if let Some(problem) = (!draft).then(|| file_name_problem(rel)).flatten() {
+    let jekyll = rules.jekyll;
+    if let Some(problem) = (!draft).then(|| file_name_problem(rel, jekyll)).flatten() {
         report.add(problem, None);
         return Outcome::Rejected;
     }
     let reading = match read(text, rel) {
         Ok(Reading::Front(reading)) => reading,
         Ok(Reading::Whole { body, unclosed }) => {
-            return Outcome::Post(whole_file_meta(body, unclosed, rel, rules.zone, &mut report));
+            return Outcome::Post(whole_file_meta(body, unclosed, rel, rules, &mut report));
         }
         Err(Unreadable::DraftWithoutFrontMatter) => {
             report.add(Problem::DraftWithoutFrontMatter, Some(1));
@@ -375,15 +379,15 @@ pub fn scan(
             return Outcome::Rejected;
         }
     };
-    report_text(text, rel, &reading, &mut report);
-    let Some(date) = feed_date(&reading, rel, draft, rules.zone, &mut report) else {
+    report_text(text, rel, jekyll, &reading, &mut report);
+    let Some(date) = feed_date(&reading, rel, draft, rules, &mut report) else {
         return Outcome::Rejected;
     };
     if reading.unquoted_date() {
         report.add(Problem::UnquotedDate, reading.line_of("date"));
     }
     let plain_text = report_body(&reading, rel, &mut report);
-    let jekyll_date = match reading.link_date(rel) {
+    let jekyll_date = match reading.link_date(rel, jekyll) {
         LinkDate::AsFeed => date,
         LinkDate::Instant(d) => d,
         LinkDate::LocalMidnight(day) => rules.zone.localize(day.and_time(NaiveTime::MIN)),
@@ -403,17 +407,16 @@ pub fn scan(
 /// Read a post's text again for rendering. Problems were reported by
 /// [`scan`], from the same [`read`]; here they only mean there is nothing
 /// to render.
-pub fn load(text: &str, rel: &str) -> Option<Post> {
+pub fn load(text: &str, rel: &str, jekyll: JekyllRules) -> Option<Post> {
     match read(text, rel).ok()? {
-        Reading::Front(reading) => Some(reading.into_post(rel)),
-        Reading::Whole { body, .. } => Some(whole_file_post(body, rel)),
+        Reading::Front(reading) => Some(reading.into_post(rel, jekyll)),
+        Reading::Whole { body, .. } => Some(whole_file_post(body, rel, jekyll)),
     }
 }
 
 /// Why Jekyll does not read a `_posts/` file as a post, if it does not.
-fn file_name_problem(rel: &str) -> Option<Problem> {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    match post_file_name(name) {
+fn file_name_problem(rel: &str, jekyll: JekyllRules) -> Option<Problem> {
+    match post_file_name(jekyll.dated_name(rel)) {
         None => Some(Problem::FileNameNotDated),
         Some((FileDate::Invalid, _)) => Some(Problem::FileNameDateInvalid),
         Some((FileDate::Day(_), _)) => None,
@@ -422,9 +425,10 @@ fn file_name_problem(rel: &str) -> Option<Problem> {
 
 /// A file Jekyll publishes whole, for selection: dated from its name, in
 /// its folders' categories.
-fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, zone: SiteZone, report: &mut Report) -> PostMeta {
-    let day = file_name_date(file_stem(rel)).unwrap_or_default();
-    let title = titleize_slug(&file_slug(rel));
+fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, rules: ReadRules, report: &mut Report) -> PostMeta {
+    let (zone, jekyll) = (rules.zone, rules.jekyll);
+    let day = file_name_date(jekyll.dated_stem(rel)).unwrap_or_default();
+    let title = titleize_slug(&file_slug(rel, jekyll));
     let problem = Problem::WholeFile {
         unclosed: unclosed.is_some(),
         title,
@@ -444,13 +448,13 @@ fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, zone: SiteZon
 }
 
 /// Problems with the file's text and front matter as a whole.
-fn report_text(text: &str, rel: &str, reading: &FrontReading, report: &mut Report) {
+fn report_text(text: &str, rel: &str, jekyll: JekyllRules, reading: &FrontReading, report: &mut Report) {
     if text.starts_with('\u{feff}') {
         report.add(Problem::ByteOrderMark, Some(1));
     }
     if reading.hidden_from_jekyll {
-        let title = titleize_slug(&file_slug(rel));
-        let day = file_name_date(file_stem(rel));
+        let title = titleize_slug(&file_slug(rel, jekyll));
+        let day = file_name_date(jekyll.dated_stem(rel));
         report.add(Problem::HiddenFromJekyll { title, day }, Some(1));
     }
     if let Some(line) = text.find('\r').map(|i| line_at(text, i)) {
@@ -477,15 +481,16 @@ fn feed_date(
     reading: &FrontReading,
     rel: &str,
     draft: bool,
-    zone: SiteZone,
+    rules: ReadRules,
     report: &mut Report,
 ) -> Option<DateTime<FixedOffset>> {
+    let (zone, jekyll) = (rules.zone, rules.jekyll);
     let field = &reading.fields.date;
     if let Some(date) = field.written().and_then(|d| parse_date(d, zone)) {
         return Some(date);
     }
     let line = reading.line_of("date").or(Some(reading.yaml_line));
-    let fallback = file_name_date(file_stem(rel)).map(|day| zone.localize(day.and_time(NaiveTime::MIN)));
+    let fallback = file_name_date(jekyll.dated_stem(rel)).map(|day| zone.localize(day.and_time(NaiveTime::MIN)));
     match (fallback, field.problem()) {
         (Some(date), Some(problem)) => {
             let day = date.date_naive();
@@ -599,11 +604,11 @@ fn is_draft(rel: &str) -> bool {
 }
 
 /// Jekyll's `slug` for a file: the name after the date prefix without
-/// extension and trailing dots (an undated draft's whole name without extension).
-fn file_slug(rel: &str) -> String {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    match post_file_name(name) {
-        Some((_, slug)) => crate::permalink::file_slug(slug).to_string(),
+/// extension (and, for 4.3, trailing dots); an undated draft's whole name
+/// without extension. 3.10 reads a dated folder's files too (`dir/inner`).
+fn file_slug(rel: &str, jekyll: JekyllRules) -> String {
+    match post_file_name(jekyll.dated_name(rel)) {
+        Some((_, slug)) => crate::permalink::file_slug(slug, jekyll).to_string(),
         _ => file_stem(rel).to_string(),
     }
 }
@@ -751,6 +756,7 @@ mod tests {
         ReadRules {
             zone,
             in_posts_dir: true,
+            jekyll: JekyllRules::default(),
         }
     }
 
@@ -897,12 +903,14 @@ mod tests {
         let post = load(
             "---\nsource_url: http://s.example/x\n---\n<http://a.example/1>\n",
             "_posts/2021-12-08-a.md",
+            JekyllRules::default(),
         )
         .expect("post");
         assert_eq!(post.source, SourceLink::Url("http://s.example/x".into()));
         let post = load(
             "---\ndate: 2021-12-08\n---\ntext <> kept\n<>\nend\n",
             "_posts/2021-12-08-a.md",
+            JekyllRules::default(),
         )
         .expect("post");
         assert_eq!(post.body, "text <> kept\nend\n");
@@ -960,7 +968,12 @@ mod tests {
         let Outcome::Post(m) = out else { panic!("not published") };
         assert_eq!(m.date.to_rfc3339(), "2022-01-13T00:00:00+08:00");
         assert_eq!(diags, vec!["_posts/2022-01-13-no-front-matter.md:1: warning: no front matter: Jekyll publishes the file as a post titled `No Front Matter`, dated 2022-01-13 from the file name; published the same way"]);
-        let post = load("Just text.\n", "_posts/2022-01-13-no-front-matter.md").expect("post");
+        let post = load(
+            "Just text.\n",
+            "_posts/2022-01-13-no-front-matter.md",
+            JekyllRules::default(),
+        )
+        .expect("post");
         assert_eq!(post.title, "No Front Matter");
         let (out, diags) = scan_text("---\ntitle: Never closed\nbody\n", "news/_posts/2022-01-14-unclosed.md");
         let Outcome::Post(m) = out else { panic!("not published") };
@@ -1010,7 +1023,7 @@ mod tests {
         );
         assert!(diags[0].contains("deleting the blank line"), "{diags:?}");
         // ... the link follows Jekyll's reading: file name, no categories, midnight.
-        let post = load(text, "_posts/2022-01-10-blank-line.md").expect("post");
+        let post = load(text, "_posts/2022-01-10-blank-line.md", JekyllRules::default()).expect("post");
         assert_eq!(post.title, "Blank line first");
         assert_eq!(
             post.jekyll,
@@ -1035,7 +1048,7 @@ mod tests {
             diags,
             vec![format!("_posts/2021-12-01-a.md:3: note: {UNQUOTED_DATE_NOTE}")]
         );
-        let post = load(text, "_posts/2021-12-01-a.md").expect("post");
+        let post = load(text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
         let utc = FixedOffset::east_opt(0).expect("utc");
         assert_eq!(
             post.jekyll.date,
@@ -1054,7 +1067,7 @@ mod tests {
             let text = format!("---\ntitle: a\ndate: {quoted}\n---\n");
             let (_, diags) = scan_text(&text, "_posts/2021-12-01-a.md");
             assert!(diags.is_empty(), "{quoted}: {diags:?}");
-            let post = load(&text, "_posts/2021-12-01-a.md").expect("post");
+            let post = load(&text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
             assert_eq!(post.jekyll.date, LinkDate::AsFeed, "{quoted}");
         }
     }
@@ -1066,7 +1079,9 @@ mod tests {
         assert!(matches!(out, Outcome::Post(_)));
         assert_eq!(diags, vec!["_posts/2022-01-15-dup-key.md:2: warning: this key is written again below; the last value wins, as in Jekyll"]);
         assert_eq!(
-            load(text, "_posts/2022-01-15-dup-key.md").expect("post").title,
+            load(text, "_posts/2022-01-15-dup-key.md", JekyllRules::default())
+                .expect("post")
+                .title,
             "Second title"
         );
     }
@@ -1117,7 +1132,8 @@ mod tests {
                 continue;
             };
             published += 1;
-            let post = load(text, rel).unwrap_or_else(|| panic!("{rel}: scanned as a post, not loaded"));
+            let post = load(text, rel, JekyllRules::default())
+                .unwrap_or_else(|| panic!("{rel}: scanned as a post, not loaded"));
             let link_instant = match post.jekyll.date {
                 LinkDate::AsFeed => meta.date,
                 LinkDate::Instant(d) => d,
@@ -1143,7 +1159,42 @@ mod tests {
     fn titles_from_file_names() {
         assert_eq!(titleize_slug("UpperCase-Name"), "Uppercase Name");
         assert_eq!(titleize_slug("中文文件名"), "中文文件名");
-        assert_eq!(file_slug("_posts/2022-01-02-dots...md"), "dots");
-        assert_eq!(file_slug("_drafts/a-draft.md"), "a-draft");
+        let dots = "_posts/2022-01-02-dots...md";
+        assert_eq!(file_slug(dots, JekyllRules::Jekyll43), "dots");
+        assert_eq!(file_slug(dots, JekyllRules::Pages310), "dots..");
+        assert_eq!(
+            file_slug("_posts/2022-04-04-dir/inner.md", JekyllRules::Pages310),
+            "dir/inner"
+        );
+        assert_eq!(
+            file_slug("_posts/2022-04-04-dir/inner.md", JekyllRules::Jekyll43),
+            "inner"
+        );
+        assert_eq!(file_slug("_drafts/a-draft.md", JekyllRules::default()), "a-draft");
+    }
+
+    /// `_posts/2022-04-04-dir/inner.md`: GitHub Pages' 3.10 publishes it,
+    /// dated from the folder; 4.3 does not read it as a post.
+    #[test]
+    fn a_dated_folder_holds_a_post_for_3_10_only() {
+        let rel = "_posts/2022-04-04-dir/inner.md";
+        let scan_with = |jekyll, text: &str| {
+            let mut diags = Vec::new();
+            let rules = ReadRules { jekyll, ..rules() };
+            (scan(text, rel, &|| rel.to_string(), rules, &mut diags), diags.len())
+        };
+        let (out, diags) = scan_with(JekyllRules::Pages310, "---\ntitle: In a folder\n---\ntext\n");
+        let Outcome::Post(meta) = out else {
+            panic!("not a post: {out:?}")
+        };
+        assert_eq!(
+            (meta.date.to_rfc3339().as_str(), diags),
+            ("2022-04-04T00:00:00+08:00", 0)
+        );
+        let post = load("---\ntitle: In a folder\n---\ntext\n", rel, JekyllRules::Pages310).expect("post");
+        assert_eq!(post.slug, "dir/inner");
+        let (out, diags) = scan_with(JekyllRules::Jekyll43, "---\ntitle: In a folder\n---\ntext\n");
+        assert!(matches!(out, Outcome::Rejected), "{out:?}");
+        assert_eq!(diags, 1);
     }
 }

@@ -47,6 +47,7 @@ pub fn page_path(site: &Site, meta: &PostMeta, post: &Post) -> String {
         },
         slug: &jekyll.slug,
         name: permalink::file_stem(&meta.path),
+        jekyll: site.jekyll,
     };
     permalink::expand(jekyll.permalink.as_deref().unwrap_or(&site.permalink), &parts)
 }

@@ -1,14 +1,19 @@
 //! Jekyll parity inside `cargo test`: links and published posts follow
 //! Jekyll 4.3.1's reading of each file (the expected URLs are the ones real
 //! Jekyll wrote for the same inputs; `conformance/checks/30-jekyll` builds
-//! them with Jekyll itself), and the diagnostics say what Jekyll does.
+//! them with Jekyll itself), and the diagnostics say what Jekyll does. The
+//! sites say `feedgen.jekyll: 4` (without it, GitHub Pages' 3.10 rules
+//! apply: `jekyll3.rs`).
+
+/// The setting that makes a site's links follow Jekyll 4.3.
+const JEKYLL_4: &str = "feedgen:\n  jekyll: 4\n";
 
 use crate::harness::{items, Item, Site};
 
 fn site(extra: &str) -> Site {
     let site = Site::new();
     // `config()` gives url https://safe.example.com and Asia/Shanghai.
-    site.config(extra);
+    site.config(&format!("{extra}{JEKYLL_4}"));
     site
 }
 
@@ -145,7 +150,7 @@ fn dst_gaps_and_repeated_hours_follow_jekyll() {
     let s = Site::new();
     s.put(
         "_config.yml",
-        "url: https://ny.example.com\ntimezone: America/New_York\npermalink: /:year/:month/:day/:hour:minute/:title:output_ext\n",
+        format!("url: https://ny.example.com\ntimezone: America/New_York\npermalink: /:year/:month/:day/:hour:minute/:title:output_ext\n{JEKYLL_4}"),
     );
     s.put(
         "_posts/2022-03-13-gap.md",
@@ -214,7 +219,9 @@ fn jekylls_site_switches_decide_what_is_published() {
     // Harness "now" is 2030-01-01: the post's own `future: true` is not a Jekyll key.
     s.build_into("plain", &[]).expect_code(0);
     assert_eq!(titles("plain"), ["String false"]);
-    s.config("future: true\nunpublished: true\nshow_drafts: true\n");
+    s.config(&format!(
+        "future: true\nunpublished: true\nshow_drafts: true\n{JEKYLL_4}"
+    ));
     s.build_into("switched", &[]).expect_code(0);
     assert_eq!(
         titles("switched"),

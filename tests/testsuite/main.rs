@@ -13,6 +13,8 @@
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
+//! - `jekyll3`: without a Gemfile, links name the files GitHub Pages' Jekyll 3.10
+//!   wrote for `tests/fixtures/jekyll3` (recorded);
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
@@ -29,6 +31,7 @@ mod feeds;
 mod harness;
 mod index;
 mod jekyll;
+mod jekyll3;
 mod listing;
 mod output;
 mod pages;
