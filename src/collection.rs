@@ -98,7 +98,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
     };
     let mut unquoted = Vec::new();
     for r in &records {
-        let warned = r.scanned.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+        let warned = r.scanned.diagnostics.iter().any(|d| d.severity >= Severity::Warning);
         let strict = is_rejected(config, r);
         match &r.scanned.outcome {
             Outcome::NotAPost => {}

@@ -11,7 +11,10 @@ pub enum Severity {
     Note,
     /// Recovered; the post is published (`--strict` rejects it instead).
     Warning,
-    /// The post is rejected; the rest is published.
+    /// Something the site publishes is missing from or wrong in the
+    /// feeds (a rejected post), or the file stops Jekyll's own build (the
+    /// post is published as recovered, but the site will not build); the
+    /// rest is published.
     Error,
 }
 

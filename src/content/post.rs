@@ -362,8 +362,13 @@ pub fn scan(
     let draft = is_draft(rel);
     let jekyll = rules.jekyll;
     if let Some(problem) = (!draft).then(|| file_name_problem(rel, jekyll)).flatten() {
+        // A name Jekyll skips is no post of the site's: nothing is lost.
+        let outcome = match problem {
+            Problem::FileNameNotDated => Outcome::NotAPost,
+            _ => Outcome::Rejected,
+        };
         report.add(problem, None);
-        return Outcome::Rejected;
+        return outcome;
     }
     let reading = match read(text, rel) {
         Ok(Reading::Front(reading)) => reading,
@@ -808,11 +813,11 @@ mod tests {
     }
 
     #[test]
-    fn date_falls_back_to_the_file_name_with_a_warning() {
+    fn a_date_jekyll_refuses_falls_back_to_the_file_name_and_is_an_error() {
         let (out, diags) = scan_text("---\ntitle: a\ndate:  +0800\n---\nx", "_posts/2022-05-26-1.md");
         let Outcome::Post(m) = out else { panic!("rejected") };
         assert_eq!(m.date.to_rfc3339(), "2022-05-26T00:00:00+08:00");
-        assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: warning: date `+0800` is not a usable date; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]);
+        assert_eq!(diags, vec!["_posts/2022-05-26-1.md:3: error: date `+0800` is not a usable date; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]);
     }
 
     #[test]
@@ -821,7 +826,7 @@ mod tests {
         assert!(matches!(out, Outcome::Post(_)));
         assert_eq!(
             diags,
-            vec!["_posts/2022-05-26-1.md:3: warning: the date is empty; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]
+            vec!["_posts/2022-05-26-1.md:3: error: the date is empty; using 2022-05-26 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"]
         );
         let (out, diags) = scan_text("---\ntitle: a\ndate: \"\"\n---\nx", "_drafts/1.md");
         assert!(matches!(out, Outcome::Rejected));
@@ -836,10 +841,11 @@ mod tests {
         let (out, diags) = scan_text("---\ntitle: \"\"\ndate:  +0800\n---\n<>", "_drafts/-1.md");
         assert!(matches!(out, Outcome::Rejected));
         assert!(diags.iter().any(|d| d == "_drafts/-1.md:3: error: date `+0800` is not a usable date and the file name has no YYYY-MM-DD- prefix"), "{diags:?}");
-        // Under `_posts/`, Jekyll reads only dated file names as posts.
+        // Under `_posts/`, Jekyll reads only dated file names as posts:
+        // one it skips is no post of the site's, so a warning.
         let (out, diags) = scan_text("---\ntitle: a\ndate: 2021-12-08\n---\n", "_posts/-1.md");
-        assert!(matches!(out, Outcome::Rejected));
-        assert_eq!(diags, vec!["_posts/-1.md: error: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"]);
+        assert!(matches!(out, Outcome::NotAPost));
+        assert_eq!(diags, vec!["_posts/-1.md: warning: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"]);
     }
 
     #[test]
@@ -1194,7 +1200,7 @@ mod tests {
         let post = load("---\ntitle: In a folder\n---\ntext\n", rel, JekyllRules::Pages310).expect("post");
         assert_eq!(post.slug, "dir/inner");
         let (out, diags) = scan_with(JekyllRules::Jekyll43, "---\ntitle: In a folder\n---\ntext\n");
-        assert!(matches!(out, Outcome::Rejected), "{out:?}");
+        assert!(matches!(out, Outcome::NotAPost), "{out:?}");
         assert_eq!(diags, 1);
     }
 }

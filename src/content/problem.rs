@@ -115,12 +115,15 @@ impl Problem {
             | CannotRead { .. }
             | FileTooBig { .. }
             | NotUtf8 { .. }
-            | FileNameNotDated
             | FileNameDateInvalid
             | FrontMatter(_)
             | DateNowhere { .. }
             | NoDateAnywhere => Severity::Error,
+            // Jekyll's own build stops at this file: the post is published
+            // (dated from its name), and the run says the site is broken.
+            DateFromFileName { stops_jekyll: true, .. } => Severity::Error,
             SymlinkOutside
+            | FileNameNotDated
             | FileNameNotUtf8
             | DraftWithoutFrontMatter
             | WholeFile { .. }

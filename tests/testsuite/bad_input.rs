@@ -25,7 +25,8 @@ enum Fate {
     Rejected,
     /// `published: false`: left out, counted as "not published".
     Held,
-    /// Not a post at all (no front matter, or a page without a date).
+    /// Not a post at all (no front matter, a page without a date, or a
+    /// `_posts/` file name Jekyll skips: a warning at most).
     NotAPost,
 }
 
@@ -132,8 +133,8 @@ const CASES: &[(&str, Fate)] = &[
         "_posts/2024-05-05-long-names.md",
         Published("Long names", "2024-05-05T10:00:00+08:00"),
     ),
-    ("_posts/no-date-prefix.md", Rejected),
-    ("_posts/undated.md", Rejected),
+    ("_posts/no-date-prefix.md", NotAPost),
+    ("_posts/undated.md", NotAPost),
 ];
 
 /// The `feedgen.max_file_size` of the hostile site.
@@ -275,7 +276,11 @@ impl Hostile {
         let recovered = CASES
             .iter()
             .filter(|(rel, f)| {
-                matches!(f, Published(..)) && self.diagnostics(rel).iter().any(|d| d.contains(": warning: "))
+                matches!(f, Published(..))
+                    && self
+                        .diagnostics(rel)
+                        .iter()
+                        .any(|d| d.contains(": warning: ") || d.contains(": error: "))
             })
             .count() as u64;
         let json = run.json();
@@ -379,7 +384,7 @@ fn title_with_stray_backslashes_is_kept_verbatim() {
 fn date_with_only_an_offset_falls_back_to_the_file_name() {
     hostile().expect(
         "_posts/2024-03-03-date-offset-only.md",
-        &[":4: warning: date `+0800` is not a usable date; using 2024-03-03 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"],
+        &[":4: error: date `+0800` is not a usable date; using 2024-03-03 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"],
     );
 }
 
@@ -387,7 +392,7 @@ fn date_with_only_an_offset_falls_back_to_the_file_name() {
 fn empty_date_falls_back_to_the_file_name() {
     hostile().expect(
         "_posts/2024-03-04-date-empty.md",
-        &[":4: warning: the date is empty; using 2024-03-04 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"],
+        &[":4: error: the date is empty; using 2024-03-04 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"],
     );
 }
 
@@ -559,15 +564,15 @@ fn yaml_still_broken_after_requoting_is_rejected_at_the_real_problem() {
 fn undated_file_names_under_posts_are_not_jekyll_posts() {
     hostile().expect(
         "_posts/no-date-prefix.md",
-        &[": error: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"],
+        &[": warning: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"],
     );
 }
 
 #[test]
-fn a_file_name_without_a_date_is_rejected_whatever_the_front_matter_says() {
+fn a_file_name_without_a_date_is_skipped_whatever_the_front_matter_says() {
     hostile().expect(
         "_posts/undated.md",
-        &[": error: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"],
+        &[": warning: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"],
     );
 }
 

@@ -275,9 +275,41 @@ fn what_jekyll_refuses_is_said_in_the_diagnostic() {
         "---\ntitle: Undated\ndate: 2022-01-01\n---\nx\n",
     );
     let run = s.build(&[]).expect_code(1);
-    assert!(run.printed("content/_posts/2022-07-02-empty-date.md:3: warning: date `+0800` is not a usable date; using 2022-07-02 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"), "{}", run.stderr);
+    assert!(run.printed("content/_posts/2022-07-02-empty-date.md:3: error: date `+0800` is not a usable date; using 2022-07-02 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"), "{}", run.stderr);
     assert!(run.printed("content/_posts/2022-13-02-bad-month.md: error: the date in the file name is not a real date: Jekyll stops building the whole site at this file (\"Invalid date\"); not published; rename the file"), "{}", run.stderr);
-    assert!(run.printed("content/_posts/no-date-prefix.md: error: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"), "{}", run.stderr);
+    assert!(run.printed("content/_posts/no-date-prefix.md: warning: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"), "{}", run.stderr);
     let titles: Vec<String> = items(&s.out().join("atom.xml")).into_iter().map(|i| i.title).collect();
     assert_eq!(titles, ["Empty date"]);
+}
+
+/// The real site's job: a `_posts/` file Jekyll skips (no date in its
+/// name), a draft and a page cost nothing the site shows, so the run says
+/// so with a warning and exits 0, and CI goes on to publish the news.
+#[test]
+fn files_jekyll_does_not_publish_leave_the_exit_status_at_0() {
+    let s = site("");
+    s.put(
+        "_posts/2022-07-01-news.md",
+        "---\ntitle: News\ndate: 2022-07-01 09:00:00 +0800\ncategories: emnews\n---\nx\n",
+    );
+    s.put(
+        "_posts/-NW202205262391921712.md",
+        "---\ntitle: \"\"\ndate:  +0800\ncategories: emnews\n---\nx\n",
+    );
+    s.put("_drafts/a-draft.md", "---\ntitle: Draft\n---\nx\n");
+    s.put("about.md", "---\ntitle: About\n---\nx\n");
+    let run = s.build(&[]).expect_code(0);
+    assert_eq!(
+        run.diagnostics(),
+        ["content/_posts/-NW202205262391921712.md: warning: the file name does not start with a `YYYY-MM-DD-` date (or has no extension), so Jekyll does not read it as a post; not published"],
+        "{}",
+        run.stderr
+    );
+    let titles: Vec<String> = items(&s.out().join("category/emnews/atom.xml"))
+        .into_iter()
+        .map(|i| i.title)
+        .collect();
+    assert_eq!(titles, ["News"]);
+    // `--check` agrees: nothing stale, nothing lost.
+    s.build(&["--check"]).expect_code(0);
 }

@@ -571,9 +571,10 @@ fn a_date_written_as_a_list_is_named_as_one() {
         "_posts/2024-01-02-list.md",
         "---\ntitle: L\ndate: [2024-01-02]\n---\nx\n",
     );
-    let run = site.build(&[]).expect_code(0);
+    // Published, dated from its name; Jekyll refuses the date: exit 1.
+    let run = site.build(&[]).expect_code(1);
     assert!(
-        run.printed("content/_posts/2024-01-02-list.md:3: warning: the date is a YAML list, not a date (write it without `[` `]`); using 2024-01-02 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"),
+        run.printed("content/_posts/2024-01-02-list.md:3: error: the date is a YAML list, not a date (write it without `[` `]`); using 2024-01-02 from the file name; Jekyll will not build the site while this file is there (\"Invalid date\"): fix or remove the `date` line"),
         "{}",
         run.stderr
     );
