@@ -465,7 +465,8 @@ class Replay:
         log(head)
         log(sep)
         table = [head, sep]
-        tick("setup")
+        PHASES.clear()
+        _LAST[0] = time.monotonic()
         for r in range(1, a.runs + 1):
             t_run = time.monotonic()
             now = self.t0 + r * self.interval
@@ -651,9 +652,29 @@ class Replay:
         secs, rc = self.feedgen(clone, clean_state, now, os.path.join(runner, "clean.log"))
         p = subprocess.run(["diff", "-rq", committed, out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines = [ln for ln in p.stdout.decode(errors="replace").splitlines() if ln]
+        explained = 0
         for ln in lines:
-            ln = ln.replace(committed, "committed").replace(out, "clean")
-            c["mismatch_list"].append(ln)
+            shown = ln.replace(committed, "committed").replace(out, "clean")
+            m = re.match(r"Files (\S+) and (\S+) differ$", ln)
+            if m and m.group(1).endswith(("rss.xml", "atom.xml")) and explained < 20:
+                # Say which items differ, for the first few feeds a run.
+                explained += 1
+                ct, ci = parse_feed(m.group(1))
+                lt, li = parse_feed(m.group(2))
+                lack = sorted({k for _, k in li} - {k for _, k in ci})
+                extra = sorted({k for _, k in ci} - {k for _, k in li})
+                moved = sorted({i for i, _ in ci} - {i for i, _ in li})
+                what = []
+                if lack:
+                    what.append(f"committed lacks {len(lack)} post(s) {lack[:3]}")
+                if extra:
+                    what.append(f"committed has {len(extra)} extra post(s) {extra[:3]}")
+                if not lack and not extra and moved:
+                    what.append(f"{len(moved)} item id(s) differ, e.g. {moved[0]}")
+                if ct != lt:
+                    what.append(f"title {ct!r} vs clean {lt!r}")
+                shown += ": " + ("; ".join(what) or "same posts and title, other bytes")
+            c["mismatch_list"].append(shown)
         c["mismatch"] += len(lines)
 
 
@@ -668,6 +689,25 @@ def parse_pushed(stderr):
         return 0
     mult = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m.group(2)]
     return int(float(m.group(1)) * mult)
+
+
+SUMMARY_HEAD = ("| mode | runs | pushed | exit ≠ 0 | feedgen s (median, max) | vanished | dup ids | returning | "
+                "title flips | ≠ clean (files) | pushed / run | store growth | growth / day (pushed) | feeds share | "
+                "posts alone / day |")
+SUMMARY_SEP = "|---|---:|---:|---:|---|" + "---:|" * 10
+
+
+def summary_row(mode, t, per_day):
+    n = t["published"] or 1
+    fs = sorted(t["feedgen_s"])
+    med = fs[len(fs) // 2] if fs else 0
+    attributed = t["feeds_bytes"] + t["posts_bytes"]
+    share = t["feeds_bytes"] / attributed if attributed else 0
+    per_run = t["pushed"] / n
+    return (f"| {mode} | {len(fs)} | {t['published']} | {t['nonzero']} | {med:.2f}, {max(fs, default=0):.2f} | "
+            f"{t['vanished']} | {t['dups']} | {t['returning']} | {t['flips']} | {t['mismatch']} | "
+            f"{fmt_bytes(per_run)} | {fmt_bytes(t['store'])} | {fmt_bytes(per_run * per_day)} | "
+            f"{share:.0%} | {fmt_bytes(per_run * (1 - share) * per_day)} |")
 
 
 def main():
@@ -735,6 +775,7 @@ def main():
         table, t = rep.replay(mode, base_checks)
         tables.append((mode, table, t))
         summaries.append((mode, t))
+        log(f"\nsummary of `{mode}`:\n\n{SUMMARY_HEAD}\n{SUMMARY_SEP}\n{summary_row(mode, t, DAY // a.interval)}")
         for k, label in (("vanish_list", "vanished"), ("dup_list", "duplicate ids"),
                          ("return_list", "returning ids"), ("flip_list", "title flips"),
                          ("mismatch_list", "clean-build mismatches")):
@@ -743,28 +784,14 @@ def main():
                 for x in t[k][:10]:
                     log(f"  {x}")
     per_day = DAY // a.interval
-    summary = ["", "## Summary", "",
-               "| mode | runs | pushed | exit ≠ 0 | feedgen s (median, max) | vanished | dup ids | returning | "
-               "title flips | ≠ clean (files) | pushed / run | store growth | growth / day (pushed) | feeds share | posts alone / day |",
-               "|---|---:|---:|---:|---|" + "---:|" * 10]
+    summary = ["", "## Summary", "", SUMMARY_HEAD, SUMMARY_SEP]
     tot = new_counts()
     tot.update(nonzero=0, runs=0)
     for mode, t in summaries:
-        n = t["published"] or 1
-        fs = sorted(t["feedgen_s"])
-        med = fs[len(fs) // 2] if fs else 0
-        attributed = t["feeds_bytes"] + t["posts_bytes"]
-        share = t["feeds_bytes"] / attributed if attributed else 0
-        per_run = t["pushed"] / n
-        summary.append(
-            f"| {mode} | {len(fs)} | {t['published']} | {t['nonzero']} | {med:.2f}, {max(fs, default=0):.2f} | "
-            f"{t['vanished']} | {t['dups']} | {t['returning']} | {t['flips']} | {t['mismatch']} | "
-            f"{fmt_bytes(per_run)} | {fmt_bytes(t['store'])} | {fmt_bytes(per_run * per_day)} | "
-            f"{share:.0%} | {fmt_bytes(per_run * (1 - share) * per_day)} |")
-        tick("clean build+diff")
+        summary.append(summary_row(mode, t, per_day))
         for k in ("vanished", "dups", "returning", "flips", "mismatch", "nonzero"):
             tot[k] += t[k]
-        tot["runs"] += len(fs)
+        tot["runs"] += len(t["feedgen_s"])
     summary.append(
         f"| **total** | {tot['runs']} | | {tot['nonzero']} | | {tot['vanished']} | {tot['dups']} | "
         f"{tot['returning']} | {tot['flips']} | {tot['mismatch']} | | | | | |")
