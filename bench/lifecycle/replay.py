@@ -162,7 +162,10 @@ def folder_name(term):
 
 def read_meta(path, name):
     with open(path, "rb") as f:
-        head = f.read(4096)
+        return meta_of_bytes(f.read(4096), name)
+
+
+def meta_of_bytes(head, name):
     m = DATE_RE.search(head)
     nm = NAME_DATE_RE.match(name)
     if m:
@@ -226,7 +229,10 @@ def post_key(link):
 def parse_feed(path):
     """(title, [(item id, post key)]) of an RSS, Atom or JSON feed file."""
     with open(path, "rb") as f:
-        raw = f.read()
+        return parse_feed_bytes(path, f.read())
+
+
+def parse_feed_bytes(path, raw):
     if path.endswith(".json"):
         doc = json.loads(raw)
         items = [(str(i.get("id")), post_key(i.get("url") or str(i.get("id")))) for i in doc.get("items", [])]
@@ -252,6 +258,14 @@ def parse_feed(path):
 
 
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def changed_files(repo, old, new):
+    """[status, path] of every file that differs between two commits. With
+    -z, as git otherwise quotes non-ASCII paths (every tag feed's)."""
+    out = git(repo, "diff-tree", "-z", "-r", "--no-renames", "--name-status", old, new).stdout
+    f = out.decode("utf-8", errors="surrogateescape").split("\0")
+    return [[f[i], f[i + 1]] for i in range(0, len(f) - 1, 2) if f[i]]
 
 
 def feed_parts(rel, outdir):
@@ -522,8 +536,7 @@ class Replay:
             git(clone, "add", "-A")
             git(clone, "commit", "-q", "--allow-empty", "-m", f"Run {r}: new posts, old ones archived, feeds",
                 env=sim_env(now))
-            diff = git(clone, "diff-tree", "-r", "--no-renames", "--name-status", "HEAD~1", "HEAD").stdout.decode()
-            changes = [ln.split("\t", 1) for ln in diff.splitlines() if "\t" in ln]
+            changes = changed_files(clone, "HEAD~1", "HEAD")
             feed_changes = [(s, p) for s, p in changes if p.startswith(a.output_dir + "/")]
             tick("commit")
             dropped = mode == "newer" and r % a.drop_every == 0 and r < a.runs
