@@ -411,7 +411,11 @@ fn site_url(map: &Mapping, at: &Option<PathBuf>) -> Result<String, ConfigError> 
         source,
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(setting(Invalid::with_value("url", url, "must be an http or https URL")));
+        return Err(setting(Invalid::with_value(
+            "url",
+            redacted(&url),
+            "must be an http or https URL",
+        )));
     }
     check_public_url("url", &parsed).map_err(setting)?;
     Ok(site_root(&url, &string(map, "baseurl").unwrap_or_default()))
@@ -447,15 +451,18 @@ fn site(
             name: title.clone(),
             ..Author::default()
         });
-    let hub = match &section.hub {
+    let hub = match section.hub.as_deref().map(str::trim) {
         Some(hub) if !is_web_url(hub) => {
             return Err(setting(Invalid::with_value(
                 "feedgen.hub",
-                hub,
+                redacted(hub),
                 "must be an http or https URL",
             )))
         }
-        hub => hub.clone(),
+        // Stored as the feeds advertise it and `feedgen ping` posts to it:
+        // trimmed, and never with a user name or password.
+        Some(hub) => Some(without_credentials("feedgen.hub", hub).map_err(setting)?),
+        None => None,
     };
     let icon = image_url(&root, section.icon.as_deref(), "icon").map_err(setting)?;
     let logo = image_url(&root, section.logo.as_deref(), "logo").map_err(setting)?;
@@ -554,6 +561,32 @@ fn is_web_url(text: &str) -> bool {
     url::Url::parse(text.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
+/// `text` with any user name and password taken out, for a message: a
+/// setting that holds a secret is refused without printing it.
+fn redacted(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// `url` (a web URL) unless it holds a user name or password, which every
+/// feed and `feedgen ping` would publish.
+fn without_credentials(key: &str, url: &str) -> Result<String, Invalid> {
+    match url::Url::parse(url) {
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => Err(Invalid::with_value(
+            key,
+            redacted(url),
+            "holds a user name or password, which every feed would publish; give a plain http(s) URL such as https://example.com",
+        )),
+        _ => Ok(url.to_string()),
+    }
+}
+
 /// Refuse a public URL that would leak or break every link made from it:
 /// credentials (they would appear in every feed), a query or a fragment
 /// (joining paths after them gives URLs that point elsewhere).
@@ -569,7 +602,7 @@ fn check_public_url(key: &str, url: &url::Url) -> Result<(), Invalid> {
     };
     Err(Invalid::with_value(
         key,
-        url.to_string(),
+        redacted(url.as_str()),
         format!("{problem}; give a plain http(s) URL such as https://example.com"),
     ))
 }
@@ -584,12 +617,14 @@ fn feeds_root(root: &str, raw: &str) -> Result<String, Invalid> {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Invalid::with_value(
                 KEY,
-                raw,
+                redacted(raw),
                 "must be an http or https URL, or a path such as /feeds",
             ));
         }
         check_public_url(KEY, &parsed)?;
-        return Ok(raw.trim_end_matches('/').to_string());
+        // Serialised as a URL (percent-encoded), as every self link, OPML,
+        // feeds.json and the ping list then use it.
+        return Ok(parsed.as_str().trim_end_matches('/').to_string());
     }
     if raw.contains(['?', '#', '\\']) || raw.split('/').any(|s| s == "..") || raw.starts_with("//") {
         return Err(Invalid::with_value(
@@ -616,10 +651,12 @@ fn image_url(root: &str, raw: Option<&str>, key: &str) -> Result<Option<String>,
     };
     let url = encode_url(&url);
     match url::Url::parse(&url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(url)),
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {
+            Ok(Some(without_credentials(&format!("feedgen.{key}"), &url)?))
+        }
         _ => Err(Invalid::with_value(
             format!("feedgen.{key}"),
-            raw,
+            redacted(raw),
             "must be an http(s) URL or a path on the site such as /favicon.png",
         )),
     }

@@ -137,3 +137,35 @@ fn the_settings_shipped_with_feedgen_are_all_known() {
         assert_eq!(run.code, Some(0), "{config}: {}", run.stderr);
     }
 }
+
+/// Issue 23, items 2 and 6: every URL setting gets the check `url` gets. A
+/// user name or password is refused with exit 2 and never printed; a hub
+/// that passes is stored trimmed, as the feeds advertise it.
+#[test]
+fn a_url_setting_with_a_password_is_refused_without_printing_it() {
+    for (key, value) in [
+        ("hub", "https://user:s3cret@hub.example/"),
+        ("icon", "https://user:s3cret@cdn.example/icon.png"),
+        ("logo", "https://user:s3cret@cdn.example/logo.png"),
+        ("feeds_url", "https://user:s3cret@feeds.example/"),
+        ("feeds_url", "ftp://user:s3cret@feeds.example/"),
+    ] {
+        let site = Site::new();
+        site.config(&format!("feedgen:\n  {key}: \"{value}\"\n"));
+        site.put("_posts/2024-01-01-a.md", "---\ntitle: A\n---\nx\n");
+        let run = site.build(&[]).expect_code(2);
+        assert!(run.stderr.contains(&format!("feedgen.{key}")), "{key}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("s3cret"),
+            "{key} printed its password: {}",
+            run.stderr
+        );
+        assert!(!site.out().join("rss.xml").exists(), "{key}: nothing is written");
+    }
+    let site = Site::new();
+    site.config("feedgen:\n  hub: \"  https://hub.example/  \"\n");
+    site.put("_posts/2024-01-01-a.md", "---\ntitle: A\n---\nx\n");
+    site.build(&[]).expect_code(0);
+    let rss = std::fs::read_to_string(site.out().join("rss.xml")).expect("rss");
+    assert!(rss.contains("href=\"https://hub.example/\""), "{rss}");
+}
