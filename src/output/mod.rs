@@ -33,6 +33,25 @@ pub enum Written {
     Unchanged,
 }
 
+/// What identifies the bytes of a file feedgen wrote: their length and
+/// xxh3 hash. The state keeps one per file, and a file counts as the one
+/// written only while it still matches (a checkout or a cache restore can
+/// put other bytes there, often of the same length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    pub size: u64,
+    pub hash: u64,
+}
+
+impl Signature {
+    pub fn of(bytes: &[u8]) -> Signature {
+        Signature {
+            size: bytes.len() as u64,
+            hash: xxhash_rust::xxh3::xxh3_64(bytes),
+        }
+    }
+}
+
 /// What [`Output::remove`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -374,6 +393,13 @@ impl Output {
         Ok(())
     }
 
+    /// Whether the plain file at `rel` (reached without a symlink at its
+    /// name) is the one `signature` describes: its length first (one
+    /// `fstat`), and only when that agrees, its bytes' hash.
+    pub fn matches(&self, rel: &str, signature: Signature) -> bool {
+        is_inside(rel) && matches(&self.dir.join(rel), signature).unwrap_or(false)
+    }
+
     /// Whether `rel` on disk holds exactly `bytes`.
     pub fn is_current(&self, rel: &str, bytes: &[u8]) -> bool {
         holds(&self.dir.join(rel), bytes).unwrap_or(false)
@@ -624,6 +650,17 @@ fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     }
     let mut old = Vec::with_capacity(bytes.len());
     Ok(file.take(meta.len() + 1).read_to_end(&mut old).is_ok() && old == bytes)
+}
+
+/// Whether the plain file at `path` (see [`open_plain`]) matches `signature`.
+fn matches(path: &Path, signature: Signature) -> io::Result<bool> {
+    let (file, meta) = open_plain(path, File::options().read(true))?;
+    if meta.len() != signature.size {
+        return Ok(false);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(meta.len() + 1).read_to_end(&mut bytes)?;
+    Ok(Signature::of(&bytes) == signature)
 }
 
 /// The temporary file a write of `path` goes through: one fixed name per
