@@ -150,7 +150,8 @@ impl<'a> Commit<'a> {
         };
         manifest.retain(|p| !foreign.contains(p));
         let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
-        let retired = plan.retired(&manifest);
+        let mut retired = plan.retired(&manifest);
+        retired.extend(plan.retired(&orphans(output, &config.layout, plan, &manifest)));
         if mode == Mode::Build && rendering {
             state.before_writes(&manifest.union(&produced).cloned().collect())?;
             output.sync_folders()?;
@@ -248,7 +249,7 @@ impl<'a> Commit<'a> {
                 self.output.sync_folders()?;
                 self.state.write_manifest(&self.manifest)?;
                 let found = std::mem::take(self.signatures.get_mut().unwrap_or_else(|e| e.into_inner()));
-                let signatures = signatures(found, &self.manifest, self.state.written());
+                let signatures = signatures(found, &self.manifest, &self.state.written());
                 self.state.write_signatures(&signatures)?;
                 // The manifest's entry too; the index after it is only a
                 // cache (a sync after it flushed its 22 MB on every run).
@@ -286,4 +287,18 @@ fn signatures(
         }
     }
     found
+}
+
+/// Files with feedgen's mark at feed paths of the layout that neither this
+/// run produces nor the manifest lists: left by a run the state does not
+/// know of (a state older than the output folder). Looking costs a listing
+/// of the category and tag folders and an `lstat` per name no feed has.
+fn orphans(output: &Output, layout: &Layout, plan: &Plan, manifest: &BTreeSet<String>) -> BTreeSet<String> {
+    let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
+    let produced = plan.paths();
+    let unknown = |rel: &str| !produced.contains(rel) && !manifest.contains(rel) && could_produce(layout, rel);
+    output
+        .marked_files(&dirs, ARTIFACT_FILES, unknown)
+        .into_iter()
+        .collect()
 }

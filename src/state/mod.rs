@@ -18,6 +18,7 @@ pub mod pings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Result;
 
@@ -37,10 +38,11 @@ const MANIFEST: &str = "manifest";
 const MANIFEST_HEAD: &str = "# feedgen manifest of ";
 
 /// The signatures of the files feedgen wrote, in the state folder: one
-/// line each, `<length> <xxh3 in hex> <path>`, after a head naming the
-/// output folder. A file is current only while it matches its signature.
+/// line each, `<length> <xxh3 in hex> <stamp in hex> <path>`, after a head
+/// naming the output folder. A file is current only while it matches its
+/// signature.
 const WRITTEN: &str = "written";
-const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, path) in ";
+const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) in ";
 
 /// Fingerprints of the settings each state file is valid for.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +67,8 @@ pub struct State<'o> {
     manifest: Option<Vec<String>>,
     /// Path → signature of the file as last written (empty: none vouched).
     written: BTreeMap<String, Signature>,
+    /// Stamps [`State::vouches`] found for files it read and hashed.
+    stamped: Mutex<Vec<(String, u64)>>,
     /// Artifact path → fingerprint of its inputs, from the index read.
     fingerprints: BTreeMap<String, u64>,
     /// Where the chunks of the index read end in its file.
@@ -118,6 +122,7 @@ impl<'o> State<'o> {
             keys,
             manifest,
             written,
+            stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
@@ -140,6 +145,7 @@ impl<'o> State<'o> {
             keys,
             manifest: None,
             written: BTreeMap::new(),
+            stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
@@ -241,27 +247,46 @@ impl<'o> State<'o> {
         output.write_state(MANIFEST, text.as_bytes())
     }
 
-    /// The signatures of the files earlier runs wrote.
-    pub fn written(&self) -> &BTreeMap<String, Signature> {
-        &self.written
+    /// The signatures of the files earlier runs wrote, with the stamps
+    /// this run found.
+    pub fn written(&self) -> BTreeMap<String, Signature> {
+        let mut written = self.written.clone();
+        let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+        for (path, stamp) in stamped.iter() {
+            if let Some(signature) = written.get_mut(path) {
+                signature.stamp = *stamp;
+            }
+        }
+        written
     }
 
     /// Whether the file at `path` is the one the state says was written.
     pub fn vouches(&self, path: &str) -> bool {
-        let output = self.building();
-        match (output, self.written.get(path)) {
-            (Some(output), Some(&signature)) => output.matches(path, signature),
-            _ => false,
+        let (Some(output), Some(&signature)) = (self.building(), self.written.get(path)) else {
+            return false;
+        };
+        let Some(stamp) = output.check(path, signature) else {
+            return false;
+        };
+        if stamp != signature.stamp {
+            let mut stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+            stamped.push((path.to_string(), stamp));
         }
+        true
     }
 
     /// Record the signatures of the files feedgen wrote.
     pub fn write_signatures(&self, written: &BTreeMap<String, Signature>) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
+        // A rerun that changed nothing leaves the file as it is (8,000
+        // lines to format and compare cost 7 ms).
+        if *written == self.written {
+            return Ok(());
+        }
         let mut text = written_head(output);
         text.push('\n');
         for (path, s) in written {
-            text.push_str(&format!("{} {:016x} {path}\n", s.size, s.hash));
+            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
         }
         output.write_state(WRITTEN, text.as_bytes())
     }
@@ -345,10 +370,12 @@ fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
     }
     let parse = |line: &str| {
         let (size, rest) = line.split_once(' ')?;
-        let (hash, path) = rest.split_once(' ')?;
+        let (hash, rest) = rest.split_once(' ')?;
+        let (stamp, path) = rest.split_once(' ')?;
         let signature = Signature {
             size: size.parse().ok()?,
             hash: u64::from_str_radix(hash, 16).ok()?,
+            stamp: u64::from_str_radix(stamp, 16).ok()?,
         };
         Some((path.to_string(), signature))
     };

@@ -14,7 +14,7 @@
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
 //! - `lifecycle_state`: a state older or newer than the output folder (a CI
-//!   cache) still gives a clean build's bytes;
+//!   cache) still gives a clean build's bytes; orphan feeds are retired;
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
