@@ -45,7 +45,7 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let selected = select(config, &read.collection.pages, &posts, &mut report, &mut phases);
     let manifest = Manifest::read(&state, output, &config.layout);
     let plan = plan(config, output, selected, (&posts, &hashes), &manifest, &mut report);
-    let todo = outdated(mode, output, &state, &plan);
+    let todo = outdated(mode, &state, &plan);
     report.unchanged += plan.artifacts.len() - todo.len();
     phases.lap("fingerprint");
 
@@ -156,10 +156,12 @@ fn plan(
 }
 
 /// The artifacts to render: building, those whose inputs changed since
-/// the state recorded them, or whose file is gone; checking, all.
-fn outdated<'p>(mode: Mode, output: &Output, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> {
+/// the state recorded them, or whose file is not the one the state says
+/// was written (gone, or other bytes: a checkout, a cache from another
+/// commit); checking, all.
+fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> {
     match mode {
-        Mode::Build => plan.outdated(state.fingerprints(), |path| output.exists(path)),
+        Mode::Build => plan.outdated(state.fingerprints(), |path| state.vouches(path)),
         _ => plan.artifacts.iter().collect(),
     }
 }

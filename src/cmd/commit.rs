@@ -4,12 +4,13 @@
 //! the fingerprints the next index records.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use anyhow::Result;
 
 use crate::config::{Config, Layout, Mode};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::output::{Output, Removal, Written};
+use crate::output::{Output, Removal, Signature, Written};
 use crate::plan::{could_produce, Artifact, Plan, ARTIFACT_FILES};
 use crate::state::State;
 
@@ -84,6 +85,8 @@ pub struct Commit<'a> {
     /// Artifact path → fingerprint of its inputs, as last recorded.
     fingerprints: BTreeMap<String, u64>,
     rendering: bool,
+    /// The signatures of the files this run wrote or found current.
+    signatures: Mutex<BTreeMap<String, Signature>>,
     /// Artifacts written without a post that could not be read again: the
     /// index must not vouch for them, so the next run renders them anew.
     untrusted: BTreeSet<String>,
@@ -147,7 +150,8 @@ impl<'a> Commit<'a> {
         };
         manifest.retain(|p| !foreign.contains(p));
         let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
-        let retired = plan.retired(&manifest);
+        let mut retired = plan.retired(&manifest);
+        retired.extend(plan.retired(&orphans(output, &config.layout, plan, &manifest)));
         if mode == Mode::Build && rendering {
             state.before_writes(&manifest.union(&produced).cloned().collect())?;
             output.sync_folders()?;
@@ -162,6 +166,7 @@ impl<'a> Commit<'a> {
             retired,
             fingerprints,
             rendering,
+            signatures: Mutex::new(BTreeMap::new()),
             untrusted: BTreeSet::new(),
             done,
         })
@@ -173,10 +178,15 @@ impl<'a> Commit<'a> {
     pub fn store(&self, path: &str, bytes: &[u8]) -> Result<Stored> {
         Ok(match self.mode {
             Mode::Build if self.foreign.contains(path) => Stored::Foreign,
-            Mode::Build => match self.output.stage(path, bytes)? {
-                Written::Unchanged => Stored::Unchanged,
-                Written::New | Written::Changed => Stored::Written,
-            },
+            Mode::Build => {
+                let written = self.output.stage(path, bytes)?;
+                let mut signatures = self.signatures.lock().unwrap_or_else(|e| e.into_inner());
+                signatures.insert(path.to_string(), Signature::of(bytes));
+                match written {
+                    Written::Unchanged => Stored::Unchanged,
+                    Written::New | Written::Changed => Stored::Written,
+                }
+            }
             _ if self.output.is_current(path, bytes) => Stored::Unchanged,
             _ => Stored::Stale,
         })
@@ -238,6 +248,9 @@ impl<'a> Commit<'a> {
                 // index that vouch for them.
                 self.output.sync_folders()?;
                 self.state.write_manifest(&self.manifest)?;
+                let found = std::mem::take(self.signatures.get_mut().unwrap_or_else(|e| e.into_inner()));
+                let signatures = signatures(found, &self.manifest, &self.state.written());
+                self.state.write_signatures(&signatures)?;
                 // The manifest's entry too; the index after it is only a
                 // cache (a sync after it flushed its 22 MB on every run).
                 self.output.sync_folders()?;
@@ -258,4 +271,34 @@ impl<'a> Commit<'a> {
         }
         Ok(self.done)
     }
+}
+
+/// The signature of every file the manifest lists: this run's (`found`)
+/// for the files it rendered, the state's (`old`) for those it found current.
+fn signatures(
+    mut found: BTreeMap<String, Signature>,
+    manifest: &BTreeSet<String>,
+    old: &BTreeMap<String, Signature>,
+) -> BTreeMap<String, Signature> {
+    found.retain(|path, _| manifest.contains(path));
+    for path in manifest {
+        if let (false, Some(&signature)) = (found.contains_key(path), old.get(path)) {
+            found.insert(path.clone(), signature);
+        }
+    }
+    found
+}
+
+/// Files with feedgen's mark at feed paths of the layout that neither this
+/// run produces nor the manifest lists: left by a run the state does not
+/// know of (a state older than the output folder). Looking costs a listing
+/// of the category and tag folders and an `lstat` per name no feed has.
+fn orphans(output: &Output, layout: &Layout, plan: &Plan, manifest: &BTreeSet<String>) -> BTreeSet<String> {
+    let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
+    let produced = plan.paths();
+    let unknown = |rel: &str| !produced.contains(rel) && !manifest.contains(rel) && could_produce(layout, rel);
+    output
+        .marked_files(&dirs, ARTIFACT_FILES, unknown)
+        .into_iter()
+        .collect()
 }

@@ -33,6 +33,67 @@ pub enum Written {
     Unchanged,
 }
 
+/// What identifies the bytes of a file feedgen wrote: their length and
+/// xxh3 hash. The state keeps one per file, and a file counts as the one
+/// written only while it still matches (a checkout or a cache restore can
+/// put other bytes there, often of the same length). `stamp` (0: none)
+/// saves reading the file again: see [`Output::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    pub size: u64,
+    pub hash: u64,
+    pub stamp: u64,
+}
+
+impl Signature {
+    pub fn of(bytes: &[u8]) -> Signature {
+        Signature {
+            size: bytes.len() as u64,
+            hash: xxhash_rust::xxh3::xxh3_64(bytes),
+            stamp: 0,
+        }
+    }
+}
+
+/// A file's device, inode, length, and modification and change times,
+/// hashed. A write to the file, or a new file in its place (a checkout, a
+/// copy, a cache restored on another machine), changes its change time,
+/// which no program can set: while the stamp is the same, so are the bytes.
+fn stamp_of(meta: &fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let fields = [
+        meta.dev(),
+        meta.ino(),
+        meta.len(),
+        meta.mtime() as u64,
+        meta.mtime_nsec() as u64,
+        meta.ctime() as u64,
+        meta.ctime_nsec() as u64,
+    ];
+    let bytes: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
+    xxhash_rust::xxh3::xxh3_64(&bytes).max(1)
+}
+
+/// A stamp that may stand for the file's bytes later: only one whose
+/// change time is more than [`SETTLED`] in the past, since a write in the
+/// same clock tick as the one that made it could leave it unchanged.
+fn settled_stamp(meta: &fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().max(0) as u64, 0);
+    let settled = std::time::SystemTime::now()
+        .checked_sub(SETTLED)
+        .is_some_and(|limit| changed + std::time::Duration::from_secs(1) <= limit);
+    if settled {
+        stamp_of(meta)
+    } else {
+        0
+    }
+}
+
+/// How long ago a file must have changed for its stamp to vouch for it
+/// (as for the folders of the walk).
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What [`Output::remove`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -374,6 +435,29 @@ impl Output {
         Ok(())
     }
 
+    /// Whether the plain file at `rel` (reached without a symlink at its
+    /// name) is the one `signature` describes, and if so, the stamp that
+    /// vouches for it next time (0: none yet). Cheapest first: one `lstat`
+    /// when the stamp recorded still holds; else the length, and only when
+    /// it agrees, the bytes' hash.
+    pub fn check(&self, rel: &str, signature: Signature) -> Option<u64> {
+        if !is_inside(rel) {
+            return None;
+        }
+        let path = self.dir.join(rel);
+        let meta = fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() != signature.size {
+            return None;
+        }
+        if signature.stamp != 0 && stamp_of(&meta) == signature.stamp {
+            return Some(signature.stamp);
+        }
+        matches(&path, signature)
+            .ok()
+            .flatten()
+            .map(|meta| settled_stamp(&meta))
+    }
+
     /// Whether `rel` on disk holds exactly `bytes`.
     pub fn is_current(&self, rel: &str, bytes: &[u8]) -> bool {
         holds(&self.dir.join(rel), bytes).unwrap_or(false)
@@ -501,7 +585,14 @@ impl Output {
                 }
             }
         }
-        found.retain(|rel| keep(rel) && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p))));
+        // One `lstat` rules out the names with no file, most of them.
+        let marked = |rel: &String| {
+            keep(rel)
+                && is_inside(rel)
+                && fs::symlink_metadata(self.dir.join(rel)).is_ok()
+                && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
+        };
+        found.retain(marked);
         found.sort();
         found
     }
@@ -624,6 +715,19 @@ fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     }
     let mut old = Vec::with_capacity(bytes.len());
     Ok(file.take(meta.len() + 1).read_to_end(&mut old).is_ok() && old == bytes)
+}
+
+/// The metadata of the plain file at `path` (see [`open_plain`]) if its
+/// bytes match `signature`.
+fn matches(path: &Path, signature: Signature) -> io::Result<Option<fs::Metadata>> {
+    let (file, meta) = open_plain(path, File::options().read(true))?;
+    if meta.len() != signature.size {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(meta.len() + 1).read_to_end(&mut bytes)?;
+    let read = Signature::of(&bytes);
+    Ok((read.size, read.hash) == (signature.size, signature.hash)).map(|same| same.then_some(meta))
 }
 
 /// The temporary file a write of `path` goes through: one fixed name per

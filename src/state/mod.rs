@@ -1,7 +1,8 @@
 //! feedgen's state folder behind one seam: what the last build left to
 //! save work in this one. It owns the rebuild [`index`], the folder
 //! listing ([`folders`]), the rendered-item cache ([`items`]), the WebSub
-//! [`pings`] list and the manifest of the files feedgen wrote.
+//! [`pings`] list, the manifest of the files feedgen wrote and their
+//! signatures (length and hash, see [`Signature`]).
 //! [`State::open`] reads it before a build and [`State::save`] writes it
 //! after; in between, the build asks it narrow questions (a cached entry,
 //! a feed's last fingerprint). What it stores are its own record types
@@ -17,10 +18,11 @@ pub mod pings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Result;
 
-use crate::output::Output;
+use crate::output::{Output, Signature};
 use crate::word_hash::WordSet;
 use index::{Chunks, Index, Keep};
 use items::ItemCache;
@@ -34,6 +36,13 @@ const MANIFEST: &str = "manifest";
 /// The manifest's first line, followed by the output folder it describes:
 /// a state folder moved to another output folder has no manifest there.
 const MANIFEST_HEAD: &str = "# feedgen manifest of ";
+
+/// The signatures of the files feedgen wrote, in the state folder: one
+/// line each, `<length> <xxh3 in hex> <stamp in hex> <path>`, after a head
+/// naming the output folder. A file is current only while it matches its
+/// signature.
+const WRITTEN: &str = "written";
+const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) in ";
 
 /// Fingerprints of the settings each state file is valid for.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +65,10 @@ pub struct State<'o> {
     keys: Keys,
     /// The manifest's lines after its head, if it describes this output folder.
     manifest: Option<Vec<String>>,
+    /// Path → signature of the file as last written (empty: none vouched).
+    written: BTreeMap<String, Signature>,
+    /// Stamps [`State::vouches`] found for files it read and hashed.
+    stamped: Mutex<Vec<(String, u64)>>,
     /// Artifact path → fingerprint of its inputs, from the index read.
     fingerprints: BTreeMap<String, u64>,
     /// Where the chunks of the index read end in its file.
@@ -99,11 +112,17 @@ impl<'o> State<'o> {
                 let mut lines = text.lines();
                 (lines.next() == Some(head.as_str())).then(|| lines.map(str::to_string).collect())
             });
+        let written = match building {
+            true => read_written(output).unwrap_or_default(),
+            false => BTreeMap::new(),
+        };
         State {
             output: Some(output),
             building,
             keys,
             manifest,
+            written,
+            stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
@@ -125,6 +144,8 @@ impl<'o> State<'o> {
             building: false,
             keys,
             manifest: None,
+            written: BTreeMap::new(),
+            stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
@@ -226,6 +247,50 @@ impl<'o> State<'o> {
         output.write_state(MANIFEST, text.as_bytes())
     }
 
+    /// The signatures of the files earlier runs wrote, with the stamps
+    /// this run found.
+    pub fn written(&self) -> BTreeMap<String, Signature> {
+        let mut written = self.written.clone();
+        let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+        for (path, stamp) in stamped.iter() {
+            if let Some(signature) = written.get_mut(path) {
+                signature.stamp = *stamp;
+            }
+        }
+        written
+    }
+
+    /// Whether the file at `path` is the one the state says was written.
+    pub fn vouches(&self, path: &str) -> bool {
+        let (Some(output), Some(&signature)) = (self.building(), self.written.get(path)) else {
+            return false;
+        };
+        let Some(stamp) = output.check(path, signature) else {
+            return false;
+        };
+        if stamp != signature.stamp {
+            let mut stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+            stamped.push((path.to_string(), stamp));
+        }
+        true
+    }
+
+    /// Record the signatures of the files feedgen wrote.
+    pub fn write_signatures(&self, written: &BTreeMap<String, Signature>) -> Result<()> {
+        let Some(output) = self.building() else { return Ok(()) };
+        // A rerun that changed nothing leaves the file as it is (8,000
+        // lines to format and compare cost 7 ms).
+        if *written == self.written {
+            return Ok(());
+        }
+        let mut text = written_head(output);
+        text.push('\n');
+        for (path, s) in written {
+            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
+        }
+        output.write_state(WRITTEN, text.as_bytes())
+    }
+
     /// The entry cached under `key`, if it was rendered under these settings.
     pub fn entry(&self, key: u64) -> Option<StoredEntry> {
         self.items.get(key)
@@ -289,6 +354,32 @@ impl<'o> State<'o> {
         self.items.finish();
         Ok(())
     }
+}
+
+fn written_head(output: &Output) -> String {
+    format!("{WRITTEN_HEAD}{}", crate::places::resolved(output.dir()).display())
+}
+
+/// The signatures in the state folder, if they describe this output
+/// folder; a line that does not parse vouches for nothing.
+fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
+    let text = String::from_utf8(output.read_state(WRITTEN)?).ok()?;
+    let mut lines = text.lines();
+    if lines.next() != Some(written_head(output).as_str()) {
+        return None;
+    }
+    let parse = |line: &str| {
+        let (size, rest) = line.split_once(' ')?;
+        let (hash, rest) = rest.split_once(' ')?;
+        let (stamp, path) = rest.split_once(' ')?;
+        let signature = Signature {
+            size: size.parse().ok()?,
+            hash: u64::from_str_radix(hash, 16).ok()?,
+            stamp: u64::from_str_radix(stamp, 16).ok()?,
+        };
+        Some((path.to_string(), signature))
+    };
+    Some(lines.filter_map(parse).collect())
 }
 
 fn manifest_head(output: &Output) -> String {

@@ -15,6 +15,8 @@
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
 //! - `jekyll3`: without a Gemfile, links name the files GitHub Pages' Jekyll 3.10
 //!   wrote for `tests/fixtures/jekyll3` (recorded);
+//! - `lifecycle_state`: a state older or newer than the output folder (a CI
+//!   cache) still gives a clean build's bytes; orphan feeds are retired;
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
@@ -32,6 +34,7 @@ mod harness;
 mod index;
 mod jekyll;
 mod jekyll3;
+mod lifecycle_state;
 mod listing;
 mod output;
 mod pages;
