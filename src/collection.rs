@@ -66,7 +66,12 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
 
 /// Walk the content folder for post and page files.
 pub fn find_posts(config: &Config) -> content::Found {
-    content::find_posts(&config.content_dir, config.drafts, &config.output_dir)
+    content::find_posts(
+        &config.content_dir,
+        config.drafts,
+        &config.site.archive,
+        &config.output_dir,
+    )
 }
 
 /// Read the files `found` lists, reusing `previous` records of unchanged ones.
@@ -75,6 +80,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        archived: false,
         jekyll: config.site.jekyll,
     };
     crate::report::progress(

@@ -98,7 +98,13 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     let (previous, found, phase) = match state.recall(stamp, || find_posts(config)) {
         Recalled::Listed { posts, listing } => {
             let previous = records(posts);
-            match Found::known(previous.iter().map(|r| &*r.rel), listing.pages, listing.folders) {
+            let archive = &config.site.archive;
+            match Found::known(
+                previous.iter().map(|r| &*r.rel),
+                listing.pages,
+                listing.folders,
+                archive,
+            ) {
                 Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
                 None => (previous, find_posts(config), WALKED),
             }
@@ -317,6 +323,8 @@ fn read_settings(config: &Config) -> u64 {
         .add(format!("{:?}", config.site.zone).as_bytes())
         // Which Jekyll reads the file names (dates, slugs, what is a post).
         .add(format!("{:?}", config.site.jekyll).as_bytes())
+        // Which folders hold posts moved out of `_posts/`.
+        .add(config.site.archive.folders().join("\n").as_bytes())
         .add_u64(config.max_file_size)
         .finish()
 }
