@@ -380,3 +380,36 @@ fn archived_files_go_through_the_index_and_the_listing() {
     let first = &items(&site.out().join("category/a/rss.xml"))[0];
     assert_eq!(first.link, "https://safe.example.com/old_post/2022-05-09-new.html");
 }
+
+/// A post copied to the archive folder while still in `_posts/` (a move
+/// half done) is in each feed once, as the `_posts/` one, with a note;
+/// once the copy in `_posts/` is gone the archived one takes its place
+/// under the same id.
+#[test]
+fn a_post_in_both_folders_is_in_each_feed_once() {
+    let site = Site::new();
+    site.config(ARCHIVE);
+    let text = post("Twice", "2022-05-10", "[a]");
+    site.put("_posts/2022-05-10-twice.md", &text);
+    site.put("old_post/2022-05-10-twice.md", &text);
+    let run = site.build(&[]).expect_code(0);
+    assert_eq!(
+        run.diagnostics(),
+        ["content/old_post/2022-05-10-twice.md: note: read as `_posts/2022-05-10-twice.md`, which is still there: the feeds carry that one (the two would share an id), and this one once `_posts/2022-05-10-twice.md` is gone"],
+        "{}",
+        run.stderr
+    );
+    let both = ids_and_links(&site, "category/a");
+    assert_eq!(both.len(), 1);
+    assert_eq!(both["Twice"].1, "https://safe.example.com/a/2022/05/10/twice.html");
+    assert_eq!(items(&site.out().join("rss.xml")).len(), 1);
+    fs::remove_file(site.content().join("_posts/2022-05-10-twice.md")).expect("rm");
+    let run = site.build(&[]).expect_code(0);
+    assert!(run.diagnostics().is_empty(), "{}", run.stderr);
+    let archived = ids_and_links(&site, "category/a");
+    assert_eq!(archived["Twice"].0, both["Twice"].0);
+    assert_eq!(
+        archived["Twice"].1,
+        "https://safe.example.com/old_post/2022-05-10-twice.html"
+    );
+}
