@@ -4,12 +4,13 @@
 //! its records and the state's stored ones live here, on the upper side
 //! of the state seam.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, Found, Record, Scanned};
-use crate::diagnostics::Severity;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::report::Report;
 use crate::state::{StoredMeta, StoredOutcome, StoredPost, Walked};
 
@@ -22,6 +23,9 @@ pub struct Collection {
     /// Page files (sorted): where the category and tag pages are.
     pub pages: Vec<String>,
     pub report: Report,
+    /// Records (by index) of archived posts whose `_posts/` path holds a
+    /// post too: left out, so no id is in a feed twice.
+    pub shadowed: HashSet<usize>,
 }
 
 impl Collection {
@@ -29,7 +33,9 @@ impl Collection {
     pub fn published(&self, config: &Config) -> (Vec<&PostMeta>, Vec<u64>) {
         self.records
             .iter()
-            .filter_map(|r| match &r.scanned.outcome {
+            .enumerate()
+            .filter(|(i, _)| !self.shadowed.contains(i))
+            .filter_map(|(_, r)| match &r.scanned.outcome {
                 Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(publishing(config)) => {
                     Some((meta, r.hash))
                 }
@@ -66,7 +72,12 @@ pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
 
 /// Walk the content folder for post and page files.
 pub fn find_posts(config: &Config) -> content::Found {
-    content::find_posts(&config.content_dir, config.drafts, &config.output_dir)
+    content::find_posts(
+        &config.content_dir,
+        config.drafts,
+        &config.site.archive,
+        &config.output_dir,
+    )
 }
 
 /// Read the files `found` lists, reusing `previous` records of unchanged ones.
@@ -75,6 +86,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        archived: false,
         jekyll: config.site.jekyll,
     };
     crate::report::progress(
@@ -97,11 +109,16 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         ..Report::default()
     };
     let mut unquoted = Vec::new();
-    for r in &records {
+    let shadowed = shadowed(config, &records);
+    for (i, r) in records.iter().enumerate() {
         let warned = r.scanned.diagnostics.iter().any(|d| d.severity >= Severity::Warning);
         let strict = is_rejected(config, r);
         match &r.scanned.outcome {
             Outcome::NotAPost => {}
+            Outcome::Post(_) if shadowed.contains(&i) => {
+                report.excluded += 1;
+                report.diagnostics.push(shadowed_note(config, &r.rel));
+            }
             Outcome::Rejected => report.rejected += 1,
             Outcome::Post(_) if strict => report.rejected += 1,
             Outcome::Post(meta) if !meta.is_visible(publishing(config)) => report.excluded += 1,
@@ -146,7 +163,49 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         kept,
         pages: found.pages,
         report,
+        shadowed,
     }
+}
+
+/// The archived posts (by record) whose `_posts/` path holds a post too:
+/// a post copied rather than moved, or a move half done. The one in
+/// `_posts/` is the feeds': both have the same id.
+fn shadowed(config: &Config, records: &[Record]) -> HashSet<usize> {
+    let archive = &config.site.archive;
+    if archive.folders().is_empty() {
+        return HashSet::new();
+    }
+    let is_post = |r: &Record| matches!(r.scanned.outcome, Outcome::Post(_));
+    let in_posts: HashSet<&str> = records
+        .iter()
+        .filter(|r| r.rel.starts_with("_posts/") && is_post(r))
+        .map(|r| &*r.rel)
+        .collect();
+    records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| is_post(r))
+        .filter(|(_, r)| {
+            archive
+                .reading_path(&r.rel)
+                .is_some_and(|at| in_posts.contains(at.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Why an archived post is left out of the feeds.
+fn shadowed_note(config: &Config, rel: &str) -> Diagnostic {
+    let at = config.site.archive.reading_path(rel).unwrap_or_default();
+    let message = format!(
+        "read as `{at}`, which is still there: the feeds carry that one (the two would share an id), and this one once `{at}` is gone"
+    );
+    Diagnostic::new(
+        &content::shown_path(&config.content_dir, rel),
+        None,
+        Severity::Note,
+        message,
+    )
 }
 
 /// How far the site zone is from UTC, in words, for the unquoted-date note.

@@ -53,6 +53,8 @@ pub struct Site {
     pub names: DisplayNames,
     /// Whose rules links follow: GitHub Pages' Jekyll 3.10 or Jekyll 4.3.
     pub jekyll: crate::jekyll::JekyllRules,
+    /// `feedgen.archive`: folders of posts moved out of `_posts/`.
+    pub archive: crate::archive::Archive,
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
@@ -483,6 +485,7 @@ fn site(
         claims: section.claims.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
         names,
         jekyll: crate::jekyll::JekyllRules::default(),
+        archive: section.archive.clone().unwrap_or_default(),
     })
 }
 

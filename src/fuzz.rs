@@ -48,6 +48,7 @@ pub fn render_post(name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
     let rules = ReadRules {
         zone: config.site.zone,
         in_posts_dir: true,
+        archived: false,
         jekyll: config.site.jekyll,
     };
     let mut diagnostics = Vec::new();

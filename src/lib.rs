@@ -9,6 +9,7 @@
 //! Only [`cli`] is public: the binary is the product, and the integration
 //! tests run it.
 
+mod archive;
 mod author;
 pub mod cli;
 mod cmd;

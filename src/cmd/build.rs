@@ -98,7 +98,13 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     let (previous, found, phase) = match state.recall(stamp, || find_posts(config)) {
         Recalled::Listed { posts, listing } => {
             let previous = records(posts);
-            match Found::known(previous.iter().map(|r| &*r.rel), listing.pages, listing.folders) {
+            let archive = &config.site.archive;
+            match Found::known(
+                previous.iter().map(|r| &*r.rel),
+                listing.pages,
+                listing.folders,
+                archive,
+            ) {
                 Some(found) => (previous, found, "lock, read index (folders unchanged: not walked)"),
                 None => (previous, find_posts(config), WALKED),
             }
@@ -130,8 +136,10 @@ fn select(
     let feeds = model::select(posts, &config.feeds, |p| shown_path(&config.content_dir, p));
     phases.lap("select");
     report.diagnostics.extend(feeds.notices.iter().cloned());
-    let (names, names_note) = site_names(config, pages, posts);
+    let pages = content::pages::read_pages(&config.content_dir, pages);
+    let (names, names_note) = site_names(config, &pages.feed_pages, posts);
     report.diagnostics.extend(names_note);
+    report.diagnostics.extend(moved_posts_notes(config, &pages.moved_posts));
     phases.lap("read pages");
     (feeds, names)
 }
@@ -319,6 +327,8 @@ fn read_settings(config: &Config) -> u64 {
         .add(format!("{:?}", config.site.zone).as_bytes())
         // Which Jekyll reads the file names (dates, slugs, what is a post).
         .add(format!("{:?}", config.site.jekyll).as_bytes())
+        // Which folders hold posts moved out of `_posts/`.
+        .add(config.site.archive.folders().join("\n").as_bytes())
         .add_u64(config.max_file_size)
         .finish()
 }
@@ -339,16 +349,15 @@ fn entry_settings(config: &Config) -> u64 {
 /// every run (front matter only) and their names and URLs are part of every
 /// feed's fingerprint, so a renamed outlet re-renders its feeds. Returns
 /// one note for all the pages whose title differs from that tag.
-fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (DisplayNames, Option<Diagnostic>) {
+fn site_names(config: &Config, pages: &[SitePage], posts: &[&PostMeta]) -> (DisplayNames, Option<Diagnostic>) {
     let mut names = config.site.names.clone();
     let tags = if config.names_from_tags {
         crate::names::category_tags(posts.iter().map(|p| (&p.categories[..], &p.tags[..])))
     } else {
         BTreeMap::new()
     };
-    let pages = content::pages::read_pages(&config.content_dir, page_files);
     let mut differ: Vec<(&SitePage, &str)> = Vec::new();
-    for page in &pages {
+    for page in pages {
         let kind = match page.taxonomy {
             Taxonomy::Category => FeedKind::Category,
             Taxonomy::Tag => FeedKind::Tag,
@@ -390,6 +399,27 @@ fn site_names(config: &Config, page_files: &[String], posts: &[&PostMeta]) -> (D
         Diagnostic::new(&shown_path(&config.content_dir, &page.rel), None, Severity::Note, message)
     });
     (names, note)
+}
+
+/// One note per folder of pages that look like posts moved out of
+/// `_posts/` (no `feedgen.archive` covers them: those are read as posts):
+/// they are in no feed, and the setting would keep them there.
+fn moved_posts_notes(config: &Config, moved: &BTreeMap<String, usize>) -> Vec<Diagnostic> {
+    moved
+        .iter()
+        .map(|(folder, &count)| {
+            let pages = if count == 1 { "page looks like a post" } else { "pages look like posts" };
+            let setting = if folder.contains([' ', ':', ',', '[', ']', '#', '\'', '"']) {
+                format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""))
+            } else {
+                folder.clone()
+            };
+            let message = format!(
+                "{count} {pages} moved out of _posts/ (layout: post, a date, categories); Jekyll publishes them as pages, so they are in no feed; add `feedgen.archive: [{setting}]` to keep them in their feeds"
+            );
+            Diagnostic::new(&shown_path(&config.content_dir, folder), None, Severity::Note, message)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -158,10 +158,10 @@ fn entry(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<E
     }
     let post = content::load_post(
         &config.content_dir,
-        meta,
-        hash,
+        (meta, hash),
         config.max_file_size,
         config.site.jekyll,
+        &config.site.archive,
     )?;
     let stored = StoredEntry::from(render::entry(&config.site, meta, &post));
     state.keep_entry(key, &stored);

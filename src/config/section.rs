@@ -23,6 +23,7 @@ use super::feeds::{
     bytes, count, seconds, Claim, ContentMode, FeedSettings, Format, PerKind, PingSettings, PollHints, MAX_SECONDS,
     MIN_MAX_BYTES,
 };
+use crate::archive::Archive;
 use crate::content::front_matter::{self, scalar, Value};
 use crate::xml_chars::strip_invalid_xml;
 
@@ -94,6 +95,9 @@ pub struct Section {
     /// `3` or `4`: which Jekyll's rules links follow (checked in `Config::parse`).
     #[serde(deserialize_with = "any")]
     pub jekyll: Option<Value>,
+    /// Folders of posts moved out of `_posts/` (`[old_post]`).
+    #[serde(deserialize_with = "archive")]
+    pub archive: Option<Archive>,
 }
 
 /// `site:`, `category:` or `tag:`: the item rules of one kind of feed.
@@ -536,6 +540,25 @@ fn names_from_tags<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::E
         Value::Null => Ok(false),
         Value::Bool(b) => Ok(*b),
         _ => Err("must be true or false"),
+    })
+}
+
+/// A list of folders, each checked by [`Archive::new`].
+fn archive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Archive>, D::Error> {
+    with(d, |v| {
+        let folders = match v {
+            Value::Null => return Ok(Archive::default()),
+            Value::Sequence(items) => items,
+            _ => return Err("must be a list of folders, e.g. `[old_post]`".to_string()),
+        };
+        let mut names = Vec::with_capacity(folders.len());
+        for item in folders {
+            match scalar(Some(item)) {
+                Some(name) => names.push(name),
+                None => return Err("must be a list of folder names, e.g. `[old_post]`".to_string()),
+            }
+        }
+        Archive::new(&names)
     })
 }
 

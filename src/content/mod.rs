@@ -22,6 +22,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 
 use rayon::prelude::*;
 
+use crate::archive::Archive;
 use crate::diagnostics::Diagnostic;
 use crate::jekyll::JekyllRules;
 use post::{Outcome, Post, PostMeta, ReadRules};
@@ -233,11 +234,19 @@ fn scan_bytes(
     };
     let mut diagnostics = Vec::new();
     let rules = ReadRules {
-        in_posts_dir: file.in_posts_dir,
+        in_posts_dir: file.in_posts_dir || file.archived(),
+        archived: file.archived(),
         ..rules
     };
-    let outcome = post::scan(text, file.rel, &|| shown_path(root, file.rel), rules, &mut diagnostics);
-    let rel = match &outcome {
+    let reading = file.reading_rel();
+    let shown = || shown_path(root, file.rel);
+    let mut outcome = post::scan(text, &reading, &shown, rules, &mut diagnostics);
+    let rel: std::sync::Arc<str> = match &mut outcome {
+        // An archived post is read at its `_posts/` path, and found at its own.
+        Outcome::Post(meta) if file.archived() => {
+            meta.path = file.rel.into();
+            meta.path.clone()
+        }
         Outcome::Post(meta) => meta.path.clone(),
         _ => file.rel.into(),
     };
@@ -315,13 +324,21 @@ pub fn scan_all(
 /// Read a published post again for rendering: `None` unless its bytes
 /// are still the ones read (and hashed, as `hash`) when it was scanned, so
 /// a post is never rendered from other text than its metadata came from.
-pub fn load_post(root: &Path, meta: &PostMeta, hash: u64, max_size: u64, jekyll: JekyllRules) -> Option<Post> {
+/// An archived post is read at its `_posts/` path, as it was scanned.
+pub fn load_post(
+    root: &Path,
+    (meta, hash): (&PostMeta, u64),
+    max_size: u64,
+    jekyll: JekyllRules,
+    archive: &Archive,
+) -> Option<Post> {
     let file = std::fs::File::open(root.join(&*meta.path)).ok()?;
     let bytes = read_bytes(file, 0, max_size).ok()?;
     if content_hash(&bytes) != hash {
         return None;
     }
-    post::load(utf8(&bytes)?, &meta.path, jekyll)
+    let reading = archive.reading_path(&meta.path);
+    post::load(utf8(&bytes)?, reading.as_deref().unwrap_or(&meta.path), jekyll)
 }
 
 /// Hash of a file's bytes (xxh3: fast, and stable across runs and machines).
@@ -369,7 +386,8 @@ mod tests {
     fn known_files_are_only_paths_a_walk_gives() {
         let folders = || vec![(String::new(), (0, 0, 0, 0)), ("_posts".to_string(), (0, 0, 0, 0))];
         let page = || vec!["about.md".to_string()];
-        let found = Found::known(["_posts/a.md"].into_iter(), page(), folders()).expect("a walk's paths");
+        let found =
+            Found::known(["_posts/a.md"].into_iter(), page(), folders(), &Archive::default()).expect("a walk's paths");
         assert_eq!(found.files.get(0).rel, "_posts/a.md");
         assert_eq!(found.started_ns, None);
         for rel in [
@@ -380,11 +398,20 @@ mod tests {
             "_posts/./a.md",
             "a.md",
         ] {
-            assert!(Found::known([rel].into_iter(), page(), folders()).is_none(), "{rel}");
+            assert!(
+                Found::known([rel].into_iter(), page(), folders(), &Archive::default()).is_none(),
+                "{rel}"
+            );
         }
         for rel in ["../about.md", "_posts/about.md", "x/about.md"] {
             assert!(
-                Found::known(std::iter::empty(), vec![rel.to_string()], folders()).is_none(),
+                Found::known(
+                    std::iter::empty(),
+                    vec![rel.to_string()],
+                    folders(),
+                    &Archive::default()
+                )
+                .is_none(),
                 "{rel}"
             );
         }
@@ -406,7 +433,7 @@ mod tests {
             "_posts/2021-12-08-é.md".to_string(),
         ];
         let mut files = PostFiles::default();
-        rels.iter().for_each(|r| files.push(r));
+        rels.iter().for_each(|r| files.push(r, &Archive::default()));
         files.sort();
         rels.sort();
         let sorted: Vec<&str> = (0..files.len()).map(|i| files.get(i).rel).collect();
@@ -415,7 +442,7 @@ mod tests {
         assert_eq!(files.get(6).folder(), "_posts/sub");
         let one = {
             let mut f = PostFiles::default();
-            f.push("_posts/x.md");
+            f.push("_posts/x.md", &Archive::default());
             f.sort();
             f
         };
@@ -449,12 +476,13 @@ mod tests {
         let rules = ReadRules {
             zone: date::SiteZone::parse("Asia/Shanghai").expect("zone"),
             in_posts_dir: true,
+            archived: false,
             jekyll: JekyllRules::default(),
         };
         let scan = |previous| {
             scan_all(
                 root,
-                find_posts(root, false, &root.join("out")).files,
+                find_posts(root, false, &Archive::default(), &root.join("out")).files,
                 rules,
                 1 << 20,
                 previous,

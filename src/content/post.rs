@@ -162,6 +162,10 @@ pub struct ReadRules {
     /// Under `_posts/` or `_drafts/`: a post to Jekyll. Anything else is a
     /// page (or a static file), never a post, and gets no diagnostics.
     pub in_posts_dir: bool,
+    /// In an `archive` folder, read at its `_posts/` path: a post only if
+    /// Jekyll would have read it as one there and it opens with front
+    /// matter (a page's rule); anything else is a page, silently.
+    pub archived: bool,
     /// Whose reading of file names (dates, slugs) applies.
     pub jekyll: JekyllRules,
 }
@@ -362,6 +366,9 @@ pub fn scan(
     let draft = is_draft(rel);
     let jekyll = rules.jekyll;
     if let Some(problem) = (!draft).then(|| file_name_problem(rel, jekyll)).flatten() {
+        if rules.archived {
+            return Outcome::NotAPost;
+        }
         // A name Jekyll skips is no post of the site's: nothing is lost.
         let outcome = match problem {
             Problem::FileNameNotDated => Outcome::NotAPost,
@@ -371,6 +378,8 @@ pub fn scan(
         return outcome;
     }
     let reading = match read(text, rel) {
+        Ok(Reading::Front(reading)) if rules.archived && reading.hidden_from_jekyll => return Outcome::NotAPost,
+        Ok(Reading::Whole { .. }) if rules.archived => return Outcome::NotAPost,
         Ok(Reading::Front(reading)) => reading,
         Ok(Reading::Whole { body, unclosed }) => {
             return Outcome::Post(whole_file_meta(body, unclosed, rel, rules, &mut report));
@@ -761,6 +770,7 @@ mod tests {
         ReadRules {
             zone,
             in_posts_dir: true,
+            archived: false,
             jekyll: JekyllRules::default(),
         }
     }
@@ -879,6 +889,7 @@ mod tests {
         let mut diags = Vec::new();
         let r = ReadRules {
             in_posts_dir: false,
+            archived: false,
             ..rules()
         };
         assert!(matches!(
@@ -995,6 +1006,7 @@ mod tests {
         let mut diags = Vec::new();
         let page = ReadRules {
             in_posts_dir: false,
+            archived: false,
             ..rules()
         };
         let text = "---\r\nlayout: category\r\n---";

@@ -3,6 +3,8 @@
 
 use std::os::unix::ffi::OsStrExt;
 
+use crate::archive::Archive;
+
 /// What a file found by the walk is to Jekyll.
 #[derive(Debug, PartialEq)]
 pub(super) enum FileKind {
@@ -15,16 +17,23 @@ pub(super) enum FileKind {
 }
 
 /// What the file at `rel` (relative, `/`-separated, with a post's
-/// extension) is to Jekyll.
-pub(super) fn file_kind(rel: &str) -> FileKind {
+/// extension) is to Jekyll, and to feedgen: a file in an `archive` folder
+/// is a page to Jekyll but read as the post it was (see [`Archive`]).
+pub(super) fn file_kind(rel: &str, archive: &Archive) -> FileKind {
     let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
     if skipped_by_jekyll(&rel[name_at..]) {
         FileKind::Skipped
-    } else if is_in_posts_dir(rel) {
+    } else if is_post_path(rel, archive) {
         FileKind::Post
     } else {
         FileKind::Page
     }
+}
+
+/// Whether `rel` is read as a post: under `_posts/` (or `_drafts/`), or
+/// in an archive folder.
+pub(super) fn is_post_path(rel: &str, archive: &Archive) -> bool {
+    is_in_posts_dir(rel) || archive.folder_len(rel).is_some()
 }
 
 /// Whether Jekyll reads the folder `name`: not `_`-folders other than
@@ -67,12 +76,19 @@ mod tests {
 
     #[test]
     fn jekyll_reads_posts_under_posts_and_pages_elsewhere() {
-        assert_eq!(file_kind("news/_posts/2021-12-08-a.md"), FileKind::Post);
-        assert_eq!(file_kind("_drafts/a.md"), FileKind::Post);
-        assert_eq!(file_kind("category/emnews.html"), FileKind::Page);
-        assert_eq!(file_kind("_posts/.hidden.md"), FileKind::Skipped);
-        assert_eq!(file_kind("_posts/backup.md~"), FileKind::Skipped);
-        assert_eq!(file_kind("_posts/#draft.md"), FileKind::Skipped);
+        let none = Archive::default();
+        assert_eq!(file_kind("news/_posts/2021-12-08-a.md", &none), FileKind::Post);
+        assert_eq!(file_kind("_drafts/a.md", &none), FileKind::Post);
+        assert_eq!(file_kind("category/emnews.html", &none), FileKind::Page);
+        assert_eq!(file_kind("_posts/.hidden.md", &none), FileKind::Skipped);
+        assert_eq!(file_kind("_posts/backup.md~", &none), FileKind::Skipped);
+        assert_eq!(file_kind("_posts/#draft.md", &none), FileKind::Skipped);
+        assert_eq!(file_kind("old_post/2021-12-08-a.md", &none), FileKind::Page);
+        let archive = Archive::new(&["old_post".to_string()]).expect("valid");
+        assert_eq!(file_kind("old_post/2021-12-08-a.md", &archive), FileKind::Post);
+        assert_eq!(file_kind("old_post/sub/index.md", &archive), FileKind::Post);
+        assert_eq!(file_kind("old_post/.a.md", &archive), FileKind::Skipped);
+        assert_eq!(file_kind("old_posts/2021-12-08-a.md", &archive), FileKind::Page);
     }
 
     #[test]

@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 use walkdir::{DirEntry, DirEntryExt, WalkDir};
 
 use super::problem::Problem;
-use super::visibility::{self, is_in_posts_dir, is_post_name, FileKind};
+use super::visibility::{self, is_in_posts_dir, is_post_name, is_post_path, FileKind};
+use crate::archive::Archive;
 use crate::diagnostics::Diagnostic;
 use rayon::prelude::*;
 
 /// Walk `root` in sorted order. Skips `_`-folders other than `_posts` (and
 /// `_drafts` when `drafts`), `.`-folders, and the output folder if it lies
 /// inside. Symlinked folders are not entered (no loops, no escapes);
-/// symlinked files are read only when they point inside `root`.
-pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
+/// symlinked files are read only when they point inside `root`. Files in
+/// the `archive` folders are listed with the posts.
+pub fn find_posts(root: &Path, drafts: bool, archive: &Archive, output_dir: &Path) -> Found {
     let mut found = Found {
         started_ns: Some(
             std::time::SystemTime::now()
@@ -26,7 +28,7 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
         ),
         ..Found::default()
     };
-    let walk = Walk::new(root, output_dir);
+    let walk = Walk::new(root, archive, output_dir);
     // No sorted walk: comparing paths per directory entry is slow on huge
     // folders; the list is sorted once at the end instead.
     let walker = WalkDir::new(root)
@@ -55,15 +57,17 @@ pub fn find_posts(root: &Path, drafts: bool, output_dir: &Path) -> Found {
 /// What one walk of a content folder keeps from entry to entry.
 struct Walk<'a> {
     root: &'a Path,
+    archive: &'a Archive,
     canonical_root: PathBuf,
     /// The output folder's device and inode.
     output_id: Option<(u64, u64)>,
 }
 
 impl Walk<'_> {
-    fn new<'a>(root: &'a Path, output_dir: &Path) -> Walk<'a> {
+    fn new<'a>(root: &'a Path, archive: &'a Archive, output_dir: &Path) -> Walk<'a> {
         Walk {
             root,
+            archive,
             canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             // The output folder is known by its device and inode, not its
             // canonical path: canonicalising every folder made a walk 1,500
@@ -163,10 +167,10 @@ impl Walk<'_> {
             return;
         };
         // `/`-separated on every system feedgen runs on.
-        match visibility::file_kind(rel) {
+        match visibility::file_kind(rel, self.archive) {
             FileKind::Skipped => {}
             FileKind::Page => found.pages.push(rel.to_string()),
-            FileKind::Post => found.files.push(rel),
+            FileKind::Post => found.files.push(rel, self.archive),
         }
     }
 }
@@ -190,6 +194,8 @@ struct Span {
     /// Where the file name starts, from `start`.
     name_at: usize,
     in_posts_dir: bool,
+    /// The bytes of its archive folder's path (0: in none).
+    archive_len: usize,
 }
 
 /// One post file, as reading sees it.
@@ -200,9 +206,26 @@ pub struct PostFile<'a> {
     /// Where the file name starts in `rel`.
     name_at: usize,
     pub in_posts_dir: bool,
+    /// The bytes of its archive folder's path (0: in none).
+    archive_len: usize,
 }
 
 impl<'a> PostFile<'a> {
+    /// The path it is read at as a post: its own, or for a file in an
+    /// archive folder, `_posts/<its path below that folder>` (see
+    /// [`Archive::reading_path`]).
+    pub(super) fn reading_rel(self) -> std::borrow::Cow<'a, str> {
+        match self.archive_len {
+            0 => self.rel.into(),
+            n => format!("_posts/{}", &self.rel[n + 1..]).into(),
+        }
+    }
+
+    /// Whether it lies in an archive folder (a page to Jekyll).
+    pub(super) fn archived(self) -> bool {
+        self.archive_len > 0
+    }
+
     /// The folder it is in, relative to the content root.
     pub(super) fn folder(self) -> &'a str {
         &self.rel[..self.name_at.saturating_sub(1)]
@@ -216,13 +239,13 @@ impl<'a> PostFile<'a> {
 
 impl PostFiles {
     /// Files already in path order (an index's records).
-    pub(super) fn sorted<'a>(rels: impl Iterator<Item = &'a str>) -> PostFiles {
+    pub(super) fn sorted<'a>(rels: impl Iterator<Item = &'a str>, archive: &Archive) -> PostFiles {
         let mut files = PostFiles::default();
-        rels.for_each(|rel| files.push(rel));
+        rels.for_each(|rel| files.push(rel, archive));
         files
     }
 
-    pub(super) fn push(&mut self, rel: &str) {
+    pub(super) fn push(&mut self, rel: &str, archive: &Archive) {
         let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
         let start = self.text.len();
         self.text.push_str(rel);
@@ -231,6 +254,7 @@ impl PostFiles {
             end: self.text.len(),
             name_at,
             in_posts_dir: is_in_posts_dir(rel),
+            archive_len: archive.folder_len(rel).unwrap_or(0),
         });
     }
 
@@ -294,6 +318,7 @@ impl PostFiles {
             rel: &self.text[span.start..span.end],
             name_at: span.name_at,
             in_posts_dir: span.in_posts_dir,
+            archive_len: span.archive_len,
         }
     }
 }
@@ -303,8 +328,9 @@ impl PostFiles {
 pub struct Found {
     /// Sorted by relative path.
     pub files: PostFiles,
-    /// Page files (`.md`, `.markdown`, `.html` outside `_posts/`), sorted:
-    /// where the site's category and tag pages are (see [`pages`]).
+    /// Page files (`.md`, `.markdown`, `.html` outside `_posts/` and the
+    /// archive folders), sorted: where the site's category and tag pages
+    /// are (see [`pages`]).
     pub pages: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     /// Every folder the walk listed, with its stamp taken before listing
@@ -321,22 +347,24 @@ impl Found {
     /// What a walk finds while no folder of `folders` changed: the files
     /// of `rels` (an index of that walk's files, in path order), and `pages`. `None`
     /// unless every path is one a walk gives: relative, plain, in a listed
-    /// folder, and under `_posts/` or `_drafts/` for a post (a forged index
-    /// or listing never makes feedgen open a file the walk would not).
+    /// folder, and under `_posts/` or `_drafts/` or in an `archive` folder
+    /// for a post (a forged index or listing never makes feedgen open a
+    /// file the walk would not).
     pub fn known<'a>(
         rels: impl Iterator<Item = &'a str> + Clone,
         pages: Vec<String>,
         folders: Vec<(String, Stamp)>,
+        archive: &Archive,
     ) -> Option<Found> {
         let listed: std::collections::HashSet<&str> = folders
             .iter()
             .map(|(rel, _)| rel.as_str())
             .filter(|rel| rel.is_empty() || is_plain(rel))
             .collect();
-        let posts_ok = all_walkable(rels.clone(), true, &listed);
-        let pages_ok = all_walkable(pages.iter().map(String::as_str), false, &listed);
+        let posts_ok = all_walkable(rels.clone(), (true, archive), &listed);
+        let pages_ok = all_walkable(pages.iter().map(String::as_str), (false, archive), &listed);
         (posts_ok && pages_ok).then(|| Found {
-            files: PostFiles::sorted(rels),
+            files: PostFiles::sorted(rels, archive),
             pages,
             diagnostics: Vec::new(),
             folders,
@@ -351,18 +379,19 @@ fn is_plain(path: &str) -> bool {
 }
 
 /// Whether every path of `rels` is one a walk gives: a plain name in a
-/// `listed` folder, under `_posts/` or `_drafts/` exactly when `posts`.
-/// Each run of files in one folder checks that folder once.
+/// `listed` folder, under `_posts/` or `_drafts/` or in an archive folder
+/// exactly when `posts`. Each run of files in one folder checks that
+/// folder once.
 fn all_walkable<'a>(
     rels: impl Iterator<Item = &'a str>,
-    posts: bool,
+    (posts, archive): (bool, &Archive),
     listed: &std::collections::HashSet<&str>,
 ) -> bool {
     let mut last_folder = None;
     rels.into_iter().all(|rel| {
         let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         if last_folder != Some(folder) {
-            if !listed.contains(folder) || is_in_posts_dir(rel) != posts {
+            if !listed.contains(folder) || is_post_path(rel, archive) != posts {
                 return false;
             }
             last_folder = Some(folder);

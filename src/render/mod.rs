@@ -29,9 +29,20 @@ use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
 /// Longest summary, in characters.
 const SUMMARY_CHARS: usize = 280;
 
-/// The post's absolute URL on the site.
+/// The post's absolute URL on the site: the item's id unless front
+/// matter gives one, and its link unless the post is archived.
 pub fn post_link(site: &Site, meta: &PostMeta, post: &Post) -> String {
     permalink::link(&site.root, &page_path(site, meta, post))
+}
+
+/// An archived post's link: the page Jekyll publishes for the file in its
+/// archive folder (`/old_post/<file name>.html` under the site's page
+/// rules, or the post's own `permalink`). `None` for a post in `_posts/`.
+pub fn archived_link(site: &Site, meta: &PostMeta, post: &Post) -> Option<String> {
+    site.archive.folder_len(&meta.path)?;
+    let own = post.jekyll.permalink.as_deref();
+    let path = permalink::page_path(&meta.path, own, &site.permalink, site.jekyll);
+    Some(permalink::link(&site.root, &path))
 }
 
 /// The post's URL path as Jekyll builds it (decoded): Jekyll's reading of
@@ -54,7 +65,10 @@ pub fn page_path(site: &Site, meta: &PostMeta, post: &Post) -> String {
 
 /// Render one post into an [`Entry`].
 pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
-    let link = post_link(site, meta, post);
+    // A post moved to an archive folder keeps the id it had in `_posts/`
+    // (the move never makes a duplicate in a reader) and links its page.
+    let post_url = post_link(site, meta, post);
+    let link = archived_link(site, meta, post).unwrap_or_else(|| post_url.clone());
     // Relative links are taken against the site root, as the spec says: the
     // real footers' `../category/x.html` mean the site's category pages.
     let base = url::Url::parse(&format!("{}/", site.root));
@@ -88,7 +102,10 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
     };
     let (id, id_is_link) = match &post.guid {
         Some(g) => (guid(site, meta, g), false),
-        None => (link.clone(), true),
+        None => {
+            let is_link = post_url == link;
+            (post_url, is_link)
+        }
     };
     let author = match &post.author {
         Some(a) => Author {

@@ -2,7 +2,8 @@
 //! every item link in the site feed names a file real 3.10 wrote for the
 //! same site (`tests/fixtures/jekyll3/<site>/expected-jekyll3.10.txt`,
 //! recorded by `tests/fixtures/jekyll3/record.sh`), and every post 3.10
-//! published is in the feed.
+//! published is in the feed; with `feedgen.archive: [old_post]`, so do the
+//! posts moved to `old_post/`, under 3.10's and 4.3's page rules.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -16,7 +17,13 @@ fn fixtures() -> PathBuf {
 
 /// What real 3.10 wrote for a fixture site (`None`: its build failed).
 fn written(name: &str) -> Option<BTreeSet<String>> {
-    let path = fixtures().join(name).join("expected-jekyll3.10.txt");
+    written_by(name, "expected-jekyll3.10.txt")
+}
+
+/// What the Jekyll of `list` (`expected-jekyll3.10.txt` or
+/// `expected-jekyll4.3.txt`) wrote for a fixture site.
+fn written_by(name: &str, list: &str) -> Option<BTreeSet<String>> {
+    let path = fixtures().join(name).join(list);
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     if text.starts_with("# build failed") {
         return None;
@@ -44,13 +51,18 @@ fn file_of(root: &str, link: &str) -> String {
     }
 }
 
-/// Files 3.10 wrote that are no post in the feeds, on purpose: pages (the
-/// archive folder `old_post/` and its own permalink wait for issue 21's
-/// `archive` setting), and the page of a post whose front matter Jekyll
-/// cannot read, at a URL made from the build date (feedgen links the URL the
-/// front matter means instead; README).
+/// Files 3.10 wrote that are no post in the feeds, on purpose: pages with
+/// no date in their name (`index.html`, `old_post/index.html`); the moved
+/// file without front matter (a page only through 3.10's
+/// jekyll-optional-front-matter, a static file to 4.3; feedgen reads
+/// archived files with front matter only) and its static copy; and the page
+/// of a post whose front matter Jekyll cannot read, at a URL made from the
+/// build date (feedgen links the URL the front matter means instead; README).
 fn not_a_feed_post(file: &str) -> bool {
-    file == "index.html" || file.starts_with("old_post/") || file.starts_with("archive/") || file.starts_with("2030/")
+    file == "index.html"
+        || file == "old_post/index.html"
+        || file.starts_with("old_post/2022-05-14-no-front-matter")
+        || file.starts_with("2030/")
 }
 
 /// The one link that names no file 3.10 wrote, on purpose: the post with
@@ -59,22 +71,32 @@ fn deliberate_miss(file: &str) -> bool {
     file.ends_with("/2022/07/10/yaml-error.html") || file.ends_with("/2022/07/10/yaml-error/index.html")
 }
 
-/// Build `name` (no Gemfile: GitHub Pages' rules) and return the files its
-/// site feed's items link to.
+/// Build `name` (no Gemfile: GitHub Pages' rules) with
+/// `feedgen.archive: [old_post]` and return the files its site feed's
+/// items link to.
 fn linked_files(name: &str, root: &str) -> Vec<String> {
+    linked_files_with(name, root, "")
+}
+
+/// [`linked_files`], with `settings` added under `feedgen:`.
+fn linked_files_with(name: &str, root: &str, settings: &str) -> Vec<String> {
     let site = Site::copy_of(&fixtures().join(name));
     for recorded in ["expected-jekyll3.10.txt", "expected-jekyll4.3.txt"] {
         fs::remove_file(site.content().join(recorded)).expect("remove the recorded lists from the copy");
     }
+    let config = site.content().join("_config.yml");
+    let mut text = fs::read_to_string(&config).expect("_config.yml");
+    text.push_str(&format!("feedgen:\n  archive: [old_post]\n{settings}"));
+    fs::write(&config, text).expect("_config.yml");
     let run = site.build(&["--limit", "1000", "-v"]);
     // `_posts/-NW123.md` and `_posts/notes.md` (no date in the name) are
     // still errors: issue 21 item 2.
     assert!(matches!(run.code, Some(0 | 1)), "{name}: {}", run.stderr);
-    assert!(
-        run.printed("feedgen: links follow Jekyll 3.10 (GitHub Pages): no Gemfile"),
-        "{name}: {}",
-        run.stderr
-    );
+    let why = match settings {
+        "" => "feedgen: links follow Jekyll 3.10 (GitHub Pages): no Gemfile",
+        _ => "feedgen: links follow Jekyll 4.3: `feedgen.jekyll: 4`",
+    };
+    assert!(run.printed(why), "{name}: {}", run.stderr);
     items(&site.out().join("rss.xml"))
         .iter()
         .map(|item| file_of(root, &item.link))
@@ -110,6 +132,34 @@ fn default_permalink_links_name_the_files_pages_writes() {
 #[test]
 fn pretty_permalink_and_baseurl_links_name_the_files_pages_writes() {
     check("gh-pretty", "https://example.test/news");
+}
+
+/// The posts moved to `old_post/` link the pages both Jekylls wrote for
+/// them: 3.10 keeps a name's trailing dots (`…-old-trailing/html.html`),
+/// 4.3 drops them; an own `permalink` wins; `.html` and decomposed names.
+fn check_archived(name: &str, root: &str) {
+    let archived = |file: &&String| file.starts_with("old_post/") || file.starts_with("archive/");
+    for (list, settings) in [
+        ("expected-jekyll3.10.txt", ""),
+        ("expected-jekyll4.3.txt", "  jekyll: 4\n"),
+    ] {
+        let written = written_by(name, list).unwrap_or_else(|| panic!("{name}: {list} is a build"));
+        let linked: BTreeSet<String> = linked_files_with(name, root, settings).into_iter().collect();
+        let linked_archived: Vec<&String> = linked.iter().filter(archived).collect();
+        let pages: Vec<&String> = written
+            .iter()
+            .filter(archived)
+            .filter(|f| !not_a_feed_post(f))
+            .collect();
+        assert_eq!(linked_archived, pages, "{name}, {list}");
+        assert_eq!(pages.len(), 5, "{name}, {list}: {pages:?}");
+    }
+}
+
+#[test]
+fn archived_posts_link_the_pages_both_jekylls_write() {
+    check_archived("gh-default", "https://example.test");
+    check_archived("gh-pretty", "https://example.test/news");
 }
 
 /// `permalink: weekdate` is no style in 3.10: every post is written to

@@ -5,6 +5,7 @@
 //!
 //! - `feeds`: the core feeds on the `tests/fixtures/core` sites, and
 //!   byte-for-byte snapshots of the bundled sample (`tests/snapshots/`);
+//! - `archive`: posts moved to `feedgen.archive` folders keep their ids and feeds;
 //! - `bad_input`: one post per kind of broken input (`tests/fixtures/hostile`),
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
@@ -27,6 +28,7 @@
 //! - `structure`: the source itself: no module cycle, no over-long function;
 //! - `verbosity`: what `--quiet`, the default and `--verbose` print.
 
+mod archive;
 mod bad_input;
 mod discovery;
 mod feeds;
