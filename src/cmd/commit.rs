@@ -239,7 +239,8 @@ impl<'a> Commit<'a> {
                 self.output.sync_folders()?;
                 self.state.write_manifest(&self.manifest)?;
                 // The manifest's entry too; the index after it is only a
-                // cache (a sync after it flushed its 22 MB on every run).
+                // cache (a sync after it flushed the whole index on every
+                // run).
                 self.output.sync_folders()?;
                 let mut feeds = self.fingerprints;
                 // The index never vouches for a path left to a foreign file:
