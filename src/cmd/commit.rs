@@ -252,7 +252,8 @@ impl<'a> Commit<'a> {
                 let signatures = signatures(found, &self.manifest, &self.state.written());
                 self.state.write_signatures(&signatures)?;
                 // The manifest's entry too; the index after it is only a
-                // cache (a sync after it flushed its 22 MB on every run).
+                // cache (a sync after it flushed the whole index on every
+                // run).
                 self.output.sync_folders()?;
                 let mut feeds = self.fingerprints;
                 // The index never vouches for a path left to a foreign file:

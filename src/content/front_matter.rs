@@ -281,10 +281,10 @@ fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
 
 /// The front matter nearly every post has: one `key: value` line each,
 /// values plain text or double-quoted without escapes. Parsed directly, as
-/// serde_norway would parse it (YAML was a seventh of a build's CPU time);
-/// anything that could read differently (numbers, booleans, nulls, quotes
-/// with escapes, comments, lists, indentation, duplicates) returns `None`
-/// and goes to serde_norway.
+/// serde_norway would parse it (YAML parsing was a large share of a
+/// build's CPU time: bench/README.md); anything that could read differently
+/// (numbers, booleans, nulls, quotes with escapes, comments, lists,
+/// indentation, duplicates) returns `None` and goes to serde_norway.
 fn parse_flat(yaml: &str) -> Option<Mapping> {
     let mut map = Mapping::new();
     for line in yaml.split('\n') {

@@ -287,9 +287,9 @@ impl Output {
     /// Replace `rel` with `bytes` unless it already holds exactly them. With
     /// `fsync`, the new bytes wait under their temporary name until
     /// [`Output::publish`] syncs them all at once and puts them in place:
-    /// one file-system sync per batch instead of a journal commit per file
-    /// (with the item cache in one pack, a full build of 100k posts and
-    /// 8,073 feeds went from 12.1 s to 4.7 s).
+    /// one file-system sync per batch instead of a journal commit per file,
+    /// which makes a full build of thousands of feeds much faster
+    /// (bench/README.md).
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the output folder");
@@ -391,8 +391,8 @@ impl Output {
                 // writeback of dirty pages for this advice, and drops
                 // no page that is still to be written), so the disk
                 // works while the next feeds render, and the one sync
-                // in `publish` has less left to wait for. 100 new posts
-                // at 100k: the sync took 30 ms, not 55 ms.
+                // in `publish` has less left to wait for (measured with
+                // 100 new posts at 100k: bench/README.md).
                 let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
             }
             if self.fsync && !staged {
@@ -483,10 +483,10 @@ impl Output {
 
     /// Write a state file that only saves work (the rebuild index) over
     /// the old one, in place: no new file, no comparison with the old
-    /// bytes, no `fsync`. A new 22 MB file every run cost up to a quarter
-    /// of a second here (a fresh inode and fresh pages), an overwrite a
-    /// few milliseconds. A kill or crash mid-write leaves bytes whose
-    /// checksum fails, and the file is then ignored. Never through a symlink.
+    /// bytes, no `fsync`. A new file every run costs a fresh inode and
+    /// fresh pages, far more than an overwrite (bench/README.md). A kill
+    /// or crash mid-write leaves bytes whose checksum fails, and the file
+    /// is then ignored. Never through a symlink.
     pub fn write_cache_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         self.write_cache_file_with(name, |f| f.write_all(bytes).map(|()| bytes.len() as u64))
     }
@@ -517,7 +517,8 @@ impl Output {
     /// replaced or removed): from here on, a killed run or a power loss
     /// leaves nothing that vouches for its feeds. On the output folder's
     /// file system, the sync before the feeds are put in place takes it to
-    /// the disk (a `fdatasync` of its own waited 7 ms for every rebuild).
+    /// the disk (a `fdatasync` of its own waited on the disk in every
+    /// rebuild: bench/README.md).
     pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
         let path = state.join(name);

@@ -4,8 +4,9 @@
 //! folder's stamp changed, no file was added to, removed from or renamed
 //! in any of them, so the next run takes the index's list of files instead
 //! of walking the content folder again (as git's untracked cache does):
-//! at a million posts in one folder, a walk is 0.7 s of a 2 s rerun. Edits
-//! to a file do not change its folder; every file is still `stat`ed.
+//! at a million posts in one folder, a walk is a large part of a rerun
+//! (bench/README.md). Edits to a file do not change its folder; every file
+//! is still `stat`ed.
 //!
 //! A folder whose mtime or ctime is within [`RECENT_NS`] of the walk is
 //! never vouched for: a file added right after the walk could leave both

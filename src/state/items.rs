@@ -109,7 +109,7 @@ struct Table {
     /// Records appended but not yet written, which start at `end` minus
     /// their length: written a megabyte at a time, whole pages, since a
     /// write of a few kilobytes past the end had the kernel clear each new
-    /// page first (a second of CPU time in a full build of a million).
+    /// page first (measurable in a full build of a million: bench/README.md).
     pending: Vec<u8>,
     /// Whether the table on disk is out of date.
     dirty: bool,

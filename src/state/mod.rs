@@ -332,8 +332,9 @@ impl<'o> State<'o> {
             })?;
             written = Some(checksum);
             // The run ends here, and the process with it: freeing a record
-            // (five allocations) per post, one at a time, was a sixth of a
-            // no-op rerun. The system takes the memory back.
+            // (five allocations) per post, one at a time, was a visible
+            // share of a no-op rerun (bench/README.md). The system takes
+            // the memory back.
             std::mem::forget(index);
         }
         // Vouched for only with every file found in the index.
