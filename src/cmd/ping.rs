@@ -37,6 +37,9 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(settings.timeout))
         .http_status_as_error(false)
+        // Only the hub's own 2xx counts: a redirect is an answer, returned
+        // as is (with 0, ureq follows none and never errs on one).
+        .max_redirects(0)
         .user_agent(format!("feedgen/{}", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
@@ -74,8 +77,8 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
 }
 
 /// One `hub.mode=publish` POST for `urls` (`hub.url` repeated), retried
-/// after a 5xx answer or a network error, with a short growing pause.
-/// Returns the result and the number of requests made.
+/// after a 5xx answer or a network error, with a short growing pause; a
+/// 3xx or 4xx answer is final. Returns the result and the number of requests made.
 fn publish(agent: &ureq::Agent, hub: &str, urls: &[String], retries: u32) -> (Result<(), String>, usize) {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     form.append_pair("hub.mode", "publish");
@@ -95,6 +98,12 @@ fn publish(agent: &ureq::Agent, hub: &str, urls: &[String], retries: u32) -> (Re
                 let status = response.status().as_u16();
                 if (200..300).contains(&status) {
                     return (Ok(()), attempt);
+                }
+                if (300..400).contains(&status) {
+                    return (
+                        Err(format!("the hub answered {status} (a redirect, not followed)")),
+                        attempt,
+                    );
                 }
                 let why = format!("the hub answered HTTP {status}");
                 if status < 500 {

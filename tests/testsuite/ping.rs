@@ -282,3 +282,64 @@ fn ping_without_a_hub_is_a_configuration_error() {
     let run = ping(&site).expect_code(2);
     assert!(run.stderr.contains("`feedgen.hub` is not set"), "{}", run.stderr);
 }
+
+/// A server on 127.0.0.1 that answers every request with a `302` to
+/// `location`, and counts the requests it got.
+fn redirecting_hub(location: &str) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+    let count = Arc::new(Mutex::new(0));
+    let seen = Arc::clone(&count);
+    let location = location.to_string();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            if read_request(&mut stream).is_none() {
+                continue;
+            }
+            *seen.lock().expect("lock") += 1;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_keeps_the_list() {
+    // The hub sends the publish elsewhere; that other server would accept.
+    let elsewhere = Hub::start(&[200]);
+    let (hub, redirected) = redirecting_hub(&elsewhere.url);
+    let site = site_with_hub(&hub);
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+
+    let run = ping(&site).expect_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "{hub}: error: publish of 2 feed URLs failed after 1 attempts: the hub answered 302 (a redirect, not followed)"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("0 feeds accepted, 8 failed"), "{}", run.stderr);
+    assert_eq!(
+        *redirected.lock().expect("lock"),
+        4,
+        "every batch sent once, never retried"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect's target got {:?}",
+        elsewhere.requests()
+    );
+
+    // Every URL is still waiting: the next hub that accepts gets them all.
+    let up = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", up.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
+}
