@@ -3,6 +3,7 @@
 //! list comes from feedgen's state ([`pings`]); what the hub accepted leaves
 //! it, what failed stays for the next ping. The feeds are never touched.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::thread::sleep;
 use std::time::Duration;
@@ -13,6 +14,11 @@ use crate::config::{Config, Verbosity};
 use crate::output::Output;
 use crate::report::ExitStatus;
 use crate::state::pings;
+
+/// Requests in a row without an answer (a timeout, a failed connection)
+/// after which the run stops: a hub that never answers costs at most this
+/// many timeouts, however long the list. README states the bound.
+const UNANSWERED_LIMIT: usize = 3;
 
 pub fn run(config: &Config) -> Result<ExitStatus> {
     let Some(hub) = config.site.hub.as_deref() else {
@@ -33,6 +39,40 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
         say("feedgen: no changed feeds waiting for a ping".to_string());
         return Ok(ExitStatus::Success);
     }
+    let sent = send(config, hub, &pending);
+    pending.retain(|u| !sent.accepted.contains(u));
+    pings::save(&output, &pending)?;
+    let untried = match sent.untried {
+        0 => String::new(),
+        n => format!(", {n} not tried"),
+    };
+    say(format!(
+        "feedgen: pinged {hub}: {} feeds accepted, {} failed{untried} ({} requests)",
+        sent.accepted.len(),
+        sent.failed,
+        sent.requests
+    ));
+    Ok(if sent.failed + sent.untried > 0 {
+        ExitStatus::PingFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// What one `feedgen ping` got done.
+#[derive(Default)]
+struct Sent {
+    accepted: BTreeSet<String>,
+    failed: usize,
+    /// Left for the next ping after the hub stopped answering.
+    untried: usize,
+    requests: usize,
+}
+
+/// Publish `urls` to `hub` in batches, until done or until the hub has not
+/// answered [`UNANSWERED_LIMIT`] requests in a row. Every failure is
+/// printed with its cause.
+fn send(config: &Config, hub: &str, urls: &BTreeSet<String>) -> Sent {
     let settings = &config.ping;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(settings.timeout))
@@ -43,20 +83,18 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
         .user_agent(format!("feedgen/{}", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let urls: Vec<String> = pending.iter().cloned().collect();
-    let (mut pinged, mut failed, mut requests) = (0, 0, 0);
+    let urls: Vec<String> = urls.iter().cloned().collect();
+    let mut sent = Sent::default();
+    let mut unanswered = 0;
+    let mut done = 0;
     for batch in urls.chunks(settings.batch) {
-        let (result, attempts) = publish(&agent, hub, batch, settings.retries);
-        requests += attempts;
+        let (result, attempts) = publish(&agent, hub, batch, settings.retries, &mut unanswered);
+        sent.requests += attempts;
+        done += batch.len();
         match result {
-            Ok(()) => {
-                pinged += batch.len();
-                batch.iter().for_each(|u| {
-                    pending.remove(u);
-                });
-            }
+            Ok(()) => sent.accepted.extend(batch.iter().cloned()),
             Err(why) => {
-                failed += batch.len();
+                sent.failed += batch.len();
                 let _ = writeln!(
                     std::io::stderr(),
                     "{hub}: error: publish of {} feed URLs failed after {attempts} attempts: {why}; kept for the next `feedgen ping`",
@@ -64,22 +102,31 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
                 );
             }
         }
+        if unanswered >= UNANSWERED_LIMIT && done < urls.len() {
+            sent.untried = urls.len() - done;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{hub}: error: no answer to {UNANSWERED_LIMIT} requests in a row; stopped, {} feed URLs not tried are kept for the next `feedgen ping`",
+                sent.untried
+            );
+            break;
+        }
     }
-    pings::save(&output, &pending)?;
-    say(format!(
-        "feedgen: pinged {hub}: {pinged} feeds accepted, {failed} failed ({requests} requests)"
-    ));
-    Ok(if failed > 0 {
-        ExitStatus::PingFailed
-    } else {
-        ExitStatus::Success
-    })
+    sent
 }
 
 /// One `hub.mode=publish` POST for `urls` (`hub.url` repeated), retried
-/// after a 5xx answer or a network error, with a short growing pause; a
-/// 3xx or 4xx answer is final. Returns the result and the number of requests made.
-fn publish(agent: &ureq::Agent, hub: &str, urls: &[String], retries: u32) -> (Result<(), String>, usize) {
+/// after a 5xx answer or a network error, with a short growing pause, as
+/// long as `unanswered` (requests in a row without an answer, counted
+/// across batches) stays under [`UNANSWERED_LIMIT`]. A 3xx or 4xx answer
+/// is final. Returns the result and the number of requests made.
+fn publish(
+    agent: &ureq::Agent,
+    hub: &str,
+    urls: &[String],
+    retries: u32,
+    unanswered: &mut usize,
+) -> (Result<(), String>, usize) {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     form.append_pair("hub.mode", "publish");
     for u in urls {
@@ -95,25 +142,26 @@ fn publish(agent: &ureq::Agent, hub: &str, urls: &[String], retries: u32) -> (Re
             .send(body.as_str());
         let retry = match answer {
             Ok(response) => {
+                *unanswered = 0;
                 let status = response.status().as_u16();
-                if (200..300).contains(&status) {
-                    return (Ok(()), attempt);
+                match status {
+                    200..=299 => return (Ok(()), attempt),
+                    300..=399 => {
+                        return (
+                            Err(format!("the hub answered {status} (a redirect, not followed)")),
+                            attempt,
+                        )
+                    }
+                    500.. => format!("the hub answered HTTP {status}"),
+                    _ => return (Err(format!("the hub answered HTTP {status}")), attempt),
                 }
-                if (300..400).contains(&status) {
-                    return (
-                        Err(format!("the hub answered {status} (a redirect, not followed)")),
-                        attempt,
-                    );
-                }
-                let why = format!("the hub answered HTTP {status}");
-                if status < 500 {
-                    return (Err(why), attempt);
-                }
-                why
             }
-            Err(e) => e.to_string(),
+            Err(e) => {
+                *unanswered += 1;
+                e.to_string()
+            }
         };
-        if attempt > retries as usize {
+        if attempt > retries as usize || *unanswered >= UNANSWERED_LIMIT {
             return (Err(retry), attempt);
         }
         sleep(Duration::from_millis(200 << attempt.min(5)));

@@ -11,6 +11,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use crate::harness::{feed_files, output_tree, read_atom, read_rss, run, Site};
 
@@ -342,4 +343,51 @@ fn a_redirect_is_never_followed_and_keeps_the_list() {
     ping(&site).expect_code(0);
     let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
     assert_eq!(pinged, all);
+}
+
+/// A server on 127.0.0.1 that accepts connections and never answers; it
+/// counts them and keeps them open.
+fn silent_hub() -> (String, Arc<Mutex<Vec<std::net::TcpStream>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let streams = Arc::clone(&held);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            streams.lock().expect("lock").push(stream);
+        }
+    });
+    (url, held)
+}
+
+#[test]
+fn a_hub_that_never_answers_ends_the_run_after_three_requests_and_keeps_every_url() {
+    let (hub, connections) = silent_hub();
+    let site = site_with_hub(&hub);
+    // 8 feed URLs, one a batch: 8 batches of up to 2 attempts of 1 s each.
+    site.config(&format!(
+        "feedgen:\n  hub: {hub}\n  ping: {{batch: 1, timeout: 1s, retries: 1}}\n"
+    ));
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+
+    let run = ping(&site).expect_code(3);
+    // Two attempts of the first batch, one of the second, then the stop.
+    assert_eq!(connections.lock().expect("lock").len(), 3);
+    // README's bound: 3 × timeout + the pauses (0.4 s here), with room for
+    // a loaded machine; without the stop this run takes 8 × 2.4 s.
+    assert!(run.elapsed < Duration::from_secs(12), "{:?}", run.elapsed);
+    assert!(
+        run.stderr.contains(&format!(
+            "{hub}: error: no answer to 3 requests in a row; stopped, 6 feed URLs not tried are kept for the next `feedgen ping`"
+        )),
+        "{}",
+        run.stderr
+    );
+
+    let up = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", up.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all, "every URL was kept");
 }
