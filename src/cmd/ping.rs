@@ -1,7 +1,9 @@
 //! `feedgen ping`: tell the WebSub hub (`feedgen.hub`) which feeds the
 //! builds since the last ping changed, so subscribers get them pushed. The
-//! list comes from feedgen's state ([`pings`]); what the hub accepted leaves
-//! it, what failed stays for the next ping. The feeds are never touched.
+//! list comes from feedgen's state ([`pings`]), taken under the build lock
+//! and settled under it again; the requests go out without it, so a build
+//! never waits for the hub. What the hub accepted leaves the list, what
+//! failed stays for the next ping. The feeds are never touched.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -28,20 +30,20 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {}
         _ => bail!("`feedgen.hub: {hub}` must be an http or https URL"),
     }
-    let output = Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})?;
-    let mut pending = pings::pending(&output);
     let say = |line: String| {
         if config.verbosity > Verbosity::Quiet {
             let _ = writeln!(std::io::stderr(), "{line}");
         }
     };
-    if pending.is_empty() {
+    // The lock is held only while the list is read and written, never
+    // while the hub is waited for.
+    let taken = pings::take(&lock(config)?)?;
+    if taken.is_empty() {
         say("feedgen: no changed feeds waiting for a ping".to_string());
         return Ok(ExitStatus::Success);
     }
-    let sent = send(config, hub, &pending);
-    pending.retain(|u| !sent.accepted.contains(u));
-    pings::save(&output, &pending)?;
+    let sent = send(config, hub, &taken);
+    pings::settle(&lock(config)?, &taken, &sent.accepted)?;
     let untried = match sent.untried {
         0 => String::new(),
         n => format!(", {n} not tried"),
@@ -57,6 +59,11 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The state and output folders, locked until the value is dropped.
+fn lock(config: &Config) -> Result<Output> {
+    Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})
 }
 
 /// What one `feedgen ping` got done.
