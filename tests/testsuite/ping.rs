@@ -9,10 +9,12 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
-use crate::harness::{feed_files, output_tree, read_atom, read_rss, run, Site};
+use crate::harness::{feed_files, finish, output_tree, read_atom, read_rss, run, Site};
 
 /// One request as the hub saw it.
 #[derive(Debug, Clone)]
@@ -159,7 +161,8 @@ fn site_with_hub(hub: &str) -> Site {
     site
 }
 
-fn ping(site: &Site) -> crate::harness::Run {
+/// `feedgen ping` on the site, with no proxy from the environment.
+fn ping_command(site: &Site) -> Command {
     let mut cmd = site.command(&["ping", "--content", "content", "--output", "out"]);
     for proxy in [
         "http_proxy",
@@ -171,7 +174,11 @@ fn ping(site: &Site) -> crate::harness::Run {
     ] {
         cmd.env_remove(proxy);
     }
-    run(&mut cmd)
+    cmd
+}
+
+fn ping(site: &Site) -> crate::harness::Run {
+    run(&mut ping_command(site))
 }
 
 #[test]
@@ -281,4 +288,224 @@ fn ping_without_a_hub_is_a_configuration_error() {
     site.build(&[]).expect_code(0);
     let run = ping(&site).expect_code(2);
     assert!(run.stderr.contains("`feedgen.hub` is not set"), "{}", run.stderr);
+}
+
+/// A server on 127.0.0.1 that answers every request with a `302` to
+/// `location`, and counts the requests it got.
+fn redirecting_hub(location: &str) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+    let count = Arc::new(Mutex::new(0));
+    let seen = Arc::clone(&count);
+    let location = location.to_string();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            if read_request(&mut stream).is_none() {
+                continue;
+            }
+            *seen.lock().expect("lock") += 1;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_keeps_the_list() {
+    // The hub sends the publish elsewhere; that other server would accept.
+    let elsewhere = Hub::start(&[200]);
+    let (hub, redirected) = redirecting_hub(&elsewhere.url);
+    let site = site_with_hub(&hub);
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+
+    let run = ping(&site).expect_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "{hub}: error: publish of 2 feed URLs failed after 1 attempts: the hub answered 302 (a redirect, not followed)"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("0 feeds accepted, 8 failed"), "{}", run.stderr);
+    assert_eq!(
+        *redirected.lock().expect("lock"),
+        4,
+        "every batch sent once, never retried"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect's target got {:?}",
+        elsewhere.requests()
+    );
+
+    // Every URL is still waiting: the next hub that accepts gets them all.
+    let up = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", up.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
+}
+
+/// A server on 127.0.0.1 that accepts connections and never answers; it
+/// counts them and keeps them open.
+fn silent_hub() -> (String, Arc<Mutex<Vec<std::net::TcpStream>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let streams = Arc::clone(&held);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            streams.lock().expect("lock").push(stream);
+        }
+    });
+    (url, held)
+}
+
+#[test]
+fn a_hub_that_never_answers_ends_the_run_after_three_requests_and_keeps_every_url() {
+    let (hub, connections) = silent_hub();
+    let site = site_with_hub(&hub);
+    // 8 feed URLs, one a batch: 8 batches of up to 2 attempts of 1 s each.
+    site.config(&format!(
+        "feedgen:\n  hub: {hub}\n  ping: {{batch: 1, timeout: 1s, retries: 1}}\n"
+    ));
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+
+    let run = ping(&site).expect_code(3);
+    // Two attempts of the first batch, one of the second, then the stop.
+    assert_eq!(connections.lock().expect("lock").len(), 3);
+    // README's bound: 3 × timeout + the pauses (0.4 s here), with room for
+    // a loaded machine; without the stop this run takes 8 × 2.4 s.
+    assert!(run.elapsed < Duration::from_secs(12), "{:?}", run.elapsed);
+    assert!(
+        run.stderr.contains(&format!(
+            "{hub}: error: no answer to 3 requests in a row; stopped, 6 feed URLs not tried are kept for the next `feedgen ping`"
+        )),
+        "{}",
+        run.stderr
+    );
+
+    let up = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", up.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = up.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all, "every URL was kept");
+}
+
+/// A hub that holds its first request until `release` is called (or 30 s
+/// pass), then accepts everything.
+fn slow_hub() -> (Hub, std::sync::mpsc::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hub", listener.local_addr().expect("addr"));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let Some(request) = read_request(&mut stream) else {
+                continue;
+            };
+            seen.lock().expect("lock").push(request);
+            if n == 0 {
+                let _ = released.recv_timeout(Duration::from_secs(30));
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 204 X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (Hub { url, requests }, release)
+}
+
+#[test]
+fn a_build_runs_while_a_ping_waits_for_the_hub_and_its_urls_stay_in_the_list() {
+    let (hub, release) = slow_hub();
+    let site = site_with_hub(&hub.url);
+    site.config(&format!(
+        "feedgen:\n  hub: {}\n  ping: {{batch: 2, timeout: 60s, retries: 0}}\n",
+        hub.url
+    ));
+    site.build(&[]).expect_code(0);
+    let all = self_links(&site.out());
+
+    let started = Instant::now();
+    let mut pinging = ping_command(&site)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start feedgen ping");
+    // Wait (bounded) until the ping is blocked on the hub.
+    while hub.requests().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the ping never reached the hub"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+
+    // A build meanwhile: it changes the site's and gamma's feeds again.
+    site.edit("_posts/2022-03-01-p2.md", "title: p2", "title: p2 changed");
+    site.build(&[]).expect_code(0);
+    assert!(
+        pinging.try_wait().expect("wait").is_none(),
+        "the build waited for the ping to finish"
+    );
+    assert_eq!(hub.requests().len(), 1, "the hub still holds the first request");
+
+    release.send(()).expect("release the hub");
+    let run = finish(pinging, started).expect_code(0);
+    assert!(run.stderr.contains("8 feeds accepted, 0 failed"), "{}", run.stderr);
+    let first: BTreeSet<String> = hub.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(first, all);
+
+    // What the build added during the ping is still waiting, although the
+    // hub accepted the same URLs for the earlier change.
+    let next = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", next.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = next.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    let changed: BTreeSet<String> = all
+        .iter()
+        .filter(|u| u.contains("/gamma/") || !u.contains("/category/"))
+        .cloned()
+        .collect();
+    assert_eq!(changed.len(), 4);
+    assert_eq!(pinged, changed);
+
+    // A ping killed while the hub holds its request loses nothing: the
+    // next ping takes what it had taken. (Every feed changes in this
+    // build: each advertises the hub, and the hub is another one now.)
+    site.build(&[]).expect_code(0);
+    let (stuck, _release) = slow_hub();
+    site.config(&format!("feedgen:\n  hub: {}\n  ping: {{timeout: 60s}}\n", stuck.url));
+    let started = Instant::now();
+    let mut pinging = ping_command(&site)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start feedgen ping");
+    while stuck.requests().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the ping never reached the hub"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    pinging.kill().expect("kill feedgen ping");
+    pinging.wait().expect("wait for feedgen ping");
+    let last = Hub::start(&[204]);
+    site.config(&format!("feedgen:\n  hub: {}\n", last.url));
+    ping(&site).expect_code(0);
+    let pinged: BTreeSet<String> = last.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
 }
