@@ -63,7 +63,8 @@ pub fn render(
             }
             SyndicationExtension {
                 period,
-                frequency: poll.update_frequency.and_then(|f| u32::try_from(f).ok()).unwrap_or(1),
+                // The module's default when only the period is set.
+                frequency: poll.update_frequency.unwrap_or(1),
                 // The module's own default base; the writer always writes one.
                 base: "1970-01-01T00:00+00:00".to_string(),
             }
