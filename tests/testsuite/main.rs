@@ -3,6 +3,7 @@
 //! wrote back with Rust readers only, so `cargo test` needs nothing but the
 //! Rust toolchain; `bash conformance/run` adds other languages' parsers.
 //!
+//! - `atom_image`: Atom entries carry the item image as Media RSS, as RSS items do;
 //! - `feeds`: the core feeds on the `tests/fixtures/core` sites, and
 //!   byte-for-byte snapshots of the bundled sample (`tests/snapshots/`);
 //! - `bad_input`: one post per kind of broken input (`tests/fixtures/hostile`),
@@ -25,6 +26,7 @@
 //! - `structure`: the source itself: no module cycle, no over-long function;
 //! - `verbosity`: what `--quiet`, the default and `--verbose` print.
 
+mod atom_image;
 mod bad_input;
 mod discovery;
 mod feeds;
