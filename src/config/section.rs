@@ -494,9 +494,9 @@ fn ttl<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     with(d, |v| match count(v) {
         Some(0) => Err("must be at least 1 minute".to_string()),
         Some(n) if (n as u64) <= MAX_TTL_MINUTES => Ok(n as u64),
-        Some(_) => Err(TTL_TOO_LONG.to_string()),
+        Some(_) => Err(ttl_too_long()),
         // Digits too many for a count are minutes too, and too many.
-        None if scalar(Some(v)).is_some_and(|t| all_digits(t.trim())) => Err(TTL_TOO_LONG.to_string()),
+        None if scalar(Some(v)).is_some_and(|t| all_digits(t.trim())) => Err(ttl_too_long()),
         None => match seconds(v) {
             Ok(secs) if secs % 60 == 0 => Ok(secs / 60),
             Ok(_) => Err("must be whole minutes (RSS counts ttl in minutes)".to_string()),
@@ -506,7 +506,10 @@ fn ttl<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 }
 
 const MAX_TTL_MINUTES: u64 = MAX_SECONDS / 60;
-const TTL_TOO_LONG: &str = "must be at most 52704000 minutes (100 years)";
+
+fn ttl_too_long() -> String {
+    format!("must be at most {MAX_TTL_MINUTES} minutes (100 years)")
+}
 
 fn all_digits(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
