@@ -18,6 +18,16 @@ use crate::taxonomy::{feed_key, FeedKind};
 pub use crate::fingerprint::Fingerprint;
 pub use crate::places::{ARTIFACT_FILES, DISCOVERY_FILES, FEEDS_JSON_FILE, OPML_FILE};
 
+/// Raised when a writer's bytes change for the same inputs within one
+/// feedgen version, so that the files an earlier binary wrote are written
+/// again: Atom 1 carries item images (Media RSS).
+fn writer_revision(format: Format) -> u64 {
+    match format {
+        Format::Atom => 1,
+        Format::Rss | Format::JsonFeed => 0,
+    }
+}
+
 /// Everything a build will produce.
 #[derive(Debug)]
 pub struct Plan {
@@ -165,6 +175,7 @@ impl Plan {
                 fingerprint: Fingerprint::new()
                     .add_u64(fp)
                     .add(format!("{format:?}").as_bytes())
+                    .add_u64(writer_revision(format))
                     .finish(),
             })
             .collect();

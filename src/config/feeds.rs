@@ -86,7 +86,7 @@ pub struct PollHints {
     /// `hourly`, `daily`, `weekly`, `monthly`, `yearly`.
     pub update_period: Option<String>,
     /// Updates per period.
-    pub update_frequency: Option<u64>,
+    pub update_frequency: Option<u32>,
 }
 
 /// How `feedgen ping` posts to the hub.
@@ -215,8 +215,9 @@ pub fn seconds(v: &Value) -> Result<u64, DurationError> {
             'w' => 7 * 86_400,
             _ => return Err(DurationError::Malformed(text)),
         };
+        // Only digits are collected: a number that does not parse is too big.
         let Ok(n) = digits.parse::<u64>() else {
-            return Err(DurationError::Malformed(text));
+            return Err(DurationError::TooLong(text));
         };
         let Some(sum) = n.checked_mul(unit).and_then(|s| total.checked_add(s)) else {
             return Err(DurationError::TooLong(text));
@@ -260,8 +261,10 @@ pub fn bytes(v: &Value) -> Result<u64, SizeError> {
         "GB" => 1_000_000_000,
         _ => return Err(SizeError::Malformed(text)),
     };
-    let Ok(n) = number.parse::<u64>() else {
-        return Err(SizeError::Malformed(text));
+    let n = match number.parse::<u64>() {
+        Ok(n) => n,
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => return Err(SizeError::TooLarge(text)),
+        Err(_) => return Err(SizeError::Malformed(text)),
     };
     let Some(total) = n.checked_mul(unit_bytes).filter(|&b| b <= 1 << 40) else {
         return Err(SizeError::TooLarge(text));
@@ -304,6 +307,16 @@ mod tests {
             seconds(&s("2 hours")).map_err(|e| e.to_string()),
             Err("`2 hours` is not a duration (write e.g. 90m, 2h or 1d)".to_string())
         );
+    }
+
+    #[test]
+    fn a_number_too_big_for_64_bits_is_too_long_or_too_large_not_malformed() {
+        let digits = "99999999999999999999";
+        let too_long = DurationError::TooLong(format!("{digits}d"));
+        assert_eq!(seconds(&s(&format!("{digits}d"))), Err(too_long));
+        let too_large = SizeError::TooLarge(format!("{digits}GiB"));
+        assert_eq!(bytes(&s(&format!("{digits}GiB"))), Err(too_large));
+        assert_eq!(bytes(&s(digits)), Err(SizeError::TooLarge(digits.into())));
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub struct Section {
     #[serde(deserialize_with = "raw_text")]
     pub update_period: Option<String>,
     #[serde(deserialize_with = "update_frequency")]
-    pub update_frequency: Option<u64>,
+    pub update_frequency: Option<u32>,
     #[serde(deserialize_with = "formats")]
     pub formats: Option<Vec<Format>>,
     /// Read by `DisplayNames::from_config`, which knows its shape.
@@ -496,8 +496,11 @@ fn content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ContentMode>, D::Er
 /// too if whole.
 fn ttl<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     with(d, |v| match count(v) {
-        Some(n) if n > 0 && (n as u64) <= MAX_SECONDS / 60 => Ok(n as u64),
-        Some(_) => Err("must be at least 1 minute".to_string()),
+        Some(0) => Err("must be at least 1 minute".to_string()),
+        Some(n) if (n as u64) <= MAX_TTL_MINUTES => Ok(n as u64),
+        Some(_) => Err(ttl_too_long()),
+        // Digits too many for a count are minutes too, and too many.
+        None if scalar(Some(v)).is_some_and(|t| all_digits(t.trim())) => Err(ttl_too_long()),
         None => match seconds(v) {
             Ok(secs) if secs % 60 == 0 => Ok(secs / 60),
             Ok(_) => Err("must be whole minutes (RSS counts ttl in minutes)".to_string()),
@@ -506,11 +509,21 @@ fn ttl<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     })
 }
 
-fn update_frequency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+const MAX_TTL_MINUTES: u64 = MAX_SECONDS / 60;
+
+fn ttl_too_long() -> String {
+    format!("must be at most {MAX_TTL_MINUTES} minutes (100 years)")
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn update_frequency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     with(d, |v| {
         count(v)
             .filter(|&n| (1..=1_000_000).contains(&n))
-            .map(|n| n as u64)
+            .and_then(|n| u32::try_from(n).ok())
             .ok_or("must be a whole number of updates per period, from 1 to 1000000")
     })
 }

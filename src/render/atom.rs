@@ -1,9 +1,13 @@
 //! Atom 1.0 (RFC 4287), built with the `atom_syndication` crate.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{CategoryBuilder, GeneratorBuilder, LinkBuilder, PersonBuilder, Text, WriteConfig};
 
-use super::entry::{outlet_name, Entry};
+use super::entry::{media_elements, outlet_name, Entry, MEDIA_NS};
 use super::head::FeedHead;
+use super::html::escape_markup;
 use crate::author::Author;
 use crate::config::{Config, ContentMode};
 use crate::names::DisplayNames;
@@ -31,6 +35,10 @@ pub fn render(
     if let Some(hub) = &config.site.hub {
         links.push(LinkBuilder::default().href(hub.clone()).rel("hub").build());
     }
+    let mut namespaces = BTreeMap::new();
+    if entries.iter().any(|e| e.image.is_some()) {
+        namespaces.insert("media".to_string(), MEDIA_NS.to_string());
+    }
     // Built in place, not with `FeedBuilder`/`EntryBuilder`, whose `build`
     // clones every field: each entry's whole text, twice per feed.
     let feed = atom_syndication::Feed {
@@ -50,6 +58,7 @@ pub fn render(
         icon: config.site.icon.clone(),
         logo: config.site.logo.clone(),
         entries: entries.iter().map(|e| entry(config, names, e, content)).collect(),
+        namespaces,
         ..atom_syndication::Feed::default()
     };
     let write = WriteConfig {
@@ -67,6 +76,25 @@ fn person(author: &Author) -> atom_syndication::Person {
         .email(author.email.clone())
         .uri(author.uri.clone())
         .build()
+}
+
+/// An entry's image as Media RSS, as RSS items carry it.
+fn media(url: &str) -> ExtensionMap {
+    let mut inner = BTreeMap::new();
+    for element in media_elements(url) {
+        // atom_syndication writes extension attributes as given, unescaped
+        // (RSS's writer escapes them): a `&` in the URL must arrive escaped.
+        let attrs = element.attrs.into_iter().map(|(k, v)| (k, escape_markup(&v))).collect();
+        let extension = Extension {
+            name: element.qualified.to_string(),
+            attrs,
+            ..Extension::default()
+        };
+        inner.insert(element.local.to_string(), vec![extension]);
+    }
+    let mut map = ExtensionMap::new();
+    map.insert("media".to_string(), inner);
+    map
 }
 
 fn entry(config: &Config, names: &DisplayNames, e: &Entry, content: ContentMode) -> atom_syndication::Entry {
@@ -122,6 +150,7 @@ fn entry(config: &Config, names: &DisplayNames, e: &Entry, content: ContentMode)
             content_type: Some("html".into()),
             ..atom_syndication::Content::default()
         }),
+        extensions: e.image.as_deref().map(media).unwrap_or_default(),
         ..atom_syndication::Entry::default()
     }
 }

@@ -1,6 +1,8 @@
 //! An item as every feed format writes it: a post rendered once
 //! ([`super::entry`] builds it), shared by all the feeds it appears in.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset};
 
 use crate::author::Author;
@@ -36,4 +38,39 @@ pub fn outlet_name<'n>(names: &'n DisplayNames, entry: &Entry) -> Option<&'n str
         .categories
         .iter()
         .find_map(|c| names.display(FeedKind::Category, c))
+}
+
+/// Media RSS, for item images in RSS and Atom alike: readers (feedparser,
+/// Folo) look for `media:content` and `media:thumbnail` in either format.
+pub const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+/// One Media RSS element: its local name, qualified name and attributes.
+pub struct MediaElement {
+    pub local: &'static str,
+    pub qualified: &'static str,
+    pub attrs: BTreeMap<String, String>,
+}
+
+/// `media:content` (Folo shows it) and `media:thumbnail` for an image.
+pub fn media_elements(url: &str) -> [MediaElement; 2] {
+    let attrs = |medium: bool| {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("url".to_string(), url.to_string());
+        if medium {
+            attrs.insert("medium".to_string(), "image".to_string());
+        }
+        attrs
+    };
+    [
+        MediaElement {
+            local: "content",
+            qualified: "media:content",
+            attrs: attrs(true),
+        },
+        MediaElement {
+            local: "thumbnail",
+            qualified: "media:thumbnail",
+            attrs: attrs(false),
+        },
+    ]
 }

@@ -8,15 +8,12 @@ use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{CategoryBuilder, GuidBuilder, ImageBuilder, SourceBuilder};
 
-use super::entry::{outlet_name, Entry};
+use super::entry::{media_elements, outlet_name, Entry, MEDIA_NS};
 use super::head::{generator, FeedHead};
 use super::html::escape_markup;
 use crate::config::{Claim, Config, ContentMode};
 use crate::content::date::rfc822;
 use crate::names::DisplayNames;
-
-/// Media RSS, for item images (`media:content`, `media:thumbnail`).
-const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 pub fn render(
     config: &Config,
@@ -63,7 +60,8 @@ pub fn render(
             }
             SyndicationExtension {
                 period,
-                frequency: poll.update_frequency.and_then(|f| u32::try_from(f).ok()).unwrap_or(1),
+                // The module's default when only the period is set.
+                frequency: poll.update_frequency.unwrap_or(1),
                 // The module's own default base; the writer always writes one.
                 base: "1970-01-01T00:00+00:00".to_string(),
             }
@@ -113,23 +111,17 @@ fn follow_challenge(claim: &Claim) -> ExtensionMap {
     map
 }
 
-/// `media:content` (Folo shows it) and `media:thumbnail` for an item's image.
+/// An item's image as Media RSS extensions.
 fn media(url: &str) -> ExtensionMap {
-    let element = |name: &str, medium: bool| {
-        let mut attrs = BTreeMap::new();
-        attrs.insert("url".to_string(), url.to_string());
-        if medium {
-            attrs.insert("medium".to_string(), "image".to_string());
-        }
-        Extension {
-            name: name.to_string(),
-            attrs,
-            ..Extension::default()
-        }
-    };
     let mut inner = BTreeMap::new();
-    inner.insert("content".to_string(), vec![element("media:content", true)]);
-    inner.insert("thumbnail".to_string(), vec![element("media:thumbnail", false)]);
+    for element in media_elements(url) {
+        let extension = Extension {
+            name: element.qualified.to_string(),
+            attrs: element.attrs,
+            ..Extension::default()
+        };
+        inner.insert(element.local.to_string(), vec![extension]);
+    }
     let mut map = ExtensionMap::new();
     map.insert("media".to_string(), inner);
     map

@@ -3,6 +3,7 @@
 //! wrote back with Rust readers only, so `cargo test` needs nothing but the
 //! Rust toolchain; `bash conformance/run` adds other languages' parsers.
 //!
+//! - `atom_image`: Atom entries carry the item image as Media RSS, as RSS items do;
 //! - `feeds`: the core feeds on the `tests/fixtures/core` sites, and
 //!   byte-for-byte snapshots of the bundled sample (`tests/snapshots/`);
 //! - `archive`: posts moved to `feedgen.archive` folders keep their ids and feeds;
@@ -29,6 +30,7 @@
 //! - `verbosity`: what `--quiet`, the default and `--verbose` print.
 
 mod archive;
+mod atom_image;
 mod bad_input;
 mod discovery;
 mod feeds;

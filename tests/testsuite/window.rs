@@ -205,3 +205,60 @@ fn bad_window_settings_stop_the_run_naming_the_file_and_key() {
         assert!(!site.out().join("rss.xml").exists(), "{setting}: nothing written");
     }
 }
+
+/// The build exits 2 with `expected` in its message and writes nothing.
+#[track_caller]
+fn refused_with(site: &Site, setting: &str, expected: &str) {
+    site.config(&format!("feedgen:\n  {setting}\n"));
+    let run = site.build(&[]).expect_code(2);
+    assert!(
+        run.printed(&format!("feedgen: error: content/_config.yml: {expected}")),
+        "{setting}: want {expected:?}\n--- stderr\n{}",
+        run.stderr
+    );
+    assert!(!site.out().join("rss.xml").exists(), "{setting}: nothing written");
+}
+
+#[test]
+fn a_ttl_too_long_says_it_is_too_long_however_it_is_written() {
+    let site = Site::new();
+    stream(&site, "busy", 2, 4, 100);
+    let minutes = "`feedgen.ttl` must be at most 52704000 minutes (100 years)";
+    for (setting, expected) in [
+        ("ttl: 52704001", minutes),
+        ("ttl: \"99999999999999999999\"", minutes),
+        (
+            "ttl: 99999999999999999999m",
+            "`feedgen.ttl` `99999999999999999999m` is longer than 100 years",
+        ),
+        (
+            "window: 99999999999999999999d",
+            "`feedgen.window` `99999999999999999999d` is longer than 100 years",
+        ),
+    ] {
+        refused_with(&site, setting, expected);
+    }
+    // The longest ttl is still accepted.
+    site.config("feedgen:\n  ttl: 52704000\n");
+    site.build(&[]).expect_code(0);
+    assert_eq!(read_rss(&site.out().join("rss.xml")).ttl(), Some("52704000"));
+}
+
+#[test]
+fn an_update_frequency_too_large_is_an_error_never_a_silent_one() {
+    let site = Site::new();
+    stream(&site, "busy", 2, 4, 100);
+    let range = "`feedgen.update_frequency` must be a whole number of updates per period, from 1 to 1000000";
+    for value in ["1000001", "4294967297", "\"99999999999999999999\""] {
+        refused_with(
+            &site,
+            &format!("update_period: daily\n  update_frequency: {value}"),
+            range,
+        );
+    }
+    // The largest accepted value reaches the feed as written.
+    site.config("feedgen:\n  update_period: daily\n  update_frequency: 1000000\n");
+    site.build(&[]).expect_code(0);
+    let channel = read_rss(&site.out().join("rss.xml"));
+    assert_eq!(channel.syndication_ext().expect("sy: elements").frequency(), 1_000_000);
+}
