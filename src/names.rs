@@ -106,49 +106,63 @@ pub fn choose_title(slug: &str, page_title: Option<&str>, tag: Option<&str>) -> 
     }
 }
 
-/// What `feedgen.names_from_tags` names each category after: the tag every
-/// one of its published posts carries (compared as folder names are), even
-/// where some posts carry topic tags besides it. Where several tags are on
-/// every post, the one written first on the most posts, then the smallest
-/// key; its spelling is the smallest of those the posts write. So a name
-/// never depends on path order, and a post with an extra tag entering or
-/// leaving the category does not rename its feed. `posts` gives each
-/// post's categories and tags.
+/// What `feedgen.names_from_tags` names each category after: the tag more
+/// than half of its published posts carry (compared as folder names are),
+/// so posts with topic tags besides it, or the odd post whose tags Jekyll
+/// reads otherwise (`tags: a b` is two tags, `[a b, c]` one and another),
+/// come and go without renaming its feed. Where several tags qualify, the
+/// one carried by the most posts, then written first on the most, then the
+/// smallest key; its spelling is the smallest the posts write. So a name
+/// never depends on path order, and a clean build gives the same one.
+/// `posts` gives each post's categories and tags.
 pub fn category_tags<'a>(posts: impl Iterator<Item = (&'a [Term], &'a [Term])>) -> BTreeMap<String, String> {
-    /// Per category: the tags all its posts so far carry, by key, with how
-    /// many posts list each first and the smallest spelling seen.
-    type Common = Vec<(String, usize, Term)>;
-    let mut seen: HashMap<String, Common> = HashMap::new();
-    for (categories, tags) in posts {
-        let keys: Vec<String> = tags.iter().map(|t| feed_key(t)).collect();
-        for category in categories {
-            let common = seen.entry(feed_key(category)).or_insert_with(|| {
-                let mut all: Common = Vec::new();
-                for (key, tag) in keys.iter().zip(tags) {
-                    if !all.iter().any(|(k, _, _)| k == key) {
-                        all.push((key.clone(), 0, tag.clone()));
-                    }
+    /// One tag of a category: how many posts carry it, how many list it
+    /// first, and the smallest spelling seen.
+    struct Seen {
+        posts: usize,
+        firsts: usize,
+        spelling: Term,
+    }
+    let mut categories: HashMap<String, (usize, HashMap<String, Seen>)> = HashMap::new();
+    for (in_categories, tags) in posts {
+        let mut keys: Vec<String> = Vec::with_capacity(tags.len());
+        for tag in tags {
+            let key = feed_key(tag);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        for category in in_categories {
+            let (count, seen) = categories.entry(feed_key(category)).or_default();
+            *count += 1;
+            for (at, key) in keys.iter().enumerate() {
+                let tag = &tags[tags.iter().position(|t| feed_key(t) == *key).unwrap_or(at)];
+                let entry = seen.entry(key.clone()).or_insert_with(|| Seen {
+                    posts: 0,
+                    firsts: 0,
+                    spelling: tag.clone(),
+                });
+                entry.posts += 1;
+                entry.firsts += usize::from(at == 0);
+                if *tag < entry.spelling {
+                    entry.spelling = tag.clone();
                 }
-                all
-            });
-            common.retain_mut(|(key, firsts, spelling)| {
-                let Some(at) = keys.iter().position(|k| k == key) else {
-                    return false;
-                };
-                *firsts += usize::from(at == 0);
-                if tags[at] < *spelling {
-                    *spelling = tags[at].clone();
-                }
-                true
-            });
+            }
         }
     }
-    seen.into_iter()
-        .filter_map(|(category, common)| {
-            let best = common
+    categories
+        .into_iter()
+        .filter_map(|(category, (count, seen))| {
+            let (_, best) = seen
                 .into_iter()
-                .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))?;
-            Some((category, best.2.to_string()))
+                .filter(|(_, s)| s.posts * 2 > count)
+                .min_by(|(ka, a), (kb, b)| {
+                    b.posts
+                        .cmp(&a.posts)
+                        .then(b.firsts.cmp(&a.firsts))
+                        .then_with(|| ka.cmp(kb))
+                })?;
+            Some((category, best.spelling.to_string()))
         })
         .collect()
 }
@@ -173,7 +187,7 @@ mod tests {
             |posts: &[(Vec<Term>, Vec<Term>)]| super::category_tags(posts.iter().map(|(c, t)| (&c[..], &t[..])));
         let named = names(&posts);
         assert_eq!(named.get("bond").map(String::as_str), Some("债券视点新闻"));
-        assert_eq!(named.get("mixed"), None, "no tag on every post");
+        assert_eq!(named.get("mixed"), None, "no tag on more than half the posts");
         assert_eq!(named.get("two").map(String::as_str), Some("甲"), "first on most posts");
         assert_eq!(
             named.get("case").map(String::as_str),
@@ -184,6 +198,23 @@ mod tests {
         let mut reversed = posts.to_vec();
         reversed.reverse();
         assert_eq!(names(&reversed), named);
+        // An outlet whose name holds a space: `tags: 广州财富传媒 客户端新闻` is two
+        // tags to Jekyll, `[广州财富传媒 客户端新闻, 基金]` one and a topic; and a
+        // post of another outlet in its category. The majority still names it.
+        let outlet = [
+            (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
+            (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
+            (terms(&["gz"]), terms(&["广州财富传媒 客户端新闻", "基金"])),
+            (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
+            (terms(&["gz"]), terms(&["别的新闻"])),
+        ];
+        for n in 1..=outlet.len() {
+            assert_eq!(
+                names(&outlet[..n]).get("gz").map(String::as_str),
+                Some("广州财富传媒"),
+                "{n} posts"
+            );
+        }
         // Posts with topic tags coming and going do not rename the outlet.
         for n in 1..=3 {
             assert_eq!(names(&posts[..n]).get("bond").map(String::as_str), Some("债券视点新闻"));
