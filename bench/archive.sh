@@ -31,7 +31,8 @@ for site in posts archive; do
 done
 # The oldest 90% (file names sort by date) move, as the site's mover does.
 mkdir -p "$work/archive/old_post"
-ls "$work/archive/_posts" | head -n $((posts * 9 / 10)) | (cd "$work/archive/_posts" && xargs mv -t ../old_post)
+ls "$work/archive/_posts" >"$work/names"
+head -n $((posts * 9 / 10)) "$work/names" | (cd "$work/archive/_posts" && xargs mv -t ../old_post)
 printf '\n  archive: [old_post]\n' >>"$work/archive.yml"
 grep -q '^feedgen:' "$work/archive.yml" || { echo "archive.sh: config has no feedgen: section" >&2; exit 2; }
 run() { # SITE -> seconds

@@ -107,10 +107,10 @@ pub fn choose_title(slug: &str, page_title: Option<&str>, tag: Option<&str>) -> 
 }
 
 /// What `feedgen.names_from_tags` names each category after: the tag more
-/// than half of its published posts carry (compared as folder names are),
-/// so posts with topic tags besides it, or the odd post whose tags Jekyll
-/// reads otherwise (`tags: a b` is two tags, `[a b, c]` one and another),
-/// come and go without renaming its feed. Where several tags qualify, the
+/// than half of its published posts carry (compared as folder names are,
+/// word by word: Jekyll reads `tags: a b` as two tags but the same outlet's
+/// `[a b, c]` as one and another), so posts with topic tags besides it, or
+/// the odd post of another outlet, come and go without renaming its feed. Where several tags qualify, the
 /// one carried by the most posts, then written first on the most, then the
 /// smallest key; its spelling is the smallest the posts write. So a name
 /// never depends on path order, and a clean build gives the same one.
@@ -125,27 +125,29 @@ pub fn category_tags<'a>(posts: impl Iterator<Item = (&'a [Term], &'a [Term])>) 
     }
     let mut categories: HashMap<String, (usize, HashMap<String, Seen>)> = HashMap::new();
     for (in_categories, tags) in posts {
-        let mut keys: Vec<String> = Vec::with_capacity(tags.len());
-        for tag in tags {
-            let key = feed_key(tag);
-            if !keys.contains(&key) {
-                keys.push(key);
+        // Its words: `tags: 广东医药 快讯` is two tags to Jekyll, and the
+        // same outlet's `[广东医药 快讯, 保险]` one and a topic.
+        let words: Vec<&str> = tags.iter().flat_map(|t| t.split_whitespace()).collect();
+        let mut keys: Vec<(String, &str)> = Vec::with_capacity(words.len());
+        for word in words {
+            let key = feed_key(word);
+            if !keys.iter().any(|(k, _)| *k == key) {
+                keys.push((key, word));
             }
         }
         for category in in_categories {
             let (count, seen) = categories.entry(feed_key(category)).or_default();
             *count += 1;
-            for (at, key) in keys.iter().enumerate() {
-                let tag = &tags[tags.iter().position(|t| feed_key(t) == *key).unwrap_or(at)];
+            for (at, (key, word)) in keys.iter().enumerate() {
                 let entry = seen.entry(key.clone()).or_insert_with(|| Seen {
                     posts: 0,
                     firsts: 0,
-                    spelling: tag.clone(),
+                    spelling: Term::from(*word),
                 });
                 entry.posts += 1;
                 entry.firsts += usize::from(at == 0);
-                if *tag < entry.spelling {
-                    entry.spelling = tag.clone();
+                if **word < *entry.spelling {
+                    entry.spelling = Term::from(*word);
                 }
             }
         }
@@ -200,12 +202,14 @@ mod tests {
         assert_eq!(names(&reversed), named);
         // An outlet whose name holds a space: `tags: 广州财富传媒 客户端新闻` is two
         // tags to Jekyll, `[广州财富传媒 客户端新闻, 基金]` one and a topic; and a
-        // post of another outlet in its category. The majority still names it.
+        // post of another outlet in its category. Its first word names it,
+        // whatever the share of each form.
         let outlet = [
             (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
             (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
             (terms(&["gz"]), terms(&["广州财富传媒 客户端新闻", "基金"])),
-            (terms(&["gz"]), terms(&["广州财富传媒", "客户端新闻"])),
+            (terms(&["gz"]), terms(&["广州财富传媒 客户端新闻", "银行"])),
+            (terms(&["gz"]), terms(&["广州财富传媒 客户端新闻", "保险"])),
             (terms(&["gz"]), terms(&["别的新闻"])),
         ];
         for n in 1..=outlet.len() {
