@@ -25,7 +25,7 @@ use crate::plan::{Artifact, Fingerprint, Plan};
 use crate::render;
 use crate::report::{progress, Phases, Report};
 use crate::state::{items, Keys, Listing, Recalled, Saved, State, StoredPost, Walked};
-use crate::taxonomy::{self, FeedKind, Taxonomy};
+use crate::taxonomy::{self, FeedKind};
 use crate::word_hash::WordSet;
 
 /// Run a build (`Mode::Build`) or a check of the feeds on disk
@@ -358,10 +358,7 @@ fn site_names(config: &Config, pages: &[SitePage], posts: &[&PostMeta]) -> (Disp
     };
     let mut differ: Vec<(&SitePage, &str)> = Vec::new();
     for page in pages {
-        let kind = match page.taxonomy {
-            Taxonomy::Category => FeedKind::Category,
-            Taxonomy::Tag => FeedKind::Tag,
-        };
+        let kind = FeedKind::from(page.taxonomy);
         let tag = match kind {
             FeedKind::Category => tags.get(&taxonomy::feed_key(&page.name)).map(String::as_str),
             _ => None,
