@@ -65,8 +65,9 @@ pub fn render_post(name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
     plan.artifacts
         .iter()
         .map(|a| {
-            let items: Vec<_> = plan.items(a).iter().map(|_| &entry).collect();
-            render::artifact(config, &plan, a, &items).bytes
+            let get = |_| Some(&entry);
+            let updated = Some(meta.date);
+            render::artifact(config, &plan, a, &get, updated).map_or_else(|_| Vec::new(), |r| r.bytes)
         })
         .collect()
 }

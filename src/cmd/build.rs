@@ -190,6 +190,7 @@ fn render_and_commit(
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
+    report.diagnostics.extend(stored.diagnostics);
     if mode == Mode::Build && config.site.hub.is_some() {
         state.add_pings(stored.changed)?;
     }

@@ -3,6 +3,8 @@
 //! rendered once) and handed to the [`Commit`], a batch at a time.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -12,9 +14,10 @@ use crate::author::Author;
 use crate::config::Config;
 use crate::content;
 use crate::content::post::PostMeta;
+use crate::content::problem::Problem;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::plan::{Artifact, ArtifactKind, Plan};
-use crate::render::{self, entry::Entry};
+use crate::render::{self, entry::Entry, HeadTooBig};
 use crate::state::{items, State, StoredAuthor, StoredEntry};
 use crate::taxonomy::FeedKind;
 
@@ -30,6 +33,8 @@ pub struct Stored {
     /// Public URLs of the feed files written (changed or new).
     pub changed: Vec<String>,
     pub cuts: Cuts,
+    /// Posts too large for a feed's cap, and feeds that cannot be written.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
@@ -84,21 +89,37 @@ impl Cuts {
     }
 }
 
+/// A post's entry as this run holds it, read and rendered (or taken from
+/// the cache) the first time a feed reaches it.
+struct Loaded {
+    entry: Entry,
+    key: u64,
+    /// Rendered this run, not taken from the cache.
+    fresh: bool,
+    /// Handed to the cache already.
+    kept: AtomicBool,
+}
+
+/// Every post some artifact of the current batches may reach: empty until
+/// one does (`None` inside: it could not be read again).
+type Slots = HashMap<usize, OnceLock<Option<Loaded>>>;
+
 /// Render the artifacts in `todo` and hand them to `commit`, reading and
 /// rendering each post at most once (and not at all when `state` caches
-/// it), and dropping it after its last artifact. A post is rendered only
-/// from the very bytes it was read from (`hashes`).
+/// it, or when no feed reaches it before its cap), and dropping it after
+/// its last artifact. A post is rendered only from the very bytes it was
+/// read from (`hashes`). Only entries some feed writes whole are cached.
 pub fn render_and_store(
     config: &Config,
     plan: &Plan,
-    (posts, hashes): (&[&PostMeta], &[u64]),
+    posts: (&[&PostMeta], &[u64]),
     todo: &[&Artifact],
     state: &State,
     commit: &mut Commit,
 ) -> Result<Stored> {
     let mut order: Vec<&Artifact> = todo.to_vec();
     order.sort_by_key(|a| (plan.items(a).iter().min().copied(), a.path.as_str()));
-    let mut uses: Vec<u32> = vec![0; posts.len()];
+    let mut uses: Vec<u32> = vec![0; posts.0.len()];
     for a in &order {
         plan.items(a).iter().for_each(|&i| uses[i] += 1);
     }
@@ -106,55 +127,83 @@ pub fn render_and_store(
         unread: Vec::new(),
         changed: Vec::new(),
         cuts: Cuts::default(),
+        diagnostics: Vec::new(),
     };
-    let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
+    let mut short = Shortened::default();
+    let mut slots: Slots = HashMap::new();
     for batch in order.chunks(BATCH) {
-        let mut needed: Vec<usize> = batch
-            .iter()
-            .flat_map(|a| plan.items(a).iter().copied())
-            .filter(|i| !entries.contains_key(i))
-            .collect();
-        needed.sort_unstable();
-        needed.dedup();
-        let rendered: Vec<(usize, Option<Entry>)> = needed
-            .par_iter()
-            .map(|&i| (i, entry(config, state, posts[i], hashes[i])))
-            .collect();
-        for (i, entry) in rendered {
-            if entry.is_none() {
-                out.unread.push(i);
-            }
-            entries.insert(i, entry);
-        }
         for a in batch {
-            if plan
-                .items(a)
-                .iter()
-                .any(|i| entries.get(i).is_some_and(Option::is_none))
-            {
-                commit.distrust(&a.path);
+            for &i in plan.items(a) {
+                slots.entry(i).or_default();
             }
         }
-        store_batch(config, plan, batch, &entries, commit, &mut out)?;
+        store_batch(
+            config,
+            plan,
+            posts,
+            batch,
+            (&slots, state),
+            commit,
+            (&mut out, &mut short),
+        )?;
         for a in batch {
             for &i in plan.items(a) {
                 uses[i] -= 1;
                 if uses[i] == 0 {
-                    entries.remove(&i);
+                    slots.remove(&i);
                 }
             }
         }
     }
     out.unread.sort_unstable();
+    out.unread.dedup();
+    out.diagnostics.extend(short.diagnostics(config, posts.0));
     Ok(out)
 }
 
-/// A post's entry: from the state's cache, or read and rendered (and
-/// cached); `None` when the post could not be read again.
-fn entry(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<Entry> {
+/// The feed files each post was too large for, by post.
+#[derive(Default)]
+struct Shortened {
+    written_short: BTreeMap<usize, Vec<String>>,
+    left_out: BTreeMap<usize, Vec<String>>,
+}
+
+impl Shortened {
+    fn add(&mut self, path: &str, rendered: &render::Rendered) {
+        for &i in &rendered.shortened {
+            self.written_short.entry(i).or_default().push(path.to_string());
+        }
+        for &i in &rendered.left_out {
+            self.left_out.entry(i).or_default().push(path.to_string());
+        }
+    }
+
+    /// One warning a post, naming the files.
+    fn diagnostics(self, config: &Config, posts: &[&PostMeta]) -> Vec<Diagnostic> {
+        let at = |i: usize| content::shown_path(&config.content_dir, &posts[i].path);
+        let short = self.written_short.into_iter().map(|(i, mut files)| {
+            files.sort();
+            Problem::ShortenedForCap { files }.at(&at(i), None)
+        });
+        let out = self.left_out.into_iter().map(|(i, mut files)| {
+            files.sort();
+            Problem::LeftOutForCap { files }.at(&at(i), None)
+        });
+        short.chain(out).collect()
+    }
+}
+
+/// A post's entry: from the state's cache, or read and rendered; `None`
+/// when the post could not be read again.
+fn load(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<Loaded> {
     let key = items::key(&meta.path, hash);
     if let Some(entry) = state.entry(key) {
-        return Some(entry.into());
+        return Some(Loaded {
+            entry: entry.into(),
+            key,
+            fresh: false,
+            kept: AtomicBool::new(true),
+        });
     }
     let post = content::load_post(
         &config.content_dir,
@@ -163,48 +212,101 @@ fn entry(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<E
         config.site.jekyll,
         &config.site.archive,
     )?;
-    let stored = StoredEntry::from(render::entry(&config.site, meta, &post));
-    state.keep_entry(key, &stored);
-    Some(stored.into())
+    Some(Loaded {
+        entry: render::entry(&config.site, meta, &post),
+        key,
+        fresh: true,
+        kept: AtomicBool::new(false),
+    })
 }
 
-/// Render one batch of artifacts from `entries` (on every core), hand
-/// them to `commit`, put them in place, and count what each became.
+/// What rendering one artifact gave, its bytes aside.
+type Done<'a> = (
+    &'a Artifact,
+    std::result::Result<(StoredFile, render::Rendered), HeadTooBig>,
+);
+
+/// Render one batch of artifacts (on every core), taking entries from
+/// `slots`, hand them to `commit`, put them in place, and count what each
+/// became.
 fn store_batch(
     config: &Config,
     plan: &Plan,
+    (posts, hashes): (&[&PostMeta], &[u64]),
     batch: &[&Artifact],
-    entries: &HashMap<usize, Option<Entry>>,
+    (slots, state): (&Slots, &State),
     commit: &mut Commit,
-    out: &mut Stored,
+    (out, short): (&mut Stored, &mut Shortened),
 ) -> Result<()> {
     let shared: &Commit = commit;
-    let stored: Vec<Result<_>> = batch
+    let get = |i: usize| -> Option<&Entry> {
+        let slot = slots.get(&i)?.get_or_init(|| load(config, state, posts[i], hashes[i]));
+        slot.as_ref().map(|l| &l.entry)
+    };
+    let stored: Vec<Result<Done>> = batch
         .par_iter()
-        .map(|a| {
-            let items: Vec<&Entry> = plan.items(a).iter().filter_map(|i| entries.get(i)?.as_ref()).collect();
-            let rendered = render::artifact(config, plan, a, &items);
-            // Items `max_bytes` left out (not those that vanished).
-            let dropped = items.len() - rendered.items;
-            Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
+        .map(|&a| {
+            let updated = match a.kind {
+                ArtifactKind::Feed { feed, .. } => plan.feeds[feed].newest(posts),
+                _ => None,
+            };
+            let mut rendered = match render::artifact(config, plan, a, &get, updated) {
+                Ok(rendered) => rendered,
+                Err(too_big) => return Ok((a, Err(too_big))),
+            };
+            for p in &rendered.whole {
+                let Some(Some(loaded)) = slots.get(p).and_then(OnceLock::get) else {
+                    continue;
+                };
+                if loaded.fresh && !loaded.kept.swap(true, Ordering::Relaxed) {
+                    state.keep_entry(loaded.key, &StoredEntry::from(loaded.entry.clone()));
+                }
+            }
+            let outcome = shared.store(&a.path, &rendered.bytes)?;
+            rendered.bytes = Vec::new();
+            Ok((a, Ok((outcome, rendered))))
         })
         .collect();
     commit.publish()?;
     for result in stored {
-        let (a, dropped, outcome) = result?;
+        let (a, done) = result?;
+        let (outcome, rendered) = match done {
+            Ok(done) => done,
+            Err(too_big) => {
+                commit.distrust(&a.path);
+                out.diagnostics.push(head_too_big(config, &a.path, &too_big));
+                continue;
+            }
+        };
+        if !rendered.unread.is_empty() {
+            commit.distrust(&a.path);
+            out.unread.extend(&rendered.unread);
+        }
+        short.add(&a.path, &rendered);
         commit.count(&a.path, outcome);
         let ArtifactKind::Feed { feed, format } = a.kind else {
             continue;
         };
         let spec = &plan.feeds[feed];
-        // `max_items` cut the selection, `max_bytes` the rendering.
-        let kept = spec.items.len().saturating_sub(dropped);
+        // `max_items` cut the selection, `max_bytes` the rendering; posts
+        // that vanished are not the caps' doing.
+        let kept = rendered.items + rendered.unread.len();
         out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
         if outcome == StoredFile::Written {
             out.changed.push(render::head::feed_url(config, spec, format));
         }
     }
     Ok(())
+}
+
+/// The error for a feed whose head alone is over its cap.
+fn head_too_big(config: &Config, path: &str, too_big: &HeadTooBig) -> Diagnostic {
+    let shown = config.output_dir.join(path).display().to_string();
+    let message = format!(
+        "this feed's head alone (title, description, links) is {} bytes, over its `max_bytes` of {}: {}; not written (a file an earlier run wrote stays as it was): shorten it or raise `max_bytes`",
+        too_big.bytes, too_big.max, too_big.cause
+    );
+    Diagnostic::new(&shown, None, Severity::Error, message)
 }
 
 impl From<Entry> for StoredEntry {
@@ -249,6 +351,7 @@ impl From<StoredEntry> for Entry {
             tags: e.tags,
             source: e.source,
             image: e.image,
+            summary_only: false,
         }
     }
 }

@@ -78,6 +78,16 @@ pub enum Problem {
         count: usize,
         what: &'static str,
     },
+    // Rendering.
+    /// Too large for these feed files' `max_bytes` on its own: written
+    /// there with its summary and link only.
+    ShortenedForCap {
+        files: Vec<String>,
+    },
+    /// Too large for these feed files' `max_bytes` even so: left out.
+    LeftOutForCap {
+        files: Vec<String>,
+    },
 }
 
 /// Why the YAML block of a post cannot be used.
@@ -138,7 +148,9 @@ impl Problem {
             | EmptySourceLink
             | TextTooLong { .. }
             | NestsTooDeep
-            | TooManyTerms { .. } => Severity::Warning,
+            | TooManyTerms { .. }
+            | ShortenedForCap { .. }
+            | LeftOutForCap { .. } => Severity::Warning,
         }
     }
 
@@ -198,7 +210,24 @@ impl fmt::Display for Problem {
             TextTooLong { bytes, kept } => write!(f, "the text is {bytes} bytes, over feedgen's {MAX_ITEM_CONTENT_BYTES}-byte limit for one feed item; the feeds carry its first {kept} bytes"),
             NestsTooDeep => write!(f, "the text nests more than {MAX_HTML_DEPTH} levels deep; published as plain text"),
             TooManyTerms { count, what } => write!(f, "the post has {count} {what}; only the first {} are used (feedgen's limit per post)", super::limits::MAX_TERMS),
+            ShortenedForCap { files } => write!(f, "larger on its own than the `max_bytes` of {}: written there with its title, summary and link only (no full text, categories, tags, image or source)", some_files(files)),
+            LeftOutForCap { files } => write!(f, "larger than the `max_bytes` of {} even with its summary and link only (its link or id is that long): left out of them", some_files(files)),
         }
+    }
+}
+
+/// The first few of `files`, and how many more.
+fn some_files(files: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let first = files
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match files.len().saturating_sub(SHOWN) {
+        0 => first,
+        more => format!("{first} and {more} more feed files"),
     }
 }
 

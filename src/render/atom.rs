@@ -145,7 +145,7 @@ fn entry(config: &Config, names: &DisplayNames, e: &Entry, content: ContentMode)
         categories,
         summary: Some(Text::plain(e.summary.clone())),
         // Summary mode: the entry's alternate link says where the whole post is.
-        content: (content == ContentMode::Full).then(|| atom_syndication::Content {
+        content: e.full_text(content).then(|| atom_syndication::Content {
             value: Some(e.content.clone()),
             content_type: Some("html".into()),
             ..atom_syndication::Content::default()

@@ -29,6 +29,63 @@ pub struct Entry {
     /// The post's image (absolute URL): front-matter `image:`, else the
     /// first image in the content.
     pub image: Option<String>,
+    /// Written with its summary and link only, whatever the feed's
+    /// content mode ([`Entry::summary_only`]).
+    pub summary_only: bool,
+}
+
+/// Longest title and author name an item in its short form keeps, in
+/// characters (as long as a summary).
+const SHORT_CHARS: usize = 280;
+
+impl Entry {
+    /// The item as a feed too small for it writes it: its title, summary,
+    /// link, id, date and author's name only (no full text, terms, image or
+    /// source link, each of which can outgrow any cap).
+    pub fn summary_only(&self) -> Entry {
+        Entry {
+            title: super::html::truncate(&self.title, SHORT_CHARS),
+            link: self.link.clone(),
+            id: self.id.clone(),
+            id_is_link: self.id_is_link,
+            date: self.date,
+            author: Author {
+                name: super::html::truncate(&self.author.name, SHORT_CHARS),
+                email: None,
+                uri: None,
+            },
+            summary: self.summary.clone(),
+            content: String::new(),
+            categories: Vec::new(),
+            tags: Vec::new(),
+            source: None,
+            image: None,
+            summary_only: true,
+        }
+    }
+
+    /// Whether the item's full text is written in a feed of `mode`.
+    pub fn full_text(&self, mode: crate::config::ContentMode) -> bool {
+        mode == crate::config::ContentMode::Full && !self.summary_only
+    }
+
+    /// Bytes every format writes for this item at least, escaping aside:
+    /// its texts that all of them write.
+    pub fn least_bytes(&self, full: bool) -> usize {
+        let terms: usize = self.categories.iter().chain(&self.tags).map(String::len).sum();
+        let content = if full { self.content.len() } else { 0 };
+        let (image, source) = (self.image.as_ref(), self.source.as_ref());
+        [&self.title, &self.link, &self.id, &self.summary, &self.author.name]
+            .iter()
+            .map(|s| s.len())
+            .chain([
+                terms,
+                content,
+                image.map_or(0, String::len),
+                source.map_or(0, String::len),
+            ])
+            .sum()
+    }
 }
 
 /// The display name of an item's outlet: the first of its categories that

@@ -82,7 +82,6 @@ fn person(author: &Author) -> Person<'_> {
 }
 
 pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &[&Entry]) -> Vec<u8> {
-    let full = content == ContentMode::Full;
     let site = &config.site;
     let feed = Feed {
         _feedgen: Extension {
@@ -103,7 +102,8 @@ pub fn render(config: &Config, head: &FeedHead, content: ContentMode, entries: &
         hubs: site.hub.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
         items: entries
             .iter()
-            .map(|e| Item {
+            .map(|e| (e, e.full_text(content)))
+            .map(|(e, full)| Item {
                 id: &e.id,
                 url: &e.link,
                 external_url: e.source.as_deref(),

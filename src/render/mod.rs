@@ -8,6 +8,7 @@ pub mod atom;
 pub mod directory;
 pub mod entry;
 pub mod feeds_index;
+pub mod fit;
 pub mod head;
 pub mod html;
 pub mod jekyll_data;
@@ -15,7 +16,10 @@ pub mod json_feed;
 pub mod opml;
 pub mod rss;
 
+use chrono::{DateTime, FixedOffset};
 use entry::Entry;
+use head::FeedHead;
+use rayon::prelude::*;
 
 use crate::author::Author;
 use crate::config::{Config, ContentMode, Format, Site};
@@ -24,7 +28,11 @@ use crate::markup::markdown_to_html;
 use crate::model;
 use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
 use crate::plan::{Artifact, ArtifactKind, Plan};
+use crate::taxonomy::FeedKind;
 use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
+
+/// Entries a feed asks for at once (read and rendered in parallel).
+const PREFETCH: usize = 32;
 
 /// Longest summary, in characters.
 const SUMMARY_CHARS: usize = 280;
@@ -142,6 +150,7 @@ pub fn entry(site: &Site, meta: &PostMeta, post: &Post) -> Entry {
                 .map(String::from),
             _ => None,
         },
+        summary_only: false,
     }
 }
 
@@ -181,23 +190,55 @@ fn guid(site: &Site, meta: &PostMeta, raw: &str) -> String {
     )
 }
 
-/// An artifact's bytes, and how many of the items offered it holds.
+/// An artifact's bytes, and what became of the items offered it.
+#[derive(Debug, Default)]
 pub struct Rendered {
     pub bytes: Vec<u8>,
+    /// Items written (short forms included).
     pub items: usize,
+    /// Posts written whole: their entries are worth keeping in the cache.
+    pub whole: Vec<usize>,
+    /// Posts written with their summary and link only (too large for the cap).
+    pub shortened: Vec<usize>,
+    /// Posts too large for the cap even so: left out.
+    pub left_out: Vec<usize>,
+    /// Posts asked for that could not be read again.
+    pub unread: Vec<usize>,
 }
 
-/// Render one artifact of `plan` from the entries of its items, in order.
-pub fn artifact(config: &Config, plan: &Plan, artifact: &Artifact, entries: &[&Entry]) -> Rendered {
+/// A feed whose head alone (title, description, links) is over its
+/// `max_bytes`: it cannot be written at all.
+#[derive(Debug)]
+pub struct HeadTooBig {
+    pub bytes: usize,
+    pub max: u64,
+    /// What makes it so large, in words.
+    pub cause: String,
+}
+
+/// A post's entry, rendered at most once a run and asked for only when a
+/// feed reaches it: `None` when it could not be read again.
+pub type Entries<'e> = dyn Fn(usize) -> Option<&'e Entry> + Sync + 'e;
+
+/// Render one artifact of `plan`, taking the entries of its items (newest
+/// first) from `get` only as far as its cap reaches. `updated` is the
+/// newest date of all its items.
+pub fn artifact<'e>(
+    config: &Config,
+    plan: &Plan,
+    artifact: &Artifact,
+    get: &Entries<'e>,
+    updated: Option<DateTime<FixedOffset>>,
+) -> Result<Rendered, HeadTooBig> {
     let mut rendered = match artifact.kind {
-        ArtifactKind::Feed { feed: i, format } => feed(config, plan, i, format, entries),
+        ArtifactKind::Feed { feed: i, format } => feed(config, plan, (i, format), get, updated)?,
         ArtifactKind::Opml => listing(opml::render(config, &plan.listing)),
         ArtifactKind::FeedsJson => listing(feeds_index::render(config, &plan.listing)),
         ArtifactKind::Directory => listing(directory::render(config, &plan.listing)),
     };
     // Only ever shorter: a `max_bytes` cut still holds.
     rendered.bytes = without_invalid_xml(rendered.bytes);
-    rendered
+    Ok(rendered)
 }
 
 /// The last line of defence for "characters XML forbids never reach a
@@ -217,70 +258,189 @@ fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
 
 /// A discovery file's bytes: it lists feeds, not items.
 fn listing(bytes: Vec<u8>) -> Rendered {
-    Rendered { bytes, items: 0 }
+    Rendered {
+        bytes,
+        ..Rendered::default()
+    }
 }
 
-/// Render one feed in one format, with as many of `entries` (newest
+/// Render one feed in one format, with as many of its items (newest
 /// first) as fit in the kind's `max_bytes`: the cap holds for the bytes
-/// written, in each format.
-fn feed(config: &Config, plan: &Plan, i: usize, format: Format, entries: &[&Entry]) -> Rendered {
+/// written, in each format, and an item too large for it alone is written
+/// short ([`fit`]). Entries are asked for only while their text alone
+/// leaves room, so a window of any length costs about the cap.
+fn feed<'e>(
+    config: &Config,
+    plan: &Plan,
+    (i, format): (usize, Format),
+    get: &Entries<'e>,
+    updated: Option<DateTime<FixedOffset>>,
+) -> Result<Rendered, HeadTooBig> {
     let spec = &plan.feeds[i];
     let settings = model::settings(spec.kind, &config.feeds);
-    // The newest date of all items (the first item is the one that appeared
-    // last, which a post Jekyll published late can be).
-    let head = head::head(
-        config,
-        spec,
-        &plan.pages[i],
-        format,
-        entries.iter().map(|e| e.date).max(),
-    );
-    let render = |items: &[&Entry]| match format {
-        Format::Rss => rss::render(config, &head, &plan.names, settings.content, items),
-        Format::Atom => atom::render(config, &head, &plan.names, settings.content, items),
-        Format::JsonFeed => json_feed::render(config, &head, settings.content, items),
+    let head = head::head(config, spec, &plan.pages[i], format, updated);
+    let render = |head: &FeedHead, items: &[&Entry]| match format {
+        Format::Rss => rss::render(config, head, &plan.names, settings.content, items),
+        Format::Atom => atom::render(config, head, &plan.names, settings.content, items),
+        Format::JsonFeed => json_feed::render(config, head, settings.content, items),
     };
     let max = usize::try_from(settings.max_bytes).unwrap_or(usize::MAX);
-    // The text alone (escaping only adds to it) tells a feed that cannot
-    // fit without rendering it whole.
-    let text: usize = entries
-        .iter()
-        .map(|e| {
-            let content = if settings.content == ContentMode::Full {
-                e.content.len()
-            } else {
-                0
-            };
-            e.title.len() + e.summary.len() + content
-        })
-        .sum();
-    if text <= max {
-        let bytes = render(entries);
-        if bytes.len() <= max {
-            return Rendered {
-                bytes,
-                items: entries.len(),
-            };
-        }
+    let empty = render(&head, &[]).len();
+    if empty > max {
+        return Err(HeadTooBig {
+            bytes: empty,
+            max: settings.max_bytes,
+            cause: head_cause(config, spec, &plan.pages[i]),
+        });
     }
-    // Over the cap: an item adds the same bytes alone as among others, so
-    // measure each once and keep the newest that fit; re-check the result.
-    let empty = render(&[]).len();
-    let mut room = max.saturating_sub(empty);
-    let mut n = 0;
-    for e in entries {
-        let size = render(std::slice::from_ref(e)).len().saturating_sub(empty);
-        if size > room {
-            break;
-        }
-        room -= size;
-        n += 1;
+    let room = max - empty;
+    let full = settings.content == ContentMode::Full;
+    let least = |e: &Entry| least_bytes(format, &plan.names, full, e);
+    if let Some(rendered) = whole_feed(&spec.items, get, &least, room, |items| {
+        Some(render(&head, items)).filter(|b| b.len() <= max)
+    }) {
+        return Ok(rendered);
     }
+    // Over the cap: measure the items against a bare head, where each
+    // adds what it adds in any feed (see `fit::Measure`).
+    let bare = FeedHead {
+        title: String::new(),
+        description: String::new(),
+        site_link: String::new(),
+        self_link: String::new(),
+        updated: head.updated,
+        claim: None,
+    };
+    let base = render(&bare, &[]).len();
+    let extra = |items: &[&Entry]| render(&bare, items).len().saturating_sub(base);
+    let measure = fit::Measure {
+        extra: &extra,
+        least: &least,
+    };
+    let mut fit = fit::fit(&spec.items, get, &measure, room);
+    // The sum of the measures is never under the feed's size; should it
+    // be, the last items go until the cap holds (with none it does).
     loop {
-        let bytes = render(&entries[..n]);
-        if bytes.len() <= max || n == 0 {
-            return Rendered { bytes, items: n };
+        let items: Vec<&Entry> = fit.items.iter().map(|(_, e)| e.as_ref()).collect();
+        let bytes = render(&head, &items);
+        if bytes.len() <= max || items.is_empty() {
+            drop(items);
+            return Ok(fitted(bytes, fit));
         }
-        n -= 1;
+        fit.items.pop();
     }
+}
+
+/// The feed with every item, when their text alone leaves `room` and the
+/// file (`render`) holds them; `None` otherwise, having read no more
+/// entries than fit in `room`.
+fn whole_feed<'e>(
+    posts: &[usize],
+    get: &Entries<'e>,
+    least_bytes: &dyn Fn(&Entry) -> usize,
+    room: usize,
+    render: impl Fn(&[&Entry]) -> Option<Vec<u8>>,
+) -> Option<Rendered> {
+    let mut least = 0usize;
+    let mut items: Vec<&Entry> = Vec::new();
+    let mut whole = Vec::new();
+    let mut unread = Vec::new();
+    for chunk in posts.chunks(PREFETCH) {
+        // Read and rendered on every core, a chunk at a time.
+        chunk.par_iter().for_each(|&p| {
+            get(p);
+        });
+        for &p in chunk {
+            match get(p) {
+                None => unread.push(p),
+                Some(e) => {
+                    least = least.saturating_add(least_bytes(e));
+                    if least > room {
+                        return None;
+                    }
+                    items.push(e);
+                    whole.push(p);
+                }
+            }
+        }
+    }
+    let bytes = render(&items)?;
+    Some(Rendered {
+        bytes,
+        items: items.len(),
+        whole,
+        unread,
+        ..Rendered::default()
+    })
+}
+
+/// Bytes an item adds to a feed in `format` at least: every text of it
+/// the writer puts out (escaping only adds), display names included (an
+/// Atom category's label, the outlet named by a source link), which a
+/// post can carry a hundred of.
+fn least_bytes(format: Format, names: &crate::names::DisplayNames, full: bool, e: &Entry) -> usize {
+    let len = |s: Option<&String>| s.map_or(0, String::len);
+    let outlet = match &e.source {
+        Some(_) => entry::outlet_name(names, e).map_or(0, str::len),
+        None => 0,
+    };
+    let extra = match format {
+        Format::Rss => len(e.author.email.as_ref()) + outlet,
+        Format::Atom => {
+            let labels: usize = (e.categories.iter().map(|c| (FeedKind::Category, c)))
+                .chain(e.tags.iter().map(|t| (FeedKind::Tag, t)))
+                .map(|(kind, term)| names.display(kind, term).map_or(term.len(), str::len))
+                .sum();
+            len(e.author.email.as_ref()) + len(e.author.uri.as_ref()) + labels + outlet
+        }
+        Format::JsonFeed => len(e.author.uri.as_ref()),
+    };
+    e.least_bytes(full) + extra
+}
+
+/// What a fit became, once written.
+fn fitted(bytes: Vec<u8>, fit: fit::Fit) -> Rendered {
+    let written: std::collections::HashSet<usize> = fit.items.iter().map(|(p, _)| *p).collect();
+    let whole = fit
+        .items
+        .iter()
+        .filter(|(_, e)| matches!(e, std::borrow::Cow::Borrowed(_)))
+        .map(|(p, _)| *p)
+        .collect();
+    Rendered {
+        bytes,
+        items: fit.items.len(),
+        whole,
+        shortened: fit.shortened.into_iter().filter(|p| written.contains(p)).collect(),
+        left_out: fit.left_out,
+        unread: fit.unread,
+    }
+}
+
+/// What makes a feed's head large: the longest of the texts it carries.
+fn head_cause(config: &Config, spec: &model::FeedSpec, page: &crate::names::FeedPage) -> String {
+    let site = &config.site;
+    let name = page.title.as_deref().unwrap_or(&spec.name);
+    let kind = match spec.kind {
+        FeedKind::Category => "category",
+        _ => "tag",
+    };
+    let mut causes = vec![
+        (site.title.len(), "the site's `title`".to_string()),
+        (site.description.len(), "the site's `description`".to_string()),
+        (
+            page.url.as_deref().map_or(0, str::len),
+            "the link to its page".to_string(),
+        ),
+    ];
+    if spec.kind != FeedKind::Site {
+        let mut shown: String = name.chars().take(40).collect();
+        if shown.len() < name.len() {
+            shown.push('…');
+        }
+        let what = format!("the name of the {kind} `{shown}` (its page's `title`, `feedgen.names` or the posts)");
+        causes.push((name.len(), what));
+    }
+    let (bytes, what) = causes.into_iter().max_by_key(|(n, _)| *n).unwrap_or_default();
+    format!("{what} is {bytes} bytes")
 }

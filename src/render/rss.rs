@@ -164,7 +164,7 @@ fn item(e: &Entry, names: &DisplayNames, content: ContentMode) -> rss::Item {
         // Readers take an RSS description as HTML: escape the plain-text
         // summary once more so `a<b && c>d` shows as written.
         description: Some(escape_markup(&e.summary)),
-        content: (content == ContentMode::Full).then(|| e.content.clone()),
+        content: e.full_text(content).then(|| e.content.clone()),
         categories,
         source,
         extensions: e.image.as_deref().map(media).unwrap_or_default(),

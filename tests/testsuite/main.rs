@@ -4,6 +4,8 @@
 //! Rust toolchain; `bash conformance/run` adds other languages' parsers.
 //!
 //! - `atom_image`: Atom entries carry the item image as Media RSS, as RSS items do;
+//! - `caps`: a feed's work and cache follow its `max_bytes`, a post too large
+//!   for it is written short, a head too large for it is an error;
 //! - `feeds`: the core feeds on the `tests/fixtures/core` sites, and
 //!   byte-for-byte snapshots of the bundled sample (`tests/snapshots/`);
 //! - `archive`: posts moved to `feedgen.archive` folders keep their ids and feeds;
@@ -32,6 +34,7 @@
 mod archive;
 mod atom_image;
 mod bad_input;
+mod caps;
 mod discovery;
 mod feeds;
 mod harness;

@@ -1,0 +1,216 @@
+//! Size caps and windows (issue #23, items 7–9): a feed's work, memory and
+//! item cache follow its `max_bytes`, not its window; a post too large for
+//! the cap is written short, never emptying the feed; no file is ever over
+//! its cap, and a feed whose head alone is over it is an error.
+
+use std::fs;
+use std::path::Path;
+
+use crate::harness::{published_tree, read_atom, read_rss, run, Site, NOW};
+
+/// A post of `category` at 12:00 minus `i` minutes on 2022-03-01, titled
+/// `post-<i>`, whose first paragraph is `First paragraph <i>.`, then `body`.
+fn post(site: &Site, i: usize, category: &str, body: &str, extra: &str) {
+    let minutes = 12 * 60 - i;
+    let text = format!(
+        "---\ntitle: post-{i}\ndate: 2022-03-01 {:02}:{:02}:00 +0800\ncategories: {category}\n{extra}---\n\nFirst paragraph {i}.\n\n{body}\n",
+        minutes / 60,
+        minutes % 60
+    );
+    site.put(&format!("_posts/2022-03-01-p{i:03}.md"), text);
+}
+
+/// Every feed file under `out` is at most `max` bytes (the discovery
+/// files, which list feeds, have no cap).
+#[track_caller]
+fn assert_within(out: &Path, max: usize) {
+    let feeds = published_tree(out).into_iter().filter(|(rel, _)| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        ["rss.xml", "atom.xml", "feed.json"].contains(&name)
+    });
+    for (rel, bytes) in feeds {
+        assert!(bytes.len() <= max, "{rel} is {} bytes, over {max}", bytes.len());
+    }
+}
+
+/// The same content built from scratch, into `clean/` with its own state.
+#[track_caller]
+fn assert_clean_build_agrees(site: &Site, code: i32) {
+    let _ = fs::remove_dir_all(site.path("clean"));
+    let _ = fs::remove_dir_all(site.path("clean-state"));
+    site.build_into("clean", &["--state", "clean-state"]).expect_code(code);
+    assert!(
+        published_tree(&site.out()) == published_tree(&site.path("clean")),
+        "the incremental build's files differ from a clean build's"
+    );
+}
+
+#[test]
+fn a_long_window_of_large_posts_caches_only_what_the_cap_holds() {
+    let site = Site::new();
+    // 60 posts of ~40 KB, all inside the window; 100 KiB holds two of them.
+    site.config("feedgen:\n  window: 1000d\n  max_bytes: 100KiB\n");
+    let body = "word ".repeat(8000);
+    for i in 0..60 {
+        post(&site, i, "news", &body, "");
+    }
+    site.build(&[]).expect_code(0);
+    let out = site.out();
+    assert_within(&out, 100 * 1024);
+    for file in ["rss.xml", "category/news/rss.xml"] {
+        assert_eq!(read_rss(&out.join(file)).items().len(), 2, "{file}");
+    }
+    // Two feeds (site, category): the cache holds what they write, not
+    // the 2.4 MB the window spans (every post was cached before).
+    let pack = fs::metadata(site.state().join("items.pack")).expect("items.pack").len();
+    assert!(
+        pack <= 2 * 2 * 100 * 1024,
+        "items.pack is {pack} bytes for two 100 KiB feeds"
+    );
+
+    // A new post and an edited one: the same files a clean build writes.
+    post(&site, 100, "news", &body, "");
+    site.edit(
+        "_posts/2022-03-01-p001.md",
+        "First paragraph 1.",
+        "First paragraph one.",
+    );
+    site.build(&[]).expect_code(0);
+    assert_eq!(read_rss(&out.join("rss.xml")).items()[0].title(), Some("post-0"));
+    assert_clean_build_agrees(&site, 0);
+}
+
+#[test]
+fn long_display_names_cost_what_the_cap_holds_not_the_window() {
+    let site = Site::new();
+    // 200 posts, each carrying 20 tags whose pages name them with 20 KB:
+    // 400 KB of Atom category labels an entry. Rendering the whole window
+    // at once took over 256 MiB; a 512 KiB feed holds one entry.
+    site.config("feedgen:\n  formats: [atom]\n  window: 1000d\n  max_bytes: 512KiB\n");
+    let tags: Vec<String> = (0..20).map(|j| format!("t{j:02}")).collect();
+    for t in &tags {
+        let page = format!("---\nlayout: tag\ntitle: {t}{}\ntag: {t}\n---\n", "L".repeat(20_000));
+        site.put(&format!("tag/{t}.html"), page);
+    }
+    let extra = format!("tags: [{}]\n", tags.join(", "));
+    for i in 0..200 {
+        post(&site, i, "news", "short", &extra);
+    }
+    // Under a 256 MiB address-space limit (the debug binary itself maps
+    // over 100 MiB), with few malloc arenas so threads do not reserve more.
+    let mut sh = std::process::Command::new("sh");
+    sh.current_dir(site.root())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1")
+        .env("MALLOC_ARENA_MAX", "2")
+        .args([
+            "-c",
+            "ulimit -v 262144 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_feedgen"),
+        ])
+        .args(["--content", "content", "--output", "out", "--now", NOW]);
+    run(&mut sh).expect_code(0);
+    let out = site.out();
+    assert_within(&out, 512 * 1024);
+    let entries = read_atom(&out.join("atom.xml")).entries().len();
+    assert_eq!(entries, 1, "one 400 KB entry fits in 512 KiB");
+    let label = read_atom(&out.join("atom.xml")).entries()[0].categories()[1]
+        .label()
+        .map(str::len);
+    assert_eq!(label, Some(20_003), "the label is the tag page's title");
+}
+
+#[test]
+fn a_post_larger_than_the_cap_is_written_with_its_summary_and_a_warning() {
+    let site = Site::new();
+    site.config("feedgen:\n  max_bytes: 64KiB\n  formats: [rss, atom, json]\n");
+    // The newest of six posts is 110 KB: alone it is over the cap.
+    post(&site, 0, "news", &"word ".repeat(22_000), "");
+    for i in 1..6 {
+        post(&site, i, "news", "short text", "");
+    }
+    let run = site.build(&[]).expect_code(0);
+    let out = site.out();
+    assert_within(&out, 64 * 1024);
+    for dir in ["", "category/news/"] {
+        let rss = read_rss(&out.join(format!("{dir}rss.xml")));
+        assert_eq!(rss.items().len(), 6, "{dir}rss.xml");
+        let big = &rss.items()[0];
+        assert_eq!(big.title(), Some("post-0"));
+        assert_eq!(big.description(), Some("First paragraph 0."));
+        assert!(big.content().is_none(), "no full text");
+        assert!(
+            big.link().is_some_and(|l| l.ends_with("/p000.html")),
+            "{:?}",
+            big.link()
+        );
+        assert!(rss.items()[1].content().is_some(), "the others keep their full text");
+
+        let atom = read_atom(&out.join(format!("{dir}atom.xml")));
+        assert_eq!(atom.entries().len(), 6, "{dir}atom.xml");
+        assert!(atom.entries()[0].content().is_none());
+        assert_eq!(
+            atom.entries()[0].summary().map(|s| s.as_str()),
+            Some("First paragraph 0.")
+        );
+
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join(format!("{dir}feed.json"))).expect("feed.json")).expect("JSON");
+        let items = json["items"].as_array().expect("items");
+        assert_eq!(items.len(), 6, "{dir}feed.json");
+        assert!(items[0].get("content_html").is_none());
+        assert_eq!(items[0]["summary"], "First paragraph 0.");
+    }
+    let warned = run.about("content/_posts/2022-03-01-p000.md");
+    assert_eq!(warned.len(), 1, "{:?}", run.diagnostics());
+    assert!(
+        warned[0].contains(": warning: larger on its own than the `max_bytes` of atom.xml, ")
+            && warned[0].contains("written there with its title, summary and link only"),
+        "{}",
+        warned[0]
+    );
+    assert_clean_build_agrees(&site, 0);
+}
+
+#[test]
+fn a_feed_whose_head_alone_is_over_its_cap_is_an_error_and_not_written() {
+    let site = Site::new();
+    site.config("feedgen:\n  formats: [rss, atom, json]\n  category:\n    max_bytes: 8KiB\n");
+    // The category's page names it with 6,000 bytes: in its feeds' title
+    // and description both, over 8 KiB before any item.
+    let name = "N".repeat(6000);
+    site.put(
+        "category/news.html",
+        format!("---\nlayout: category\ntitle: {name}\ncategory: news\n---\n"),
+    );
+    for i in 0..3 {
+        post(&site, i, "news", "short", "");
+    }
+    for _ in 0..2 {
+        // The second run says it again: nothing vouches for the feed.
+        let run = site.build(&[]).expect_code(1);
+        for file in ["rss.xml", "atom.xml", "feed.json"] {
+            let about = run.about(&format!("out/category/news/{file}"));
+            assert_eq!(about.len(), 1, "{:?}", run.diagnostics());
+            assert!(
+                about[0].contains(": error: this feed's head alone")
+                    && about[0].contains("over its `max_bytes` of 8192")
+                    && about[0].contains("the name of the category `NNNN"),
+                "{}",
+                about[0]
+            );
+            assert!(!site.out().join("category/news").join(file).exists());
+        }
+        assert_within(&site.out().join("category"), 8 * 1024);
+        assert_eq!(read_rss(&site.out().join("rss.xml")).items().len(), 3);
+    }
+    // A name that fits: the feeds are written.
+    site.put(
+        "category/news.html",
+        "---\nlayout: category\ntitle: News\ncategory: news\n---\n",
+    );
+    site.build(&[]).expect_code(0);
+    assert_within(&site.out().join("category"), 8 * 1024);
+    assert_eq!(read_rss(&site.out().join("category/news/rss.xml")).items().len(), 3);
+    assert_clean_build_agrees(&site, 0);
+}
