@@ -49,8 +49,6 @@ pub struct Plan {
     pub left_alone: BTreeSet<String>,
     /// Requested feeds that no published post has.
     pub diagnostics: Vec<Diagnostic>,
-    /// Which published posts some feed of this run carries.
-    pub carried: Vec<bool>,
 }
 
 /// One file to produce, relative to the output folder.
@@ -198,7 +196,6 @@ impl Plan {
             retire,
             left_alone: BTreeSet::new(),
             diagnostics,
-            carried,
         }
     }
 

@@ -52,7 +52,7 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
     let posts_read = (&posts[..], &hashes[..]);
-    let unread = render_and_commit(
+    let (unread, cached) = render_and_commit(
         config,
         mode,
         &state,
@@ -63,7 +63,7 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     )?;
     phases.lap("render and write feeds");
 
-    let live = live_entries(config, mode, &plan, posts_read, todo.is_empty());
+    let live = live_entries(config, mode, &cached, posts_read, todo.is_empty());
     drop(posts);
     let records = &read.collection.records;
     let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
@@ -177,7 +177,7 @@ fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> 
 /// Render and commit the outdated artifacts; queue the feeds that changed
 /// for a ping. Returns the posts that could not be read again: they are
 /// not published, and the index forgets them, so the next run reads them
-/// afresh.
+/// afresh; and which posts' cached entries stay worth keeping.
 fn render_and_commit(
     config: &Config,
     mode: Mode,
@@ -186,7 +186,7 @@ fn render_and_commit(
     posts: (&[&PostMeta], &[u64]),
     commit: &mut Commit,
     report: &mut Report,
-) -> Result<HashSet<String>> {
+) -> Result<(HashSet<String>, Vec<bool>)> {
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
@@ -204,23 +204,24 @@ fn render_and_commit(
             .diagnostics
             .push(Diagnostic::new(&shown, None, Severity::Error, message));
     }
-    Ok(unread)
+    Ok((unread, stored.cached))
 }
 
-/// The cache keys of the posts some feed carries, each once: entries of
-/// posts that left every feed go. A partial build does not know every
-/// feed's items, and a run that rendered nothing keeps them all.
+/// The cache keys of the posts some feed writes in full (`cached`), each
+/// once: entries of posts that left every feed, or that every feed cuts
+/// at its `max_bytes`, go. A partial build does not know every feed's
+/// items, and a run that rendered nothing keeps them all.
 fn live_entries(
     config: &Config,
     mode: Mode,
-    plan: &Plan,
+    cached: &[bool],
     (posts, hashes): (&[&PostMeta], &[u64]),
     nothing_rendered: bool,
 ) -> Option<WordSet<u64>> {
     (mode == Mode::Build && config.only.is_everything() && !nothing_rendered).then(|| {
-        let keys: Vec<u64> = (posts, hashes, &plan.carried)
+        let keys: Vec<u64> = (posts, hashes, cached)
             .into_par_iter()
-            .filter(|(_, _, carried)| **carried)
+            .filter(|(_, _, cached)| **cached)
             .map(|(post, &hash, _)| items::key(&post.path, hash))
             .collect();
         keys.into_iter().collect()

@@ -2,7 +2,7 @@
 //! rendered from its posts' entries (cached in the state, or read and
 //! rendered once) and handed to the [`Commit`], a batch at a time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -35,6 +35,9 @@ pub struct Stored {
     pub cuts: Cuts,
     /// Posts too large for a feed's cap, and feeds that cannot be written.
     pub diagnostics: Vec<Diagnostic>,
+    /// By post: whether its cached entry stays worth keeping, as some feed
+    /// rendered now writes it whole, or some feed not rendered now carries it.
+    pub cached: Vec<bool>,
 }
 
 /// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
@@ -128,7 +131,12 @@ pub fn render_and_store(
         changed: Vec::new(),
         cuts: Cuts::default(),
         diagnostics: Vec::new(),
+        cached: vec![false; posts.0.len()],
     };
+    let rendered: HashSet<&str> = todo.iter().map(|a| a.path.as_str()).collect();
+    for a in plan.artifacts.iter().filter(|a| !rendered.contains(a.path.as_str())) {
+        plan.items(a).iter().for_each(|&i| out.cached[i] = true);
+    }
     let mut short = Shortened::default();
     let mut slots: Slots = HashMap::new();
     for batch in order.chunks(BATCH) {
@@ -273,6 +281,7 @@ fn store_batch(
         let (outcome, rendered) = match done {
             Ok(done) => done,
             Err(too_big) => {
+                plan.items(a).iter().for_each(|&i| out.cached[i] = true);
                 commit.distrust(&a.path);
                 out.diagnostics.push(head_too_big(config, &a.path, &too_big));
                 continue;
@@ -283,6 +292,7 @@ fn store_batch(
             out.unread.extend(&rendered.unread);
         }
         short.add(&a.path, &rendered);
+        rendered.whole.iter().for_each(|&i| out.cached[i] = true);
         commit.count(&a.path, outcome);
         let ArtifactKind::Feed { feed, format } = a.kind else {
             continue;
