@@ -20,11 +20,12 @@ pub use crate::places::{ARTIFACT_FILES, DISCOVERY_FILES, FEEDS_JSON_FILE, OPML_F
 
 /// Raised when a writer's bytes change for the same inputs within one
 /// feedgen version, so that the files an earlier binary wrote are written
-/// again: Atom 1 carries item images (Media RSS).
+/// again: Atom 1 carries item images (Media RSS); 2 (and RSS, JSON Feed 1)
+/// fits `max_bytes` item by item, a post too large for it written short.
 fn writer_revision(format: Format) -> u64 {
     match format {
-        Format::Atom => 1,
-        Format::Rss | Format::JsonFeed => 0,
+        Format::Atom => 2,
+        Format::Rss | Format::JsonFeed => 1,
     }
 }
 

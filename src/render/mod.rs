@@ -301,8 +301,10 @@ fn feed<'e>(
     }) {
         return Ok(rendered);
     }
-    // Over the cap: measure the items against a bare head, where each
-    // adds what it adds in any feed (see `fit::Measure`).
+    // Over the cap: measure the items against a bare head after a probe
+    // item with an image, where each adds exactly what it adds to this
+    // feed; the room leaves space for the one declaration (Media RSS)
+    // the probe carries, which the feed may need once.
     let bare = FeedHead {
         title: String::new(),
         description: String::new(),
@@ -311,15 +313,22 @@ fn feed<'e>(
         updated: head.updated,
         claim: None,
     };
-    let base = render(&bare, &[]).len();
-    let extra = |items: &[&Entry]| render(&bare, items).len().saturating_sub(base);
+    let probe = probe(head.updated);
+    let base = render(&bare, &[&probe]).len();
+    let extra = |items: &[&Entry]| {
+        let with: Vec<&Entry> = std::iter::once(&probe).chain(items.iter().copied()).collect();
+        render(&bare, &with).len().saturating_sub(base)
+    };
+    let probe_bytes = base.saturating_sub(render(&bare, &[]).len());
+    let declared = render(&head, &[&probe]).len().saturating_sub(probe_bytes);
+    let room = max.saturating_sub(declared.max(empty));
     let measure = fit::Measure {
         extra: &extra,
         least: &least,
     };
     let mut fit = fit::fit(&spec.items, get, &measure, room);
-    // The sum of the measures is never under the feed's size; should it
-    // be, the last items go until the cap holds (with none it does).
+    // The measures add up to the feed's size; should they not, the last
+    // items go until the cap holds (with none it does).
     loop {
         let items: Vec<&Entry> = fit.items.iter().map(|(_, e)| e.as_ref()).collect();
         let bytes = render(&head, &items);
@@ -328,6 +337,25 @@ fn feed<'e>(
             return Ok(fitted(bytes, fit));
         }
         fit.items.pop();
+    }
+}
+
+/// The smallest item with an image: what [`feed`] measures the others after.
+fn probe(date: DateTime<FixedOffset>) -> Entry {
+    Entry {
+        title: String::new(),
+        link: String::new(),
+        id: String::new(),
+        id_is_link: false,
+        date,
+        author: Author::default(),
+        summary: String::new(),
+        content: String::new(),
+        categories: Vec::new(),
+        tags: Vec::new(),
+        source: None,
+        image: Some("https://probe.invalid/".to_string()),
+        summary_only: false,
     }
 }
 
