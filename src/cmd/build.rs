@@ -10,7 +10,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::commit::{Commit, Manifest};
-use super::render_and_commit::render_and_store;
+use super::render_and_commit::{render_and_store, Live};
 use crate::collection::{find_posts, scan_posts, Collection};
 use crate::config::{Config, Mode, Verbosity};
 use crate::content::pages::SitePage;
@@ -186,7 +186,7 @@ fn render_and_commit(
     posts: (&[&PostMeta], &[u64]),
     commit: &mut Commit,
     report: &mut Report,
-) -> Result<(HashSet<String>, Vec<bool>)> {
+) -> Result<(HashSet<String>, Vec<Live>)> {
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
@@ -207,22 +207,21 @@ fn render_and_commit(
     Ok((unread, stored.cached))
 }
 
-/// The cache keys of the posts some feed writes in full (`cached`), each
+/// The cache keys of the entries some feed writes whole (`cached`), each
 /// once: entries of posts that left every feed, or that every feed cuts
 /// at its `max_bytes`, go. A partial build does not know every feed's
 /// items, and a run that rendered nothing keeps them all.
 fn live_entries(
     config: &Config,
     mode: Mode,
-    cached: &[bool],
+    cached: &[Live],
     (posts, hashes): (&[&PostMeta], &[u64]),
     nothing_rendered: bool,
 ) -> Option<WordSet<u64>> {
     (mode == Mode::Build && config.only.is_everything() && !nothing_rendered).then(|| {
         let keys: Vec<u64> = (posts, hashes, cached)
             .into_par_iter()
-            .filter(|(_, _, cached)| **cached)
-            .map(|(post, &hash, _)| items::key(&post.path, hash))
+            .flat_map_iter(|(post, &hash, live)| live.keys(items::key(&post.path, hash)))
             .collect();
         keys.into_iter().collect()
     })

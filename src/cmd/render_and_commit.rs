@@ -11,11 +11,12 @@ use rayon::prelude::*;
 
 use super::commit::{Commit, Stored as StoredFile};
 use crate::author::Author;
-use crate::config::Config;
+use crate::config::{Config, ContentMode};
 use crate::content;
 use crate::content::post::PostMeta;
 use crate::content::problem::Problem;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::model;
 use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::render::{self, entry::Entry, HeadTooBig};
 use crate::state::{items, State, StoredAuthor, StoredEntry};
@@ -35,9 +36,29 @@ pub struct Stored {
     pub cuts: Cuts,
     /// Posts too large for a feed's cap, and feeds that cannot be written.
     pub diagnostics: Vec<Diagnostic>,
-    /// By post: whether its cached entry stays worth keeping, as some feed
-    /// rendered now writes it whole, or some feed not rendered now carries it.
-    pub cached: Vec<bool>,
+    /// By post: which of its cache records stay worth keeping.
+    pub cached: Vec<Live>,
+}
+
+/// Which of a post's cache records stay: the entry with its text when a
+/// feed rendered now writes it whole with it; the one without only when
+/// no feed does (summary feeds take the other too); both when a feed not
+/// rendered now carries the post.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Live {
+    text: bool,
+    summary: bool,
+    both: bool,
+}
+
+impl Live {
+    /// The cache keys to keep, from the post's [`items::key`].
+    pub fn keys(self, key: u64) -> impl Iterator<Item = u64> {
+        let text = self.text || self.both;
+        let summary = self.both || (self.summary && !self.text);
+        let keys = [text.then_some(key), summary.then(|| items::summary_key(key))];
+        keys.into_iter().flatten()
+    }
 }
 
 /// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
@@ -103,9 +124,32 @@ struct Loaded {
     kept: AtomicBool,
 }
 
-/// Every post some artifact of the current batches may reach: empty until
-/// one does (`None` inside: it could not be read again).
-type Slots = HashMap<usize, OnceLock<Option<Loaded>>>;
+/// A post's entry, once some artifact of the current batches reaches it
+/// (`None` inside: it could not be read again): with its full text, and
+/// without it for feeds of `content: summary`, which never write it, so
+/// the thousands of items such a feed holds cost their summaries only.
+#[derive(Default)]
+struct Slot {
+    full: OnceLock<Option<Loaded>>,
+    summary: OnceLock<Option<Loaded>>,
+}
+
+type Slots = HashMap<usize, Slot>;
+
+impl Loaded {
+    /// The same entry without its full text, under its summary key.
+    fn copy_without_text(&self) -> Loaded {
+        Loaded {
+            entry: Entry {
+                content: String::new(),
+                ..self.entry.clone()
+            },
+            key: items::summary_key(self.key),
+            fresh: self.fresh,
+            kept: AtomicBool::new(!self.fresh),
+        }
+    }
+}
 
 /// Render the artifacts in `todo` and hand them to `commit`, reading and
 /// rendering each post at most once (and not at all when `state` caches
@@ -131,11 +175,11 @@ pub fn render_and_store(
         changed: Vec::new(),
         cuts: Cuts::default(),
         diagnostics: Vec::new(),
-        cached: vec![false; posts.0.len()],
+        cached: vec![Live::default(); posts.0.len()],
     };
     let rendered: HashSet<&str> = todo.iter().map(|a| a.path.as_str()).collect();
     for a in plan.artifacts.iter().filter(|a| !rendered.contains(a.path.as_str())) {
-        plan.items(a).iter().for_each(|&i| out.cached[i] = true);
+        plan.items(a).iter().for_each(|&i| out.cached[i].both = true);
     }
     let mut short = Shortened::default();
     let mut slots: Slots = HashMap::new();
@@ -202,35 +246,44 @@ impl Shortened {
 }
 
 /// A post's entry: from the state's cache, or read and rendered; `None`
-/// when the post could not be read again.
-fn load(config: &Config, state: &State, meta: &PostMeta, hash: u64) -> Option<Loaded> {
-    let key = items::key(&meta.path, hash);
-    if let Some(entry) = state.entry(key) {
-        return Some(Loaded {
-            entry: entry.into(),
-            key,
-            fresh: false,
-            kept: AtomicBool::new(true),
-        });
+/// when the post could not be read again. Without its full text unless
+/// `text`: cached under the summary key then (a whole entry serves too).
+fn load(config: &Config, state: &State, (meta, hash): (&PostMeta, u64), text: bool) -> Option<Loaded> {
+    let whole = items::key(&meta.path, hash);
+    let key = if text { whole } else { items::summary_key(whole) };
+    let cached = match text {
+        true => state.entry(whole),
+        false => state.entry(key).or_else(|| state.entry(whole)),
+    };
+    let (mut entry, fresh) = match cached {
+        Some(entry) => (Entry::from(entry), false),
+        None => {
+            let post = content::load_post(
+                &config.content_dir,
+                (meta, hash),
+                config.max_file_size,
+                config.site.jekyll,
+                &config.site.archive,
+            )?;
+            (render::entry(&config.site, meta, &post), true)
+        }
+    };
+    if !text {
+        entry.content = String::new();
     }
-    let post = content::load_post(
-        &config.content_dir,
-        (meta, hash),
-        config.max_file_size,
-        config.site.jekyll,
-        &config.site.archive,
-    )?;
     Some(Loaded {
-        entry: render::entry(&config.site, meta, &post),
+        entry,
         key,
-        fresh: true,
-        kept: AtomicBool::new(false),
+        fresh,
+        kept: AtomicBool::new(!fresh),
     })
 }
 
-/// What rendering one artifact gave, its bytes aside.
+/// What rendering one artifact gave, its bytes aside, and whether its
+/// feed writes full text.
 type Done<'a> = (
     &'a Artifact,
+    bool,
     std::result::Result<(StoredFile, render::Rendered), HeadTooBig>,
 );
 
@@ -247,41 +300,50 @@ fn store_batch(
     (out, short): (&mut Stored, &mut Shortened),
 ) -> Result<()> {
     let shared: &Commit = commit;
-    let get = |i: usize| -> Option<&Entry> {
-        let slot = slots.get(&i)?.get_or_init(|| load(config, state, posts[i], hashes[i]));
-        slot.as_ref().map(|l| &l.entry)
+    let full = |i: usize| -> Option<&Entry> {
+        let loaded = slots
+            .get(&i)?
+            .full
+            .get_or_init(|| load(config, state, (posts[i], hashes[i]), true));
+        loaded.as_ref().map(|l| &l.entry)
+    };
+    let summary = |i: usize| -> Option<&Entry> {
+        let slot = slots.get(&i)?;
+        let loaded = slot.summary.get_or_init(|| match slot.full.get() {
+            Some(full) => full.as_ref().map(Loaded::copy_without_text),
+            None => load(config, state, (posts[i], hashes[i]), false),
+        });
+        loaded.as_ref().map(|l| &l.entry)
     };
     let stored: Vec<Result<Done>> = batch
         .par_iter()
         .map(|&a| {
-            let updated = match a.kind {
-                ArtifactKind::Feed { feed, .. } => plan.feeds[feed].newest(posts),
-                _ => None,
-            };
-            let mut rendered = match render::artifact(config, plan, a, &get, updated) {
-                Ok(rendered) => rendered,
-                Err(too_big) => return Ok((a, Err(too_big))),
-            };
-            for p in &rendered.whole {
-                let Some(Some(loaded)) = slots.get(p).and_then(OnceLock::get) else {
-                    continue;
-                };
-                if loaded.fresh && !loaded.kept.swap(true, Ordering::Relaxed) {
-                    state.keep_entry(loaded.key, &StoredEntry::from(loaded.entry.clone()));
+            let (updated, get_is_full) = match a.kind {
+                ArtifactKind::Feed { feed, .. } => {
+                    let spec = &plan.feeds[feed];
+                    let mode = model::settings(spec.kind, &config.feeds).content;
+                    (spec.newest(posts), mode == ContentMode::Full)
                 }
-            }
+                _ => (None, true),
+            };
+            let get: &render::Entries = if get_is_full { &full } else { &summary };
+            let mut rendered = match render::artifact(config, plan, a, get, updated) {
+                Ok(rendered) => rendered,
+                Err(too_big) => return Ok((a, get_is_full, Err(too_big))),
+            };
             let outcome = shared.store(&a.path, &rendered.bytes)?;
             rendered.bytes = Vec::new();
-            Ok((a, Ok((outcome, rendered))))
+            Ok((a, get_is_full, Ok((outcome, rendered))))
         })
         .collect();
     commit.publish()?;
+    let mut whole: [HashSet<usize>; 2] = Default::default();
     for result in stored {
-        let (a, done) = result?;
+        let (a, text, done) = result?;
         let (outcome, rendered) = match done {
             Ok(done) => done,
             Err(too_big) => {
-                plan.items(a).iter().for_each(|&i| out.cached[i] = true);
+                plan.items(a).iter().for_each(|&i| out.cached[i].both = true);
                 commit.distrust(&a.path);
                 out.diagnostics.push(head_too_big(config, &a.path, &too_big));
                 continue;
@@ -292,7 +354,11 @@ fn store_batch(
             out.unread.extend(&rendered.unread);
         }
         short.add(&a.path, &rendered);
-        rendered.whole.iter().for_each(|&i| out.cached[i] = true);
+        for &i in &rendered.whole {
+            let live = &mut out.cached[i];
+            *(if text { &mut live.text } else { &mut live.summary }) = true;
+        }
+        whole[usize::from(text)].extend(&rendered.whole);
         commit.count(&a.path, outcome);
         let ArtifactKind::Feed { feed, format } = a.kind else {
             continue;
@@ -306,7 +372,37 @@ fn store_batch(
             out.changed.push(render::head::feed_url(config, spec, format));
         }
     }
+    let [summaries, texts] = whole;
+    keep_written(slots, state, &texts, &summaries);
     Ok(())
+}
+
+/// Cache the entries rendered now that a feed wrote whole: with their
+/// text (`texts`), or without it (`summaries`) for posts no feed of this
+/// batch wrote with it and whose entry with its text is not cached (a
+/// summary feed takes that one too).
+fn keep_written(slots: &Slots, state: &State, texts: &HashSet<usize>, summaries: &HashSet<usize>) {
+    let keep = |loaded: &Loaded| {
+        if loaded.fresh && !loaded.kept.swap(true, Ordering::Relaxed) {
+            state.keep_entry(loaded.key, &StoredEntry::from(loaded.entry.clone()));
+        }
+    };
+    let mut texts: Vec<usize> = texts.iter().copied().collect();
+    texts.sort_unstable();
+    for p in texts {
+        if let Some(Some(loaded)) = slots.get(&p).and_then(|slot| slot.full.get()) {
+            keep(loaded);
+        }
+    }
+    let mut summaries: Vec<usize> = summaries.iter().copied().collect();
+    summaries.sort_unstable();
+    for p in summaries {
+        let Some(slot) = slots.get(&p) else { continue };
+        let whole_cached = matches!(slot.full.get(), Some(Some(l)) if !l.fresh || l.kept.load(Ordering::Relaxed));
+        if let (false, Some(Some(loaded))) = (whole_cached, slot.summary.get()) {
+            keep(loaded);
+        }
+    }
 }
 
 /// The error for a feed whose head alone is over its cap.

@@ -78,6 +78,13 @@ pub fn key(path: &str, content_hash: u64) -> u64 {
     Fingerprint::new().add(path.as_bytes()).add_u64(content_hash).finish()
 }
 
+/// The key of the same post's entry without its full text, which feeds of
+/// `content: summary` keep: they never write the text, and may hold
+/// thousands of items a full-text feed's cap would not.
+pub fn summary_key(key: u64) -> u64 {
+    Fingerprint::new().add(b"summary").add_u64(key).finish()
+}
+
 /// Where a record lies in the pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {

@@ -228,3 +228,33 @@ fn a_feed_whose_head_alone_is_over_its_cap_is_an_error_and_not_written() {
     assert_eq!(read_rss(&site.out().join("category/news/rss.xml")).items().len(), 3);
     assert_clean_build_agrees(&site, 0);
 }
+
+#[test]
+fn a_summary_feed_holds_and_caches_summaries_not_texts() {
+    let site = Site::new();
+    // The site feed (summaries) holds all 60 posts of ~40 KB; the category
+    // feed (full text) two of them.
+    site.config("feedgen:\n  window: 1000d\n  max_bytes: 100KiB\n  site:\n    content: summary\n");
+    let body = "word ".repeat(8000);
+    for i in 20..80 {
+        post(&site, i, "news", &body, "");
+    }
+    site.build(&[]).expect_code(0);
+    let out = site.out();
+    assert_within(&out, 100 * 1024);
+    let rss = read_rss(&out.join("rss.xml"));
+    assert_eq!(rss.items().len(), 60);
+    assert!(rss.items().iter().all(|i| i.content().is_none()));
+    assert_eq!(read_rss(&out.join("category/news/rss.xml")).items().len(), 2);
+    // Two whole posts and 60 summaries, not 60 texts (2.4 MB).
+    let pack = fs::metadata(site.state().join("items.pack")).expect("items.pack").len();
+    assert!(pack <= 2 * 100 * 1024, "items.pack is {pack} bytes");
+
+    site.edit(
+        "_posts/2022-03-01-p050.md",
+        "First paragraph 50.",
+        "First paragraph fifty.",
+    );
+    site.build(&[]).expect_code(0);
+    assert_clean_build_agrees(&site, 0);
+}
