@@ -3,7 +3,7 @@
 //! the manifest brought up to date (through the [`State`]); it hands back
 //! the fingerprints the next index records.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
 use anyhow::Result;
@@ -149,9 +149,10 @@ impl<'a> Commit<'a> {
             _ => BTreeSet::new(),
         };
         manifest.retain(|p| !foreign.contains(p));
-        let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
-        let mut retired = plan.retired(&manifest);
-        retired.extend(plan.retired(&orphans(output, &config.layout, plan, &manifest)));
+        let paths = plan.paths();
+        let mut retired = plan.retired(&manifest, &paths);
+        retired.extend(plan.retired(&orphans(output, &config.layout, &paths, &manifest), &paths));
+        let produced: BTreeSet<String> = paths.difference(&foreign).cloned().collect();
         if mode == Mode::Build && rendering {
             state.before_writes(&manifest.union(&produced).cloned().collect())?;
             output.sync_folders()?;
@@ -249,8 +250,7 @@ impl<'a> Commit<'a> {
                 self.output.sync_folders()?;
                 self.state.write_manifest(&self.manifest)?;
                 let found = std::mem::take(self.signatures.get_mut().unwrap_or_else(|e| e.into_inner()));
-                let signatures = signatures(found, &self.manifest, &self.state.written());
-                self.state.write_signatures(&signatures)?;
+                self.state.write_signatures(found, &self.manifest)?;
                 // The manifest's entry too; the index after it is only a
                 // cache (a sync after it flushed the whole index on every
                 // run).
@@ -274,30 +274,20 @@ impl<'a> Commit<'a> {
     }
 }
 
-/// The signature of every file the manifest lists: this run's (`found`)
-/// for the files it rendered, the state's (`old`) for those it found current.
-fn signatures(
-    mut found: BTreeMap<String, Signature>,
-    manifest: &BTreeSet<String>,
-    old: &BTreeMap<String, Signature>,
-) -> BTreeMap<String, Signature> {
-    found.retain(|path, _| manifest.contains(path));
-    for path in manifest {
-        if let (false, Some(&signature)) = (found.contains_key(path), old.get(path)) {
-            found.insert(path.clone(), signature);
-        }
-    }
-    found
-}
-
 /// Files with feedgen's mark at feed paths of the layout that neither this
 /// run produces nor the manifest lists: left by a run the state does not
 /// know of (a state older than the output folder). Looking costs a listing
 /// of the category and tag folders and an `lstat` per name no feed has.
-fn orphans(output: &Output, layout: &Layout, plan: &Plan, manifest: &BTreeSet<String>) -> BTreeSet<String> {
+fn orphans(
+    output: &Output,
+    layout: &Layout,
+    produced: &BTreeSet<String>,
+    manifest: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
-    let produced = plan.paths();
-    let unknown = |rel: &str| !produced.contains(rel) && !manifest.contains(rel) && could_produce(layout, rel);
+    // Hashed: two lookups per name found in the category and tag folders.
+    let known: HashSet<&str> = produced.iter().chain(manifest).map(String::as_str).collect();
+    let unknown = |rel: &str| !known.contains(rel) && could_produce(layout, rel);
     output
         .marked_files(&dirs, ARTIFACT_FILES, unknown)
         .into_iter()

@@ -70,7 +70,10 @@ fn stamp_of(meta: &fs::Metadata) -> u64 {
         meta.ctime() as u64,
         meta.ctime_nsec() as u64,
     ];
-    let bytes: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
+    let mut bytes = [0u8; 56];
+    for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
+        chunk.copy_from_slice(&field.to_le_bytes());
+    }
     xxhash_rust::xxh3::xxh3_64(&bytes).max(1)
 }
 
@@ -575,25 +578,33 @@ impl Output {
     /// in a subfolder of one of `dirs`, that `keep` accepts and that
     /// carries feedgen's mark, sorted.
     pub fn marked_files(&self, dirs: &[&str], files: &[&str], keep: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut found: Vec<String> = files.iter().map(|f| f.to_string()).collect();
-        for dir in dirs {
-            let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Some(name) = entry.file_name().to_str() {
-                    found.extend(files.iter().map(|f| format!("{dir}/{name}/{f}")));
-                }
-            }
-        }
-        // One `lstat` rules out the names with no file, most of them.
-        let marked = |rel: &String| {
+        // Names `keep` refuses (most: the feeds this run writes) cost no
+        // allocation; one `lstat` rules out most of the others (no file).
+        let marked = |rel: &str| {
             keep(rel)
                 && is_inside(rel)
                 && fs::symlink_metadata(self.dir.join(rel)).is_ok()
                 && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
         };
-        found.retain(marked);
+        let mut found: Vec<String> = files.iter().filter(|f| marked(f)).map(|f| f.to_string()).collect();
+        let mut rel = String::new();
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
+                for f in files {
+                    rel.clear();
+                    rel.extend([*dir, "/", &name, "/", f]);
+                    if marked(&rel) {
+                        found.push(rel.clone());
+                    }
+                }
+            }
+        }
         found.sort();
         found
     }

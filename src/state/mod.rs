@@ -16,7 +16,7 @@ pub mod index;
 pub mod items;
 pub mod pings;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -247,17 +247,35 @@ impl<'o> State<'o> {
         output.write_state(MANIFEST, text.as_bytes())
     }
 
-    /// The signatures of the files earlier runs wrote, with the stamps
-    /// this run found.
-    pub fn written(&self) -> BTreeMap<String, Signature> {
-        let mut written = self.written.clone();
-        let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
-        for (path, stamp) in stamped.iter() {
-            if let Some(signature) = written.get_mut(path) {
-                signature.stamp = *stamp;
+    /// Record the signature of every file the manifest lists: this run's
+    /// (`found`) for the files it rendered, the earlier one, with the stamp
+    /// this run found, for those it found current. A run that rendered
+    /// nothing and found every stamp as recorded leaves the file as it is
+    /// (8,000 entries to merge, format and compare were a visible share of
+    /// a no-op rerun).
+    pub fn write_signatures(&self, mut found: BTreeMap<String, Signature>, manifest: &BTreeSet<String>) -> Result<()> {
+        let Some(output) = self.building() else { return Ok(()) };
+        let stamped = std::mem::take(&mut *self.stamped.lock().unwrap_or_else(|e| e.into_inner()));
+        if found.is_empty() && stamped.is_empty() && manifest.iter().eq(self.written.keys()) {
+            return Ok(());
+        }
+        let stamped: HashMap<String, u64> = stamped.into_iter().collect();
+        found.retain(|path, _| manifest.contains(path));
+        for path in manifest {
+            if let (false, Some(&signature)) = (found.contains_key(path), self.written.get(path)) {
+                let stamp = stamped.get(path).copied().unwrap_or(signature.stamp);
+                found.insert(path.clone(), Signature { stamp, ..signature });
             }
         }
-        written
+        if found == self.written {
+            return Ok(());
+        }
+        let mut text = written_head(output);
+        text.push('\n');
+        for (path, s) in &found {
+            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
+        }
+        output.write_state(WRITTEN, text.as_bytes())
     }
 
     /// Whether the file at `path` is the one the state says was written.
@@ -273,22 +291,6 @@ impl<'o> State<'o> {
             stamped.push((path.to_string(), stamp));
         }
         true
-    }
-
-    /// Record the signatures of the files feedgen wrote.
-    pub fn write_signatures(&self, written: &BTreeMap<String, Signature>) -> Result<()> {
-        let Some(output) = self.building() else { return Ok(()) };
-        // A rerun that changed nothing leaves the file as it is (8,000
-        // lines to format and compare cost 7 ms).
-        if *written == self.written {
-            return Ok(());
-        }
-        let mut text = written_head(output);
-        text.push('\n');
-        for (path, s) in written {
-            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
-        }
-        output.write_state(WRITTEN, text.as_bytes())
     }
 
     /// The entry cached under `key`, if it was rendered under these settings.
