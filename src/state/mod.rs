@@ -17,6 +17,7 @@ pub mod items;
 pub mod pings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -260,20 +261,27 @@ impl<'o> State<'o> {
             return Ok(());
         }
         let stamped: HashMap<String, u64> = stamped.into_iter().collect();
-        found.retain(|path, _| manifest.contains(path));
-        for path in manifest {
-            if let (false, Some(&signature)) = (found.contains_key(path), self.written.get(path)) {
-                let stamp = stamped.get(path).copied().unwrap_or(signature.stamp);
-                found.insert(path.clone(), Signature { stamp, ..signature });
-            }
-        }
-        if found == self.written {
-            return Ok(());
-        }
+        // One pass over the manifest, in its order: each line formatted in
+        // place, and compared with the file as it stands.
         let mut text = written_head(output);
         text.push('\n');
-        for (path, s) in &found {
-            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
+        let (mut same, mut lines) = (true, 0);
+        for path in manifest {
+            let signature = match (found.remove(path), self.written.get(path)) {
+                (Some(signature), _) => signature,
+                (None, Some(&signature)) => Signature {
+                    stamp: stamped.get(path).copied().unwrap_or(signature.stamp),
+                    ..signature
+                },
+                (None, None) => continue,
+            };
+            same &= self.written.get(path) == Some(&signature);
+            lines += 1;
+            let Signature { size, hash, stamp } = signature;
+            let _ = writeln!(text, "{size} {hash:016x} {stamp:016x} {path}");
+        }
+        if same && lines == self.written.len() {
+            return Ok(());
         }
         output.write_state(WRITTEN, text.as_bytes())
     }
@@ -387,4 +395,63 @@ fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
 
 fn manifest_head(output: &Output) -> String {
     format!("{MANIFEST_HEAD}{}", crate::places::resolved(output.dir()).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: Keys = Keys {
+        read: 1,
+        listing: 2,
+        entries: 3,
+    };
+
+    fn signature(size: u64, stamp: u64) -> Signature {
+        Signature {
+            size,
+            hash: size * 7,
+            stamp,
+        }
+    }
+
+    fn set(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// The `written` file through three runs: one that writes, one that
+    /// changes nothing (the file stays as it is, not even rewritten), and
+    /// one that renders one file, finds a new stamp for another, and
+    /// drops a third from the manifest.
+    #[test]
+    fn written_signatures_merge_this_runs_with_the_earlier_ones() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let first: BTreeMap<String, Signature> = [("a.xml", 10), ("b.xml", 20), ("c.xml", 30)]
+            .map(|(p, n)| (p.to_string(), signature(n, n)))
+            .into();
+        let manifest = set(&["a.xml", "b.xml", "c.xml"]);
+        State::open(&out, KEYS, true)
+            .write_signatures(first.clone(), &manifest)
+            .expect("first");
+        assert_eq!(State::open(&out, KEYS, true).written, first);
+
+        let path = tmp.path().join("state").join(WRITTEN);
+        let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).expect("meta"));
+        let before = inode(&path);
+        State::open(&out, KEYS, true)
+            .write_signatures(BTreeMap::new(), &manifest)
+            .expect("no-op");
+        assert_eq!(inode(&path), before, "a run that changed nothing leaves the file alone");
+
+        let third = State::open(&out, KEYS, true);
+        third.stamped.lock().expect("lock").push(("b.xml".to_string(), 99));
+        let found = BTreeMap::from([("a.xml".to_string(), signature(11, 0))]);
+        third.write_signatures(found, &set(&["a.xml", "b.xml"])).expect("third");
+        let expected = BTreeMap::from([
+            ("a.xml".to_string(), signature(11, 0)),
+            ("b.xml".to_string(), signature(20, 99)),
+        ]);
+        assert_eq!(State::open(&out, KEYS, true).written, expected);
+    }
 }
