@@ -52,15 +52,7 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
     let posts_read = (&posts[..], &hashes[..]);
-    let unread = render_and_commit(
-        config,
-        mode,
-        &state,
-        (&plan, &todo),
-        posts_read,
-        &mut commit,
-        &mut report,
-    )?;
+    let unread = render_and_commit(config, &state, (&plan, &todo), posts_read, &mut commit, &mut report)?;
     phases.lap("render and write feeds");
 
     let live = live_entries(config, mode, &plan, posts_read, todo.is_empty());
@@ -174,13 +166,12 @@ fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> 
     }
 }
 
-/// Render and commit the outdated artifacts; queue the feeds that changed
-/// for a ping. Returns the posts that could not be read again: they are
+/// Render and commit the outdated artifacts (the commit queues the feeds
+/// that change for a ping). Returns the posts that could not be read again: they are
 /// not published, and the index forgets them, so the next run reads them
 /// afresh.
 fn render_and_commit(
     config: &Config,
-    mode: Mode,
     state: &State,
     (plan, todo): (&Plan, &[&Artifact]),
     posts: (&[&PostMeta], &[u64]),
@@ -190,9 +181,6 @@ fn render_and_commit(
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
-    if mode == Mode::Build && config.site.hub.is_some() {
-        state.add_pings(stored.changed)?;
-    }
     report.published = report.published.saturating_sub(stored.unread.len());
     report.rejected += stored.unread.len();
     let unread: HashSet<String> = stored.unread.iter().map(|&i| posts.0[i].path.to_string()).collect();
