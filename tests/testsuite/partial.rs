@@ -1,9 +1,10 @@
-//! Partial builds (`--category`, `--tag`): they keep feedgen's state as
-//! bounded as full builds do.
+//! Partial builds (`--category`, `--tag`) keep feedgen's state as bounded
+//! as full builds do; and the smaller guarantees issue 23 asked for: of
+//! two pages naming one feed, one gives both its title and its link.
 
 use std::fs;
 
-use crate::harness::{titles, Site};
+use crate::harness::{read_rss, titles, Site};
 
 /// The size of the state's item cache.
 fn pack_size(site: &Site) -> u64 {
@@ -54,4 +55,51 @@ fn partial_builds_drop_dead_cached_items_and_compact_like_full_builds() {
         after <= 3 * full,
         "items.pack grew from {full} to {after} bytes over 40 partial builds"
     );
+}
+
+// ---- Two pages naming one feed (issue 23, item 15) ----
+
+/// The RSS title and channel link of the `alpha` category feed.
+fn alpha_head(site: &Site) -> (String, String) {
+    let rss = read_rss(&site.out().join("category/alpha/rss.xml"));
+    (rss.title().to_string(), rss.link().to_string())
+}
+
+#[test]
+fn of_two_pages_naming_one_feed_the_first_in_path_order_gives_both_title_and_link() {
+    let titled = "---\nlayout: category\ntitle: Alpha News\ncategory: alpha\n---";
+    let untitled = "---\nlayout: category\ncategory: Alpha\n---";
+    // (first page in path order, second), each written in both orders.
+    for (first, second) in [(titled, untitled), (untitled, titled)] {
+        let mut heads = Vec::new();
+        for created_first in [true, false] {
+            let site = Site::new();
+            site.config("");
+            site.put(
+                "_posts/2024-05-01-p.md",
+                "---\ntitle: p\ndate: 2024-05-01 10:00:00 +0800\ncategories: alpha\n---\nText.\n",
+            );
+            let pages = [("category/a.html", first), ("category/b.html", second)];
+            let order = if created_first { [0, 1] } else { [1, 0] };
+            for i in order {
+                site.put(pages[i].0, pages[i].1);
+            }
+            site.build(&[]).expect_code(0);
+            heads.push(alpha_head(&site));
+        }
+        let title = if first == titled {
+            "Safety · Alpha News"
+        } else {
+            "Safety · alpha"
+        };
+        let expected = (
+            title.to_string(),
+            "https://safe.example.com/category/a.html".to_string(),
+        );
+        assert_eq!(
+            heads,
+            vec![expected.clone(), expected],
+            "the page first in path order counts"
+        );
+    }
 }
