@@ -124,8 +124,12 @@ impl<'a> Commit<'a> {
         }
         if let Some(why) = &output.stateless {
             let shown = config.state_dir.display().to_string();
+            let mut message = why.clone();
+            if config.site.hub.is_some() {
+                message.push_str("; with `feedgen.hub` set, the feeds this build changes cannot be queued for `feedgen ping`: their pings are lost");
+            }
             done.diagnostics
-                .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
+                .push(Diagnostic::new(&shown, None, Severity::Warning, message));
         }
         let Manifest {
             files: mut manifest,

@@ -654,3 +654,32 @@ fn a_build_killed_at_any_moment_never_loses_a_changed_feed_to_ping() {
     }
     assert!(mixed >= 3, "only {mixed} of 5 kills left a mix of old and new feeds");
 }
+
+#[test]
+fn a_state_folder_that_cannot_be_written_says_the_pings_are_lost() {
+    // Root ignores permission bits: a state folder under a plain file
+    // cannot be created by anyone (as in a read-only checkout).
+    let site = site_with_hub(NO_HUB);
+    crate::harness::put(site.root(), "not-a-folder", "");
+    let lost = "; with `feedgen.hub` set, the feeds this build changes cannot be queued for `feedgen ping`: their pings are lost";
+    for (hub, says_lost) in [(format!("hub: {NO_HUB}\n  "), true), (String::new(), false)] {
+        site.config(&format!("feedgen:\n  {hub}state_dir: ../not-a-folder/state\n"));
+        let run = site.build(&[]).expect_code(0);
+        let warning = run
+            .diagnostics()
+            .into_iter()
+            .find(|l| l.contains(": warning: cannot write the state folder ("))
+            .unwrap_or_else(|| panic!("no warning: {}", run.stderr))
+            .to_string();
+        assert_eq!(warning.ends_with(lost), says_lost, "{warning}");
+    }
+    site.config(&format!(
+        "feedgen:\n  hub: {NO_HUB}\n  state_dir: ../not-a-folder/state\n"
+    ));
+    let run = ping(&site).expect_code(2);
+    assert!(
+        run.stderr.contains("the list of feeds to ping lives there"),
+        "{}",
+        run.stderr
+    );
+}
