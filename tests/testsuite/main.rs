@@ -21,6 +21,7 @@
 //!   cache) still gives a clean build's bytes; orphan feeds are retired;
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
 //! - `partial`: `--category`/`--tag` builds keep the state as bounded as full builds;
+//!   two pages naming one feed; the window's boundary;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.

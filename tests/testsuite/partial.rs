@@ -1,6 +1,7 @@
 //! Partial builds (`--category`, `--tag`) keep feedgen's state as bounded
 //! as full builds do; and the smaller guarantees issue 23 asked for: of
-//! two pages naming one feed, one gives both its title and its link.
+//! two pages naming one feed, one gives both its title and its link; the
+//! window's boundary is where README puts it.
 
 use std::fs;
 
@@ -101,5 +102,28 @@ fn of_two_pages_naming_one_feed_the_first_in_path_order_gives_both_title_and_lin
             vec![expected.clone(), expected],
             "the page first in path order counts"
         );
+    }
+}
+
+// ---- The window's boundary (issue 23, smaller items) ----
+
+#[test]
+fn a_post_exactly_window_older_than_the_newest_is_in_the_window_and_one_second_more_is_not() {
+    let site = Site::new();
+    site.config("feedgen:\n  window: 2h\n  limit: 1\n");
+    for (slug, time) in [
+        ("newest", "12:00:00"),
+        ("boundary", "10:00:00"),
+        ("outside", "09:59:59"),
+        ("old", "09:00:00"),
+    ] {
+        site.put(
+            &format!("_posts/2024-05-01-{slug}.md"),
+            format!("---\ntitle: {slug}\ndate: 2024-05-01 {time} +0800\ncategories: w\n---\nText.\n"),
+        );
+    }
+    site.build(&[]).expect_code(0);
+    for feed in ["rss.xml", "category/w/rss.xml", "category/w/atom.xml"] {
+        assert_eq!(titles(&site.out().join(feed)), ["newest", "boundary"], "{feed}");
     }
 }
