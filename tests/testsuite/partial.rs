@@ -1,7 +1,8 @@
 //! Partial builds (`--category`, `--tag`) keep feedgen's state as bounded
 //! as full builds do; and the smaller guarantees issue 23 asked for: of
 //! two pages naming one feed, one gives both its title and its link; the
-//! window's boundary is where README puts it.
+//! window's boundary is where README puts it; an integer too large for 64
+//! bits names its setting (and keeps its post).
 
 use std::fs;
 
@@ -126,4 +127,45 @@ fn a_post_exactly_window_older_than_the_newest_is_in_the_window_and_one_second_m
     for feed in ["rss.xml", "category/w/rss.xml", "category/w/atom.xml"] {
         assert_eq!(titles(&site.out().join(feed)), ["newest", "boundary"], "{feed}");
     }
+}
+
+// ---- Numbers too large for 64 bits (issue 23: `ttl` overflow names the right problem) ----
+
+#[test]
+fn an_integer_too_large_for_64_bits_names_its_setting_and_keeps_its_post() {
+    let site = Site::new();
+    site.put(
+        "_posts/2024-05-01-big.md",
+        "---\ntitle: 99999999999999999999\ndate: 2024-05-01 10:00:00 +0800\ntags: [-99999999999999999999]\n---\nText.\n",
+    );
+    // Unquoted, each setting names itself and its limit, not the YAML.
+    for (setting, expected) in [
+        (
+            "ttl: 99999999999999999999",
+            "`feedgen.ttl` must be at most 52704000 minutes (100 years)",
+        ),
+        (
+            "update_period: daily\n  update_frequency: 99999999999999999999",
+            "`feedgen.update_frequency` must be a whole number of updates per period, from 1 to 1000000",
+        ),
+        ("limit: 99999999999999999999", "`feedgen.limit`"),
+        ("window: 99999999999999999999", "`feedgen.window`"),
+    ] {
+        site.config(&format!("feedgen:\n  {setting}\n"));
+        let run = site.build(&[]).expect_code(2);
+        assert!(
+            run.stderr.contains(&format!("content/_config.yml: {expected}")) && !run.stderr.contains("YAML"),
+            "{setting}: want {expected:?}\n{}",
+            run.stderr
+        );
+    }
+    // In front matter, Jekyll (Ruby's YAML) reads it; so does feedgen, as
+    // the digits written.
+    site.config("");
+    let run = site.build(&[]).expect_code(0);
+    assert_eq!(run.json().rejected, 0, "{}", run.stderr);
+    let items = crate::harness::items(&site.out().join("rss.xml"));
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].title, "99999999999999999999");
+    assert!(site.out().join("tag/-99999999999999999999/rss.xml").exists());
 }
