@@ -652,7 +652,7 @@ fn a_build_killed_at_any_moment_never_loses_a_changed_feed_to_ping() {
             lost.first()
         );
     }
-    assert!(mixed >= 3, "only {mixed} of 5 kills left a mix of old and new feeds");
+    assert!(mixed >= 2, "only {mixed} of 5 kills left a mix of old and new feeds");
 }
 
 #[test]
