@@ -67,7 +67,7 @@ fn lock(config: &Config) -> Result<Output> {
     let output = Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})?;
     if output.state_dir().is_none() {
         bail!(
-            "cannot write the state folder {}: the list of feeds to ping lives there (name a writable folder with `feedgen.state_dir`)",
+            "cannot write the state folder {}: the list of feeds to ping lives there (name a writable folder with --state or `feedgen.state_dir`)",
             config.state_dir.display()
         );
     }

@@ -683,3 +683,19 @@ fn a_state_folder_that_cannot_be_written_says_the_pings_are_lost() {
         run.stderr
     );
 }
+
+#[test]
+fn ping_takes_the_list_from_the_state_folder_a_build_named_with_state() {
+    let hub = Hub::start(&[204]);
+    let site = site_with_hub(&hub.url);
+    site.build(&["--state", "cache/feedgen"]).expect_code(0);
+    let all = self_links(&site.out());
+    let run = run(ping_command(&site).args(["--state", "cache/feedgen"])).expect_code(0);
+    assert!(run.stderr.contains("8 feeds accepted, 0 failed"), "{}", run.stderr);
+    let pinged: BTreeSet<String> = hub.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
+    assert!(
+        !site.path("cache/feedgen/ping").exists(),
+        "the accepted URLs left the list"
+    );
+}
