@@ -629,6 +629,27 @@ pub fn key_line(yaml: &str, key: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn integers_over_64_bits_are_text_and_the_rest_reads_as_serde_norway_reads_it() {
+        for yaml in [
+            "a: 1\nb: [x, -2, 3.5, ~, true, '']\nc: {d: !tag e, f: !!str 5}\n",
+            "a: 1\na: 2\n",
+            "1: x\n1: y\n",
+            "? [a]\n: 1\n? [a]\n: 2\n",
+            "~: 1\n~: 2\n",
+            "- 1\n- [2, {x: 3}]\n",
+            "a: ! x\n",
+            "a: [1\n",
+        ] {
+            let ours = from_yaml(yaml).map_err(|e| e.to_string());
+            let theirs = serde_norway::from_str::<Value>(yaml).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{yaml:?}");
+        }
+        let big = from_yaml("id: 99999999999999999999\nn: [-99999999999999999999]\n").expect("read");
+        assert_eq!(big["id"], Value::String("99999999999999999999".into()));
+        assert_eq!(big["n"][0], Value::String("-99999999999999999999".into()));
+    }
+
     /// The direct parse agrees with the YAML crate wherever it answers.
     fn same_as_serde(yaml: &str) -> bool {
         let serde = serde_norway::from_str::<Value>(yaml)
