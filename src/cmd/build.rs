@@ -43,6 +43,9 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let (posts, hashes) = read.collection.published(config);
     let mut report = read.collection.report.clone();
     let selected = select(config, &read.collection.pages, &posts, &mut report, &mut phases);
+    // A partial build renders some feeds but knows every feed's items: the
+    // item cache keeps those, as a full build's does, and drops the rest.
+    let carried_anywhere = (!config.only.is_everything()).then(|| carried_by_any(&selected.0, posts.len()));
     let manifest = Manifest::read(&state, output, &config.layout);
     let plan = plan(config, output, selected, (&posts, &hashes), &manifest, &mut report);
     let todo = outdated(mode, &state, &plan);
@@ -52,18 +55,11 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
     let posts_read = (&posts[..], &hashes[..]);
-    let unread = render_and_commit(
-        config,
-        mode,
-        &state,
-        (&plan, &todo),
-        posts_read,
-        &mut commit,
-        &mut report,
-    )?;
+    let unread = render_and_commit(config, &state, (&plan, &todo), posts_read, &mut commit, &mut report)?;
     phases.lap("render and write feeds");
 
-    let live = live_entries(config, mode, &plan, posts_read, todo.is_empty());
+    let carried = carried_anywhere.as_deref().unwrap_or(&plan.carried);
+    let live = live_entries(mode, carried, posts_read, todo.is_empty());
     drop(posts);
     let records = &read.collection.records;
     let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
@@ -174,13 +170,12 @@ fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> 
     }
 }
 
-/// Render and commit the outdated artifacts; queue the feeds that changed
-/// for a ping. Returns the posts that could not be read again: they are
+/// Render and commit the outdated artifacts (the commit queues the feeds
+/// that change for a ping). Returns the posts that could not be read again: they are
 /// not published, and the index forgets them, so the next run reads them
 /// afresh.
 fn render_and_commit(
     config: &Config,
-    mode: Mode,
     state: &State,
     (plan, todo): (&Plan, &[&Artifact]),
     posts: (&[&PostMeta], &[u64]),
@@ -190,9 +185,6 @@ fn render_and_commit(
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
-    if mode == Mode::Build && config.site.hub.is_some() {
-        state.add_pings(stored.changed)?;
-    }
     report.published = report.published.saturating_sub(stored.unread.len());
     report.rejected += stored.unread.len();
     let unread: HashSet<String> = stored.unread.iter().map(|&i| posts.0[i].path.to_string()).collect();
@@ -206,18 +198,28 @@ fn render_and_commit(
     Ok(unread)
 }
 
-/// The cache keys of the posts some feed carries, each once: entries of
-/// posts that left every feed go. A partial build does not know every
-/// feed's items, and a run that rendered nothing keeps them all.
+/// Which of `posts` posts some feed of `feeds` (all of them, not only
+/// those a partial build renders) carries as an item.
+fn carried_by_any(feeds: &Feeds, posts: usize) -> Vec<bool> {
+    let mut carried = vec![false; posts];
+    let specs = std::iter::once(&feeds.site).chain(&feeds.categories).chain(&feeds.tags);
+    for &i in specs.flat_map(|spec| &spec.items) {
+        carried[i] = true;
+    }
+    carried
+}
+
+/// The cache keys of the posts some feed carries (`carried`), each once:
+/// entries of posts that left every feed, or of their older versions, go
+/// (in partial builds too). A run that rendered nothing keeps them all.
 fn live_entries(
-    config: &Config,
     mode: Mode,
-    plan: &Plan,
+    carried: &[bool],
     (posts, hashes): (&[&PostMeta], &[u64]),
     nothing_rendered: bool,
 ) -> Option<WordSet<u64>> {
-    (mode == Mode::Build && config.only.is_everything() && !nothing_rendered).then(|| {
-        let keys: Vec<u64> = (posts, hashes, &plan.carried)
+    (mode == Mode::Build && !nothing_rendered).then(|| {
+        let keys: Vec<u64> = (posts, hashes, carried)
             .into_par_iter()
             .filter(|(_, _, carried)| **carried)
             .map(|(post, &hash, _)| items::key(&post.path, hash))

@@ -85,6 +85,8 @@ pub struct Commit<'a> {
     /// Artifact path → fingerprint of its inputs, as last recorded.
     fingerprints: BTreeMap<String, u64>,
     rendering: bool,
+    /// Whether feeds this run changes are queued for `feedgen ping`.
+    pinging: bool,
     /// The signatures of the files this run wrote or found current.
     signatures: Mutex<BTreeMap<String, Signature>>,
     /// Artifacts written without a post that could not be read again: the
@@ -122,8 +124,12 @@ impl<'a> Commit<'a> {
         }
         if let Some(why) = &output.stateless {
             let shown = config.state_dir.display().to_string();
+            let mut message = why.clone();
+            if config.site.hub.is_some() {
+                message.push_str("; with `feedgen.hub` set, the feeds this build changes cannot be queued for `feedgen ping`: their pings are lost");
+            }
             done.diagnostics
-                .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
+                .push(Diagnostic::new(&shown, None, Severity::Warning, message));
         }
         let Manifest {
             files: mut manifest,
@@ -167,6 +173,7 @@ impl<'a> Commit<'a> {
             retired,
             fingerprints,
             rendering,
+            pinging: mode == Mode::Build && config.site.hub.is_some(),
             signatures: Mutex::new(BTreeMap::new()),
             untrusted: BTreeSet::new(),
             done,
@@ -194,8 +201,16 @@ impl<'a> Commit<'a> {
     }
 
     /// Put the files [`Commit::store`] wrote since the last call in place
-    /// (with `fsync`, after one sync of them all).
-    pub fn publish(&self) -> Result<()> {
+    /// (with `fsync`, after one sync of them all). `changed` are the public
+    /// URLs of the feeds among them that change: with a hub, they join the
+    /// ping list first (with `fsync`, on disk), so a run killed or failing
+    /// at any moment never loses a feed to ping (at worst, one that did
+    /// not change yet is pinged).
+    pub fn publish(&self, changed: Vec<String>) -> Result<()> {
+        if self.pinging && !changed.is_empty() {
+            self.state.add_pings(changed)?;
+            self.output.sync_folders()?;
+        }
         self.output.publish()
     }
 

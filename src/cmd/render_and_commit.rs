@@ -27,8 +27,6 @@ const BATCH: usize = 256;
 pub struct Stored {
     /// Posts that could not be read again, in `posts` order.
     pub unread: Vec<usize>,
-    /// Public URLs of the feed files written (changed or new).
-    pub changed: Vec<String>,
     pub cuts: Cuts,
 }
 
@@ -104,7 +102,6 @@ pub fn render_and_store(
     }
     let mut out = Stored {
         unread: Vec::new(),
-        changed: Vec::new(),
         cuts: Cuts::default(),
     };
     let mut entries: HashMap<usize, Option<Entry>> = HashMap::new();
@@ -189,20 +186,28 @@ fn store_batch(
             Ok((a, dropped, shared.store(&a.path, &rendered.bytes)?))
         })
         .collect();
-    commit.publish()?;
+    // The feeds that change, queued for a ping before any is in place;
+    // those stored before one failed are put in place too.
+    let changed = stored
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|(_, _, outcome)| *outcome == StoredFile::Written)
+        .filter_map(|(a, _, _)| match a.kind {
+            ArtifactKind::Feed { feed, format } => Some(render::head::feed_url(config, &plan.feeds[feed], format)),
+            _ => None,
+        })
+        .collect();
+    commit.publish(changed)?;
     for result in stored {
         let (a, dropped, outcome) = result?;
         commit.count(&a.path, outcome);
-        let ArtifactKind::Feed { feed, format } = a.kind else {
+        let ArtifactKind::Feed { feed, .. } = a.kind else {
             continue;
         };
         let spec = &plan.feeds[feed];
         // `max_items` cut the selection, `max_bytes` the rendering.
         let kept = spec.items.len().saturating_sub(dropped);
         out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
-        if outcome == StoredFile::Written {
-            out.changed.push(render::head::feed_url(config, spec, format));
-        }
     }
     Ok(())
 }

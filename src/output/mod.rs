@@ -118,7 +118,7 @@ pub struct Output {
     fsync: bool,
     /// Folders whose entries this run changed, synced before the manifest.
     touched: Mutex<BTreeSet<PathBuf>>,
-    /// With `fsync`: files written to their temporary names, waiting for
+    /// Files written to their temporary names, waiting for
     /// [`Output::publish`] (temporary path, final path).
     staged: Mutex<Vec<(PathBuf, PathBuf)>>,
     /// With `fsync`: a cache file [`Output::invalidate_cache_file`] zeroed
@@ -287,12 +287,13 @@ impl Output {
         }
     }
 
-    /// Replace `rel` with `bytes` unless it already holds exactly them. With
-    /// `fsync`, the new bytes wait under their temporary name until
-    /// [`Output::publish`] syncs them all at once and puts them in place:
-    /// one file-system sync per batch instead of a journal commit per file,
-    /// which makes a full build of thousands of feeds much faster
-    /// (bench/README.md).
+    /// Replace `rel` with `bytes` unless it already holds exactly them. The
+    /// new bytes wait under their temporary name until [`Output::publish`]
+    /// puts them in place, so the caller knows which feeds change before
+    /// any of them does (the ping list is written ahead). With `fsync`,
+    /// `publish` syncs them all at once first: one file-system sync per
+    /// batch instead of a journal commit per file, which makes a full build
+    /// of thousands of feeds much faster (bench/README.md).
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the output folder");
@@ -308,14 +309,16 @@ impl Output {
         if staged.is_empty() {
             return Ok(());
         }
-        if let Err(e) = syncfs(&self.dir) {
-            for (tmp, _) in &staged {
-                let _ = fs::remove_file(tmp);
+        if self.fsync {
+            if let Err(e) = syncfs(&self.dir) {
+                for (tmp, _) in &staged {
+                    let _ = fs::remove_file(tmp);
+                }
+                return Err(e).with_context(|| format!("cannot sync the file system of {}", self.dir.display()));
             }
-            return Err(e).with_context(|| format!("cannot sync the file system of {}", self.dir.display()));
+            // That sync took the zeroed cache file's head to the disk too.
+            self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
-        // That sync took the zeroed cache file's head to the disk too.
-        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         for (i, (tmp, path)) in staged.iter().enumerate() {
             if let Err(e) = fs::rename(tmp, path) {
@@ -324,7 +327,7 @@ impl Output {
                 }
                 return Err(e).with_context(|| format!("cannot write {}", path.display()));
             }
-            if let Some(parent) = path.parent() {
+            if let Some(parent) = path.parent().filter(|_| self.fsync) {
                 touched.insert(parent.to_path_buf());
             }
         }
@@ -347,9 +350,9 @@ impl Output {
 
     /// Replace `base/rel` with `bytes` unless it already holds exactly
     /// them. The new bytes go to a temporary file in the same folder, then
-    /// a rename puts them in place: a reader or a crash sees the old or the
-    /// new file. With `fsync`, the bytes reach the disk before the rename
-    /// (`staged`: in [`Output::publish`]), and [`Output::sync_folders`]
+    /// a rename puts them in place (`staged`: in [`Output::publish`]): a
+    /// reader or a crash sees the old or the new file. With `fsync`, the
+    /// bytes reach the disk before the rename, and [`Output::sync_folders`]
     /// makes the renames durable.
     fn replace(&self, base: &Path, rel: &str, bytes: &[u8], staged: bool) -> Result<Written> {
         let path = base.join(rel);
@@ -378,7 +381,6 @@ impl Output {
             }
         }
         let tmp = temp_path(&path);
-        let staged = staged && self.fsync;
         // A new file, never one found at that name: whatever is there (a
         // killed run's bytes, a symlink, a FIFO) is removed first, and
         // `create_new` neither follows a symlink nor opens a FIFO.
@@ -389,7 +391,7 @@ impl Output {
         }
         .and_then(|mut f| {
             f.write_all(bytes)?;
-            if staged {
+            if staged && self.fsync {
                 // Start writing the bytes back now (Linux starts the
                 // writeback of dirty pages for this advice, and drops
                 // no page that is still to be written), so the disk

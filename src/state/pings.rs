@@ -1,6 +1,8 @@
 //! The feeds waiting for a WebSub ping: the public URL of every feed file a
 //! build changed, kept in feedgen's state until `feedgen ping` has told the
-//! hub about it. Builds add to the list; a ping takes it (under the lock),
+//! hub about it. Builds add to the list ahead of the change, before the
+//! feeds are put in place (see `Commit::publish`), so a killed or failing
+//! build never loses a feed to ping; a ping takes it (under the lock),
 //! sends without the lock, then settles (under the lock again): what the
 //! hub did not accept goes back, next to what builds added meanwhile.
 
@@ -47,7 +49,8 @@ fn save(output: &Output, urls: &BTreeSet<String>) -> Result<()> {
     write(output, FILE, urls)
 }
 
-/// Add the URLs of feeds a build changed.
+/// Add the URLs of feeds a build is about to change (atomically; with
+/// `fsync`, the file's bytes on disk before its rename).
 pub fn add(output: &Output, changed: impl IntoIterator<Item = String>) -> Result<()> {
     let mut urls = pending(output);
     let before = urls.len();

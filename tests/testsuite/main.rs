@@ -20,6 +20,8 @@
 //! - `lifecycle_state`: a state older or newer than the output folder (a CI
 //!   cache) still gives a clean build's bytes; orphan feeds are retired;
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
+//! - `partial`: `--category`/`--tag` builds keep the state as bounded as full builds;
+//!   two pages naming one feed; the window's boundary;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
@@ -42,6 +44,7 @@ mod lifecycle_state;
 mod listing;
 mod output;
 mod pages;
+mod partial;
 mod ping;
 mod robustness;
 mod safety;
