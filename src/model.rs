@@ -324,6 +324,61 @@ fn appeared(post: &PostMeta) -> i64 {
     post.date.timestamp().max(post.jekyll_time)
 }
 
+/// Posts Jekyll writes to one page (same date and slug in two files, a
+/// subfolder of `_posts/` the permalink ignores, one front-matter
+/// `permalink` in two posts): the page shows one of them, and the feeds
+/// carry that one alone.
+#[derive(Debug, Default)]
+pub struct SamePage {
+    /// Per post, in `posts` order: the page shows another post instead.
+    pub hidden: Vec<bool>,
+    /// One warning per file involved, naming the others.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Group `posts` by their page URL (`links[i]` is post i's) and keep, of
+/// each group, the post Jekyll writes last: Jekyll sorts posts by its date,
+/// then by path (`Document#<=>`), and writes them in that order, so the
+/// last write is what the page shows. Jekyll 3.10 and 4.3.1 both do so
+/// (a site with `a.md`, `a.html` and `sub/a.md` of one day shows `sub/a.md`;
+/// two posts with one `permalink` show the later-dated one). `shown` gives
+/// a post's path as diagnostics show it.
+pub fn same_page(posts: &[&PostMeta], links: &[&str], shown: impl Fn(&str) -> String) -> SamePage {
+    let mut by_link: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, link) in links.iter().enumerate() {
+        by_link.entry(link).or_default().push(i);
+    }
+    let mut out = SamePage {
+        hidden: vec![false; posts.len()],
+        warnings: Vec::new(),
+    };
+    let mut groups: Vec<(&str, Vec<usize>)> = by_link.into_iter().filter(|(_, g)| g.len() > 1).collect();
+    groups.sort_unstable();
+    for (link, mut group) in groups {
+        group.sort_by_key(|&i| jekyll_order(posts[i]));
+        let Some(&shown_post) = group.last() else { continue };
+        let mut paths: Vec<(usize, String)> = group.iter().map(|&i| (i, shown(&posts[i].path))).collect();
+        paths.sort_by(|a, b| a.1.cmp(&b.1));
+        let winner = shown(&posts[shown_post].path);
+        for (i, path) in &paths {
+            out.hidden[*i] = *i != shown_post;
+            let others: Vec<&str> = paths.iter().filter(|(j, _)| j != i).map(|(_, p)| p.as_str()).collect();
+            let message = format!(
+                "Jekyll writes this post and {} to the same page {link}; the feeds carry the one the page shows ({winner})",
+                others.join(", ")
+            );
+            out.warnings
+                .push(Diagnostic::new(path, None, Severity::Warning, message));
+        }
+    }
+    out
+}
+
+/// Jekyll's order of posts: its date, then the path.
+fn jekyll_order(post: &PostMeta) -> (i64, &str) {
+    (post.jekyll_time, &post.path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,5 +540,43 @@ mod tests {
         assert_eq!(feeds.categories[0].items, vec![2, 1, 0]);
         // The feed is still dated by its newest date, not the late post's.
         assert_eq!(feeds.site.newest(&posts), Some(posts[1].date));
+    }
+
+    /// Jekyll 3.10 and 4.3.1 both show the last post in their order (date,
+    /// then path) when posts share a page; every file gets a warning.
+    #[test]
+    fn posts_on_one_page_leave_the_one_jekyll_shows() {
+        let md = post("_posts/2024-01-01-a.md", 9, &[]);
+        let html = post("_posts/2024-01-01-a.html", 9, &[]);
+        let sub = post("_posts/sub/2024-01-01-a.md", 9, &[]);
+        let early = post("_posts/2024-01-01-p.md", 8, &[]);
+        let late = post("_posts/2024-01-01-q.md", 7, &[]);
+        let other = post("_posts/2024-01-01-z.md", 9, &[]);
+        let mut later = late.clone();
+        later.jekyll_time = early.jekyll_time + 3600;
+        let posts = [&md, &html, &sub, &early, &later, &other];
+        let a = "https://e.x/2024/01/01/a.html";
+        let links = [a, a, a, "https://e.x/same/", "https://e.x/same/", "https://e.x/z/"];
+        let found = same_page(&posts, &links, |p| format!("content/{p}"));
+        assert_eq!(found.hidden, [true, true, false, true, false, false]);
+        let warnings: Vec<String> = found.warnings.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            warnings[0],
+            format!(
+                "content/_posts/2024-01-01-a.html: warning: Jekyll writes this post and content/_posts/2024-01-01-a.md, \
+                 content/_posts/sub/2024-01-01-a.md to the same page {a}; the feeds carry the one the page shows \
+                 (content/_posts/sub/2024-01-01-a.md)"
+            )
+        );
+        assert_eq!(warnings.len(), 5, "{warnings:#?}");
+        assert!(warnings[3].starts_with("content/_posts/2024-01-01-p.md: warning: Jekyll writes this post and content/_posts/2024-01-01-q.md to the same page https://e.x/same/"));
+        assert!(
+            warnings[3].ends_with("(content/_posts/2024-01-01-q.md)"),
+            "{}",
+            warnings[3]
+        );
+        // No shared page: nothing hidden, nothing said.
+        let alone = same_page(&posts[..1], &[a], |p| p.to_string());
+        assert_eq!((alone.hidden, alone.warnings.len()), (vec![false], 0));
     }
 }
