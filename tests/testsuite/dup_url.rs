@@ -127,6 +127,7 @@ fn same_date_and_slug_give_one_item_the_last_in_path_order() {
 
 #[test]
 fn a_later_date_wins_over_path_order_and_permalinks_collide_too() {
+    // Every winner below is the post Jekyll 3.10 and 4.3.1 showed.
     let site = Site::new();
     site.config("");
     // Same day and slug, `.html` later in the day: the later date wins.
@@ -147,8 +148,29 @@ fn a_later_date_wins_over_path_order_and_permalinks_collide_too() {
     // `/same3` and `/same3.html` are one file, `same3.html`.
     site.put("_posts/2022-05-06-s.md", post("S bare", "permalink: /same3"));
     site.put("_posts/2022-05-07-t.md", post("T html", "permalink: /same3.html"));
+    // An unquoted offset-less date is UTC to Jekyll: `u.md` (03:00 UTC,
+    // 11:00 in Shanghai) is written after `v.md` (10:00 +0800), though
+    // the feed dates it 03:00 +0800.
+    site.put(
+        "_posts/2022-01-04-u.md",
+        post("U unquoted", "date: 2022-01-04 03:00:00"),
+    );
+    site.put(
+        "_posts/2022-01-04-v.md",
+        post("V quoted", "slug: u\ndate: \"2022-01-04 10:00:00 +0800\""),
+    );
     let run = site.build(&[]).expect_code(0);
-    assert_eq!(titles(&site), ["B html", "Q late", "T html", "Z same day"]);
+    assert_eq!(
+        titles(&site),
+        ["B html", "Q late", "T html", "U unquoted", "Z same day"]
+    );
+    let u = format!("{ROOT}/2022/01/04/u.html");
+    group_warned(
+        &run,
+        &["_posts/2022-01-04-u.md", "_posts/2022-01-04-v.md"],
+        "_posts/2022-01-04-u.md",
+        &u,
+    );
     let b = format!("{ROOT}/2022/05/02/b.html");
     group_warned(
         &run,
