@@ -29,7 +29,7 @@ use index::{Chunks, Index, Keep};
 use items::ItemCache;
 
 pub use folders::{Listing, Stamp, Walked};
-pub use index::{StoredMeta, StoredOutcome, StoredPost};
+pub use index::{StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading};
 pub use items::{StoredAuthor, StoredEntry};
 
 /// The manifest's file in the state folder.

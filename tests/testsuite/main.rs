@@ -11,6 +11,7 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
+//! - `dup_url`: posts Jekyll writes to one page give one item, the page's, with a warning;
 //! - `discovery`: JSON Feed, display names, images, icons, claims, and
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
@@ -35,6 +36,7 @@ mod archive;
 mod atom_image;
 mod bad_input;
 mod discovery;
+mod dup_url;
 mod feeds;
 mod harness;
 mod index;
