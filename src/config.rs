@@ -58,7 +58,7 @@ pub struct Site {
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub category_dir: String,
     pub tag_dir: String,

@@ -43,11 +43,16 @@ pub struct Committed {
 /// them: from the manifest in the state folder; without one (a lost
 /// state, or one from another output folder), from a manifest an earlier
 /// version left in the output folder; else, every file at a feed path
-/// that carries feedgen's generator mark. Entries that are not feed paths
-/// of the layout are kept apart (`ignored`): a hand-edited manifest never
-/// makes feedgen touch them.
+/// that carries feedgen's generator mark. Entries that are feed paths of
+/// a layout the manifest names but not of this one (`category_dir` or
+/// `tag_dir` changed) are kept apart (`old`), to be retired; other entries
+/// that are not feed paths of the layout too (`ignored`): a hand-edited
+/// manifest never makes feedgen touch them.
 pub struct Manifest {
     pub files: BTreeSet<String>,
+    pub old: BTreeSet<String>,
+    /// The layouts of `old`'s files.
+    pub old_layouts: Vec<Layout>,
     pub ignored: Vec<String>,
 }
 
@@ -60,14 +65,34 @@ impl Manifest {
                 output.marked_files(&dirs, ARTIFACT_FILES, |rel| could_produce(layout, rel))
             }),
         };
-        let (kept, ignored): (Vec<String>, Vec<String>) = listed
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .partition(|l| could_produce(layout, l));
-        Manifest {
-            files: kept.into_iter().collect(),
-            ignored,
+        let old_layouts: Vec<Layout> = state
+            .manifest_layouts()
+            .iter()
+            .map(|[category, tag]| Layout {
+                category_dir: category.clone(),
+                tag_dir: tag.clone(),
+            })
+            .filter(|old| old != layout)
+            .collect();
+        let mut manifest = Manifest {
+            files: BTreeSet::new(),
+            old: BTreeSet::new(),
+            old_layouts: Vec::new(),
+            ignored: Vec::new(),
+        };
+        for line in listed.into_iter().filter(|l| !l.is_empty()) {
+            if could_produce(layout, &line) {
+                manifest.files.insert(line);
+            } else if let Some(old) = old_layouts.iter().find(|old| could_produce(old, &line)) {
+                if !manifest.old_layouts.contains(old) {
+                    manifest.old_layouts.push(old.clone());
+                }
+                manifest.old.insert(line);
+            } else {
+                manifest.ignored.push(line);
+            }
         }
+        manifest
     }
 }
 
@@ -78,6 +103,8 @@ pub struct Commit<'a> {
     mode: Mode,
     /// The files earlier runs wrote.
     manifest: BTreeSet<String>,
+    /// The layout of this run, then those of old files still in `manifest`.
+    layouts: Vec<Layout>,
     produced: BTreeSet<String>,
     /// Paths this run would write where a file feedgen did not write sits.
     foreign: BTreeSet<String>,
@@ -133,6 +160,8 @@ impl<'a> Commit<'a> {
         }
         let Manifest {
             files: mut manifest,
+            old,
+            old_layouts,
             ignored,
         } = manifest;
         for entry in ignored {
@@ -159,8 +188,13 @@ impl<'a> Commit<'a> {
         let mut retired = plan.retired(&manifest, &paths);
         retired.extend(plan.retired(&orphans(output, &config.layout, &paths, &manifest), &paths));
         let produced: BTreeSet<String> = paths.difference(&foreign).cloned().collect();
+        // The files of an old layout are no feed of this one: retired by
+        // every run, a `--category` run too, as the settings changed.
+        retired.extend(old.iter().cloned());
+        manifest.extend(old);
+        let layouts: Vec<Layout> = std::iter::once(config.layout.clone()).chain(old_layouts).collect();
         if mode == Mode::Build && rendering {
-            state.before_writes(&manifest.union(&produced).cloned().collect())?;
+            state.before_writes(&manifest.union(&produced).cloned().collect(), &layout_names(&layouts))?;
             output.sync_folders()?;
         }
         Ok(Commit {
@@ -168,6 +202,7 @@ impl<'a> Commit<'a> {
             state,
             mode,
             manifest,
+            layouts,
             produced,
             foreign,
             retired,
@@ -263,7 +298,9 @@ impl<'a> Commit<'a> {
                 // Feeds and removals reach the disk before the manifest and
                 // index that vouch for them.
                 self.output.sync_folders()?;
-                self.state.write_manifest(&self.manifest)?;
+                // Every old layout's file was retired (or left, and forgotten).
+                self.state
+                    .write_manifest(&self.manifest, &layout_names(&self.layouts[..1]))?;
                 let found = std::mem::take(self.signatures.get_mut().unwrap_or_else(|e| e.into_inner()));
                 self.state.write_signatures(found, &self.manifest)?;
                 // The manifest's entry too; the index after it is only a
@@ -287,6 +324,14 @@ impl<'a> Commit<'a> {
         }
         Ok(self.done)
     }
+}
+
+/// Layouts as the manifest records them: category folder, tag folder.
+fn layout_names(layouts: &[Layout]) -> Vec<[&str; 2]> {
+    layouts
+        .iter()
+        .map(|l| [l.category_dir.as_str(), l.tag_dir.as_str()])
+        .collect()
 }
 
 /// Files with feedgen's mark at feed paths of the layout that neither this

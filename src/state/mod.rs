@@ -37,6 +37,13 @@ const MANIFEST: &str = "manifest";
 /// The manifest's first line, followed by the output folder it describes:
 /// a state folder moved to another output folder has no manifest there.
 const MANIFEST_HEAD: &str = "# feedgen manifest of ";
+/// The feed layouts (category and tag folder, which hold no control
+/// character, a tab between them) the manifest's files were written
+/// under, one a line after a head naming the output folder: after
+/// `category_dir` or `tag_dir` change, the old layout's files are still
+/// known as feedgen's.
+const LAYOUTS: &str = "layouts";
+const LAYOUTS_HEAD: &str = "# feedgen layouts of ";
 
 /// The signatures of the files feedgen wrote, in the state folder: one
 /// line each, `<length> <xxh3 in hex> <stamp in hex> <path>`, after a head
@@ -66,6 +73,8 @@ pub struct State<'o> {
     keys: Keys,
     /// The manifest's lines after its head, if it describes this output folder.
     manifest: Option<Vec<String>>,
+    /// The layouts (category and tag folder) the manifest names.
+    layouts: Vec<[String; 2]>,
     /// Path → signature of the file as last written (empty: none vouched).
     written: BTreeMap<String, Signature>,
     /// Stamps [`State::vouches`] found for files it read and hashed.
@@ -106,13 +115,11 @@ impl<'o> State<'o> {
     /// by [`State::recall`]).
     pub fn open(output: &'o Output, keys: Keys, building: bool) -> State<'o> {
         let head = manifest_head(output);
-        let manifest = output
-            .read_state(MANIFEST)
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|text| {
-                let mut lines = text.lines();
-                (lines.next() == Some(head.as_str())).then(|| lines.map(str::to_string).collect())
-            });
+        let manifest = read_lines(output, MANIFEST, &head);
+        let layouts = match manifest {
+            Some(_) => read_layouts(output),
+            None => Vec::new(),
+        };
         let written = match building {
             true => read_written(output).unwrap_or_default(),
             false => BTreeMap::new(),
@@ -122,6 +129,7 @@ impl<'o> State<'o> {
             building,
             keys,
             manifest,
+            layouts,
             written,
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
@@ -145,6 +153,7 @@ impl<'o> State<'o> {
             building: false,
             keys,
             manifest: None,
+            layouts: Vec::new(),
             written: BTreeMap::new(),
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
@@ -221,6 +230,11 @@ impl<'o> State<'o> {
         self.manifest.as_deref()
     }
 
+    /// The layouts (category folder, tag folder) the manifest names.
+    pub fn manifest_layouts(&self) -> &[[String; 2]] {
+        &self.layouts
+    }
+
     /// The manifest's path, for messages.
     pub fn manifest_path(&self) -> PathBuf {
         let dir = self.output.and_then(Output::state_dir);
@@ -229,23 +243,21 @@ impl<'o> State<'o> {
 
     /// Before a build changes any feed: from here on, a killed run leaves
     /// no index that vouches for the feeds, and a manifest that lists
-    /// every file this run may create (`files`).
-    pub fn before_writes(&self, files: &BTreeSet<String>) -> Result<()> {
+    /// every file this run may create (`files`, under `layouts`).
+    pub fn before_writes(&self, files: &BTreeSet<String>, layouts: &[[&str; 2]]) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
         output.invalidate_cache_file(index::FILE)?;
-        self.write_manifest(files)
+        // The layouts first: every file the manifest lists is under one.
+        write_layouts(output, layouts)?;
+        self.write_manifest(files, layouts)
     }
 
-    /// Record the files feedgen wrote.
-    pub fn write_manifest(&self, files: &BTreeSet<String>) -> Result<()> {
+    /// Record the files feedgen wrote, then the layouts (category folder,
+    /// tag folder) they were written under.
+    pub fn write_manifest(&self, files: &BTreeSet<String>, layouts: &[[&str; 2]]) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
-        let mut text = manifest_head(output);
-        text.push('\n');
-        for f in files {
-            text.push_str(f);
-            text.push('\n');
-        }
-        output.write_state(MANIFEST, text.as_bytes())
+        write_manifest_file(output, files)?;
+        write_layouts(output, layouts)
     }
 
     /// Record the signature of every file the manifest lists: this run's
@@ -391,6 +403,42 @@ fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
         Some((path.to_string(), signature))
     };
     Some(lines.filter_map(parse).collect())
+}
+
+/// The lines after the head of the state file `name`, if its head is `head`.
+fn read_lines(output: &Output, name: &str, head: &str) -> Option<Vec<String>> {
+    let text = String::from_utf8(output.read_state(name)?).ok()?;
+    let mut lines = text.lines();
+    (lines.next() == Some(head)).then(|| lines.map(str::to_string).collect())
+}
+
+/// The layouts recorded beside the manifest.
+fn read_layouts(output: &Output) -> Vec<[String; 2]> {
+    let head = format!("{LAYOUTS_HEAD}{}", crate::places::resolved(output.dir()).display());
+    let lines = read_lines(output, LAYOUTS, &head).unwrap_or_default();
+    lines
+        .iter()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(category, tag)| [category.to_string(), tag.to_string()])
+        .collect()
+}
+
+fn write_manifest_file(output: &Output, files: &BTreeSet<String>) -> Result<()> {
+    let mut text = manifest_head(output);
+    text.push('\n');
+    for f in files {
+        text.push_str(f);
+        text.push('\n');
+    }
+    output.write_state(MANIFEST, text.as_bytes())
+}
+
+fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
+    let mut text = format!("{LAYOUTS_HEAD}{}\n", crate::places::resolved(output.dir()).display());
+    for [category, tag] in layouts {
+        text.push_str(&format!("{category}\t{tag}\n"));
+    }
+    output.write_state(LAYOUTS, text.as_bytes())
 }
 
 fn manifest_head(output: &Output) -> String {

@@ -30,7 +30,9 @@
 //! - `window`: time-window feeds, caps, content modes, poll hints;
 //! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1;
 //! - `structure`: the source itself: no module cycle, no over-long function;
-//! - `verbosity`: what `--quiet`, the default and `--verbose` print.
+//! - `verbosity`: what `--quiet`, the default and `--verbose` print;
+//! - `writes`: the Jekyll data file, a shared state folder and an old
+//!   layout's feeds: what feedgen writes or removes outside its feeds.
 
 mod archive;
 mod atom_image;
@@ -55,3 +57,4 @@ mod settings;
 mod structure;
 mod verbosity;
 mod window;
+mod writes;
