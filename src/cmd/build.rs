@@ -3,7 +3,7 @@
 //! inputs changed and commit them to the output folder, save the state,
 //! and report. Each step is a function below, in that order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
@@ -19,7 +19,7 @@ use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{self, Feeds};
 use crate::names::{DisplayNames, FeedPage};
-use crate::output::{Output, Written};
+use crate::output::{Output, Removal, Written};
 use crate::permalink;
 use crate::plan::{Artifact, Fingerprint, Plan};
 use crate::render;
@@ -64,12 +64,12 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let records = &read.collection.records;
     let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
     let mut done = commit.finish(&plan, files_reused && unread.is_empty())?;
+    write_jekyll_data(config, mode, (output, &state), &plan, &mut report)?;
     save_state(state, done.fingerprints.take(), read, &unread, live)?;
     phases.lap("manifest and index");
 
     report.written += done.written;
     report.unchanged += done.unchanged;
-    write_jekyll_data(config, mode, output, &plan, &mut report)?;
     report.removed += done.removed;
     report.stale.extend(done.stale);
     report.diagnostics.extend(done.diagnostics);
@@ -260,23 +260,104 @@ fn save_state(
 }
 
 /// The site's discovery tags (README.md): the whole listing, so a
-/// `--category` run writes the same bytes as a full build.
-fn write_jekyll_data(config: &Config, mode: Mode, output: &Output, plan: &Plan, report: &mut Report) -> Result<()> {
-    let Some(rel) = &config.jekyll_data else { return Ok(()) };
-    let bytes = render::jekyll_data::render(config, &plan.listing);
-    match mode {
-        Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
-            Written::Unchanged => report.unchanged += 1,
-            _ => {
-                report.written += 1;
-                // Its folder's entry, as for feeds (with `fsync`).
-                output.sync_folders()?;
+/// `--category` run writes the same bytes as a full build. Written only
+/// where feedgen may ([`Output::site_file_is_ours`]: never through a
+/// symlink, never over a file feedgen did not write), and recorded in the
+/// state before it is written, so that once the setting no longer names
+/// it, it is removed ([`retire_site_files`]).
+fn write_jekyll_data(
+    config: &Config,
+    mode: Mode,
+    (output, state): (&Output, &State),
+    plan: &Plan,
+    report: &mut Report,
+) -> Result<()> {
+    let content = &config.content_dir;
+    let recorded = state.site_files(content);
+    let mut kept = BTreeSet::new();
+    if let Some(rel) = &config.jekyll_data {
+        let shown = shown_path(content, rel);
+        match output.site_file_is_ours(content, rel, recorded.contains(rel)) {
+            Err(why) => {
+                let message = format!(
+                    "{why}; left as is, and the `feedgen.jekyll_data` file is not written (delete it, or name another file)"
+                );
+                report
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Error, message));
             }
-        },
-        _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
-        _ => report.stale.push(shown_path(&config.content_dir, rel)),
+            Ok(_) => {
+                let bytes = render::jekyll_data::render(config, &plan.listing);
+                kept.insert(rel.clone());
+                match mode {
+                    Mode::Build => {
+                        if !recorded.contains(rel) {
+                            state.record_site_files(content, &recorded.union(&kept).cloned().collect())?;
+                        }
+                        match output.write_site_file(content, rel, &bytes)? {
+                            Written::Unchanged => report.unchanged += 1,
+                            _ => {
+                                report.written += 1;
+                                // Its folder's entry, as for feeds (with `fsync`).
+                                output.sync_folders()?;
+                            }
+                        }
+                    }
+                    _ if output.site_file_is_current(content, rel, &bytes) => report.unchanged += 1,
+                    _ => report.stale.push(stale_site_file(content, rel)),
+                }
+            }
+        }
+    }
+    retire_site_files(config, mode, (output, state), (&recorded, kept), report)
+}
+
+/// Remove the files feedgen wrote in the content folder that the settings
+/// no longer name (`feedgen.jekyll_data` removed or renamed), if they are
+/// still feedgen's (`--check`: report them), then record `kept`.
+fn retire_site_files(
+    config: &Config,
+    mode: Mode,
+    (output, state): (&Output, &State),
+    (recorded, kept): (&BTreeSet<String>, BTreeSet<String>),
+    report: &mut Report,
+) -> Result<()> {
+    let content = &config.content_dir;
+    let named = config.jekyll_data.as_ref();
+    // A named file left to the user stays recorded, and is not retired.
+    let mut kept = kept;
+    kept.extend(named.filter(|n| recorded.contains(*n)).cloned());
+    for old in recorded.difference(&kept) {
+        let shown = shown_path(content, old);
+        if mode != Mode::Build {
+            if output.site_file_is_ours(content, old, true) == Ok(true) {
+                report.stale.push(stale_site_file(content, old));
+            }
+            continue;
+        }
+        match output.remove_site_file(content, old, true)? {
+            Removal::Removed => report.removed += 1,
+            Removal::Absent => {}
+            Removal::Kept(why) => {
+                let message = format!("no longer the `feedgen.jekyll_data` file, but {why}; left as is");
+                report
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Warning, message));
+            }
+        }
+    }
+    if mode == Mode::Build && *recorded != kept {
+        output.sync_folders()?;
+        state.record_site_files(content, &kept)?;
     }
     Ok(())
+}
+
+/// A stale file of the content folder as the report lists it: absolute,
+/// since stale files are shown joined to the output folder.
+fn stale_site_file(content: &std::path::Path, rel: &str) -> String {
+    let path = content.join(rel);
+    std::path::absolute(&path).unwrap_or(path).display().to_string()
 }
 
 /// The settings each state file is valid for.

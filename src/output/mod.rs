@@ -334,13 +334,57 @@ impl Output {
         Ok(())
     }
 
+    /// Whether feedgen may replace or remove `rel` inside the site's
+    /// content folder (the `feedgen.jekyll_data` file): `Err(why)` when a
+    /// symlink is at it or on any folder of its path below `site_dir`, or
+    /// something there is not a plain file with feedgen's mark (an empty
+    /// file counts as feedgen's when the state recorded it, `listed`: what
+    /// a power loss leaves without `fsync`). `Ok(false)`: nothing there.
+    pub fn site_file_is_ours(
+        &self,
+        site_dir: &Path,
+        rel: &str,
+        listed: bool,
+    ) -> std::result::Result<bool, &'static str> {
+        let path = match plain_under(site_dir, rel, "outside the content folder")? {
+            None => return Ok(false),
+            Some(path) => path,
+        };
+        let empty = listed && fs::symlink_metadata(&path).is_ok_and(|m| m.len() == 0);
+        match empty || self.has_mark(&path) {
+            true => Ok(true),
+            false => Err("not written by feedgen"),
+        }
+    }
+
     /// Replace `rel` inside the site's content folder: only the
-    /// `feedgen.jekyll_data` file the user named, written as feeds are.
+    /// `feedgen.jekyll_data` file the user named, written as feeds are,
+    /// once [`Output::site_file_is_ours`] allowed it.
     pub fn write_site_file(&self, site_dir: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the content folder");
         }
         self.replace(site_dir, rel, bytes, false)
+    }
+
+    /// Remove the site file `rel` feedgen wrote earlier (a setting removed
+    /// or renamed): only when [`Output::site_file_is_ours`] allows it. Its
+    /// folders stay (`_data/` is the site's).
+    pub fn remove_site_file(&self, site_dir: &Path, rel: &str, listed: bool) -> Result<Removal> {
+        match self.site_file_is_ours(site_dir, rel, listed) {
+            Err(why) => Ok(Removal::Kept(why)),
+            Ok(false) => Ok(Removal::Absent),
+            Ok(true) => {
+                let path = site_dir.join(rel);
+                let _ = fs::remove_file(temp_path(&path));
+                fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+                if self.fsync {
+                    let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+                    touched.insert(path.parent().unwrap_or(site_dir).to_path_buf());
+                }
+                Ok(Removal::Removed)
+            }
+        }
     }
 
     /// Whether the site file `rel` holds exactly `bytes` (`--check`).
@@ -614,26 +658,7 @@ impl Output {
     /// `rel` as a path, if it is a plain file reached without following a
     /// symlink (`Ok(None)`: nothing there; `Err`: why it is not plain).
     fn plain_file(&self, rel: &str) -> std::result::Result<Option<PathBuf>, &'static str> {
-        if !is_inside(rel) {
-            return Err("outside the output folder");
-        }
-        let mut path = self.dir.clone();
-        let parts: Vec<_> = Path::new(rel).components().collect();
-        for (i, part) in parts.iter().enumerate() {
-            path.push(part);
-            let meta = match fs::symlink_metadata(&path) {
-                Ok(meta) => meta,
-                Err(_) => return Ok(None),
-            };
-            if meta.file_type().is_symlink() {
-                return Err("reached through a symlink");
-            }
-            let last = i + 1 == parts.len();
-            if last && !meta.is_file() {
-                return Err("not a plain file");
-            }
-        }
-        Ok(Some(path))
+        plain_under(&self.dir, rel, "outside the output folder")
     }
 
     /// Delete a feed feedgen wrote earlier (a manifest entry), and its
@@ -677,6 +702,32 @@ impl Output {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// `base/rel` as a path, if it is a plain file reached from `base` without
+/// following a symlink (`Ok(None)`: nothing there; `Err`: why it is not
+/// plain, `outside` when `rel` leaves `base`).
+fn plain_under(base: &Path, rel: &str, outside: &'static str) -> std::result::Result<Option<PathBuf>, &'static str> {
+    if !is_inside(rel) {
+        return Err(outside);
+    }
+    let mut path = base.to_path_buf();
+    let parts: Vec<_> = Path::new(rel).components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(_) => return Ok(None),
+        };
+        if meta.file_type().is_symlink() {
+            return Err("reached through a symlink");
+        }
+        let last = i + 1 == parts.len();
+        if last && !meta.is_file() {
+            return Err("not a plain file");
+        }
+    }
+    Ok(Some(path))
 }
 
 /// Lock `file` (at `path`) for this process, calling `on_wait` before

@@ -52,6 +52,12 @@ const LAYOUTS_HEAD: &str = "# feedgen layouts of ";
 const WRITTEN: &str = "written";
 const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) in ";
 
+/// The files feedgen wrote in the content folder (the `feedgen.jekyll_data`
+/// file), one path a line, after a head naming the content folder: a file
+/// the setting no longer names is removed if it is feedgen's.
+const SITE_FILES: &str = "site-files";
+const SITE_FILES_HEAD: &str = "# feedgen files written in the content folder ";
+
 /// Fingerprints of the settings each state file is valid for.
 #[derive(Debug, Clone, Copy)]
 pub struct Keys {
@@ -313,6 +319,34 @@ impl<'o> State<'o> {
         true
     }
 
+    /// The files feedgen wrote in `content` (paths relative to it), as the
+    /// state recorded them.
+    pub fn site_files(&self, content: &Path) -> BTreeSet<String> {
+        let text = self
+            .output
+            .and_then(|o| o.read_state(SITE_FILES))
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some(text) = text else { return BTreeSet::new() };
+        let mut lines = text.lines();
+        match lines.next() == Some(site_files_head(content).as_str()) {
+            true => lines.filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            false => BTreeSet::new(),
+        }
+    }
+
+    /// Record the files feedgen wrote in `content`, before writing a new one
+    /// and after removing an old one.
+    pub fn record_site_files(&self, content: &Path, files: &BTreeSet<String>) -> Result<()> {
+        let Some(output) = self.building() else { return Ok(()) };
+        let mut text = site_files_head(content);
+        text.push('\n');
+        for f in files {
+            text.push_str(f);
+            text.push('\n');
+        }
+        output.write_state(SITE_FILES, text.as_bytes())
+    }
+
     /// The entry cached under `key`, if it was rendered under these settings.
     pub fn entry(&self, key: u64) -> Option<StoredEntry> {
         self.items.get(key)
@@ -439,6 +473,10 @@ fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
         text.push_str(&format!("{category}\t{tag}\n"));
     }
     output.write_state(LAYOUTS, text.as_bytes())
+}
+
+fn site_files_head(content: &Path) -> String {
+    format!("{SITE_FILES_HEAD}{}", crate::places::resolved(content).display())
 }
 
 fn manifest_head(output: &Output) -> String {
