@@ -149,6 +149,11 @@ impl<'a> Commit<'a> {
                 message,
             ));
         }
+        if let Some(why) = &state.refused {
+            let shown = config.state_dir.display().to_string();
+            done.diagnostics
+                .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
+        }
         if let Some(why) = &output.stateless {
             let shown = config.state_dir.display().to_string();
             let mut message = why.clone();

@@ -97,6 +97,24 @@ fn settled_stamp(meta: &fs::Metadata) -> u64 {
 /// (as for the folders of the walk).
 const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How each of feedgen's state files starts: binary ones with an 8-byte
+/// magic of `FG` and six capitals or digits (`FGINDEX6`, `FGFOLDR2`,
+/// `FGPACK01`, `FGPIDX02`), or 16 zero bytes where a cache file was
+/// invalidated; text ones with `# feedgen ` (the manifest, `written`,
+/// `site-files`); the ping lists with the URL on their first line.
+fn is_state_head(head: &[u8]) -> bool {
+    let magic = head.len() >= 8
+        && head.starts_with(b"FG")
+        && head[2..8].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let zeroed = head.len() >= 16 && head[..16].iter().all(|&b| b == 0);
+    magic || zeroed || STATE_HEADS.iter().any(|h| head.starts_with(h))
+}
+
+/// The text heads of [`is_state_head`].
+const STATE_HEADS: [&[u8]; 3] = [b"# feedgen ", b"http://", b"https://"];
+/// How much of a state file [`is_state_head`] reads.
+const STATE_HEAD_LEN: u64 = 16;
+
 /// What [`Output::remove`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -522,10 +540,46 @@ impl Output {
         read_plain(&self.state.as_ref()?.join(name))
     }
 
+    /// Whether a plain file feedgen did not write sits at the state file
+    /// `name`: one that is not empty and does not start as feedgen's state
+    /// files do (see [`is_state_head`]). A state folder
+    /// named with `--state` may hold the user's own files: such a file is
+    /// never written over nor removed. (A symlink or a FIFO at a state
+    /// file's name is not a file of the user's: see [`open_plain`].)
+    pub fn is_foreign_state(&self, name: &str) -> bool {
+        let Some(state) = &self.state else { return false };
+        let path = state.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() > 0 => {
+                let mut head = Vec::new();
+                let read = open_plain(&path, File::options().read(true))
+                    .and_then(|(file, _)| file.take(STATE_HEAD_LEN).read_to_end(&mut head));
+                read.is_ok() && !is_state_head(&head)
+            }
+            _ => false,
+        }
+    }
+
+    /// Refuse to write over a file feedgen did not write (see
+    /// [`Output::is_foreign_state`]).
+    fn refuse_foreign_state(&self, name: &str) -> Result<()> {
+        if self.is_foreign_state(name) {
+            let path = self.state.as_deref().unwrap_or(Path::new("")).join(name);
+            bail!(
+                "{} is not a file feedgen wrote; left as is (name a state folder of feedgen's own with --state)",
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
     /// Replace a state file (atomically, as feeds are).
     pub fn write_state(&self, name: &str, bytes: &[u8]) -> Result<()> {
         match &self.state {
-            Some(state) => self.replace(state, name, bytes, false).map(|_| ()),
+            Some(state) => {
+                self.refuse_foreign_state(name)?;
+                self.replace(state, name, bytes, false).map(|_| ())
+            }
             None => Ok(()),
         }
     }
@@ -544,6 +598,7 @@ impl Output {
     /// which returns how many it wrote.
     pub fn write_cache_file_with(&self, name: &str, write: impl FnOnce(&mut File) -> io::Result<u64>) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
+        self.refuse_foreign_state(name)?;
         let path = state.join(name);
         open_plain(&path, File::options().write(true).create(true).truncate(false))
             .and_then(|(mut f, _)| {
@@ -570,6 +625,9 @@ impl Output {
     /// rebuild: bench/README.md).
     pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
+        if self.is_foreign_state(name) {
+            return Ok(());
+        }
         let path = state.join(name);
         let mut f = match open_plain(&path, File::options().write(true)) {
             Ok((f, _)) => f,
@@ -601,10 +659,15 @@ impl Output {
         }
     }
 
+    /// Remove a state file, unless a file feedgen did not write is there
+    /// (see [`Output::is_foreign_state`]).
     pub fn remove_state(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else {
             return Ok(());
         };
+        if self.is_foreign_state(name) {
+            return Ok(());
+        }
         let path = state.join(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -894,15 +957,53 @@ mod tests {
         out.sync_folders().expect("sync");
     }
 
+    /// A cache file's bytes: a state file's magic, then `len - 8` of `fill`.
+    fn cache(fill: u8, len: usize) -> Vec<u8> {
+        let mut bytes = b"FGINDEX6".to_vec();
+        bytes.resize(len, fill);
+        bytes
+    }
+
+    /// A state folder named with `--state` may hold the user's files: one
+    /// at a state file's name is never written over, zeroed or removed.
+    #[test]
+    fn a_users_file_at_a_state_files_name_is_never_written_over_or_removed() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        for name in ["index", "manifest", "ping"] {
+            let path = tmp.path().join("state").join(name);
+            fs::write(&path, b"the user's own notes\n").expect("plant");
+            assert!(out.is_foreign_state(name));
+            assert!(out.write_state(name, b"# feedgen manifest of x\n").is_err());
+            assert!(out.write_cache_file(name, &cache(1, 40)).is_err());
+            out.invalidate_cache_file(name).expect("left as is");
+            out.remove_state(name).expect("left as is");
+            assert_eq!(fs::read(&path).expect("read"), b"the user's own notes\n", "{name}");
+        }
+        for (name, bytes) in [
+            ("index", cache(1, 40)),
+            ("folders", b"FGFOLDR2....".to_vec()),
+            ("manifest", b"# feedgen manifest of /x\n".to_vec()),
+            ("ping", b"https://example.com/rss.xml\n".to_vec()),
+            ("ping.sending", Vec::new()),
+            ("items.pack", [&[0; 16][..], b"tail"].concat()),
+        ] {
+            fs::write(tmp.path().join("state").join(name), &bytes).expect("plant");
+            assert!(!out.is_foreign_state(name), "{name}");
+            out.remove_state(name).expect("rm");
+            assert!(!tmp.path().join("state").join(name).exists(), "{name}");
+        }
+    }
+
     #[test]
     fn cache_files_are_overwritten_in_place_invalidated_and_never_followed() {
         let tmp = tempfile::tempdir().expect("tmp");
         let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
         let path = tmp.path().join("state/index");
-        out.write_cache_file("index", &[7; 100]).expect("write");
+        out.write_cache_file("index", &cache(7, 100)).expect("write");
         let ino = fs::metadata(&path).expect("meta").ino();
-        out.write_cache_file("index", &[8; 40]).expect("shorter");
-        assert_eq!(fs::read(&path).expect("read"), [8; 40], "the old tail is cut");
+        out.write_cache_file("index", &cache(8, 40)).expect("shorter");
+        assert_eq!(fs::read(&path).expect("read"), cache(8, 40), "the old tail is cut");
         assert_eq!(fs::metadata(&path).expect("meta").ino(), ino, "the same file");
         out.invalidate_cache_file("index").expect("invalidate");
         let bytes = fs::read(&path).expect("read");
@@ -929,7 +1030,7 @@ mod tests {
         let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
         let waiting = || out.unsynced.lock().expect("lock").is_some();
         write(&out, "category/a/rss.xml", FEED_ONE).expect("w");
-        out.write_cache_file("index", &[7; 100]).expect("write");
+        out.write_cache_file("index", &cache(7, 100)).expect("write");
         out.invalidate_cache_file("index").expect("invalidate");
         assert!(waiting());
         out.publish().expect("nothing staged, nothing synced");
@@ -941,7 +1042,7 @@ mod tests {
         assert_eq!(out.remove("category/a/rss.xml").expect("rm"), Removal::Removed);
         assert!(!waiting(), "synced before the removal");
         let unsynced = Output::open(&tmp.path().join("out2"), &tmp.path().join("state2"), false, || {}).expect("open");
-        unsynced.write_cache_file("index", &[7; 100]).expect("write");
+        unsynced.write_cache_file("index", &cache(7, 100)).expect("write");
         unsynced.invalidate_cache_file("index").expect("invalidate");
         assert!(
             unsynced.unsynced.lock().expect("lock").is_none(),

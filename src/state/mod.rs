@@ -58,6 +58,21 @@ const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) 
 const SITE_FILES: &str = "site-files";
 const SITE_FILES_HEAD: &str = "# feedgen files written in the content folder ";
 
+/// Every file feedgen keeps in the state folder, besides its `lock` and
+/// the `.gitignore` of a folder it created.
+const FILES: [&str; 10] = [
+    index::FILE,
+    folders::FILE,
+    MANIFEST,
+    LAYOUTS,
+    WRITTEN,
+    SITE_FILES,
+    items::PACK,
+    items::TABLE,
+    pings::FILE,
+    pings::SENDING,
+];
+
 /// Fingerprints of the settings each state file is valid for.
 #[derive(Debug, Clone, Copy)]
 pub struct Keys {
@@ -92,6 +107,9 @@ pub struct State<'o> {
     /// The checksum of the index read (0: none).
     checksum: u64,
     items: ItemCache,
+    /// Why a build neither reads nor writes the state: the state folder
+    /// holds a file feedgen did not write under one of its files' names.
+    pub refused: Option<String>,
 }
 
 /// What the last run left of the content folder.
@@ -120,6 +138,14 @@ impl<'o> State<'o> {
     /// `building`, also the item cache (the index and the listing are read
     /// by [`State::recall`]).
     pub fn open(output: &'o Output, keys: Keys, building: bool) -> State<'o> {
+        let foreign: Vec<&str> = FILES.into_iter().filter(|n| output.is_foreign_state(n)).collect();
+        let refused = (!foreign.is_empty()).then(|| {
+            format!(
+                "holds {} that feedgen did not write; left as is, and built without the state (no rebuild index, manifest or ping list: name a state folder of feedgen's own with --state)",
+                foreign.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )
+        });
+        let building = building && refused.is_none();
         let head = manifest_head(output);
         let manifest = read_lines(output, MANIFEST, &head);
         let layouts = match manifest {
@@ -142,6 +168,7 @@ impl<'o> State<'o> {
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::open(output, keys.entries, building),
+            refused,
         }
     }
 
@@ -166,6 +193,7 @@ impl<'o> State<'o> {
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::none(),
+            refused: None,
         }
     }
 

@@ -24,6 +24,10 @@ pub fn pending(output: &Output) -> BTreeSet<String> {
 }
 
 fn read(output: &Output, name: &str) -> BTreeSet<String> {
+    // A file of the user's at the list's name is never sent to the hub.
+    if output.is_foreign_state(name) {
+        return BTreeSet::new();
+    }
     let bytes = output.read_state(name).unwrap_or_default();
     String::from_utf8_lossy(&bytes)
         .lines()

@@ -1,7 +1,8 @@
 //! Files feedgen writes or removes outside its feeds: the Jekyll data file
 //! (`feedgen.jekyll_data`) goes only where the setting names, never
 //! through a symlink, into the output or state folder, or over a file
-//! feedgen did not write, and goes away with its setting; the feeds of an old
+//! feedgen did not write, and goes away with its setting; a state folder
+//! named with `--state` keeps the user's own files; the feeds of an old
 //! layout (`category_dir`, `tag_dir`) are retired in the run after the
 //! change, and `--check` reports them until then.
 
@@ -217,6 +218,120 @@ fn a_renamed_jekyll_data_file_replaces_the_old_one_unless_the_user_took_it_over(
     );
     assert_eq!(read(&site.content().join("_data/feeds.json")), mine.as_bytes());
     assert_eq!(read(&site.content().join(DATA)), bytes);
+}
+
+// ---- A state folder that holds other files ----
+
+#[test]
+fn a_state_folder_keeps_the_users_items_folder_and_other_files() {
+    let site = site("");
+    let cache = site.path("cache");
+    let users: [(&str, &[u8]); 4] = [
+        ("items/photo.jpg", b"\xff\xd8 a photo"),
+        // Named as the old per-post cache named its files, not marked.
+        ("items/0123456789abcdef", b"mine"),
+        ("items/deep/notes.txt", b"notes"),
+        ("notes.txt", b"keep me"),
+    ];
+    for (rel, bytes) in users {
+        put(&cache, rel, bytes);
+    }
+    for edit in ["Text,", "Text, again,"] {
+        site.build(&["--state", "cache"]).expect_code(0);
+        site.edit("_posts/2024-03-01-a.md", "Text", edit);
+    }
+    let run = site.build(&["--state", "cache"]).expect_code(0);
+    assert!(run.diagnostics().is_empty(), "{}", run.stderr);
+    for (rel, bytes) in users {
+        assert_eq!(read(&cache.join(rel)), bytes, "{rel}");
+    }
+    // Its own files are there beside them.
+    assert!(cache.join("manifest").is_file() && cache.join("items.pack").is_file());
+}
+
+#[test]
+fn a_users_item_pack_in_the_state_folder_is_left_as_is() {
+    let site = site("");
+    let cache = site.path("cache");
+    let users: [(&str, &[u8]); 2] = [
+        ("items.pack", b"my own pack of cards"),
+        ("items.idx", b"my index of cards"),
+    ];
+    for (rel, bytes) in users {
+        put(&cache, rel, bytes);
+    }
+    for edit in ["Text,", "Text, again,"] {
+        let run = site.build(&["--state", "cache"]).expect_code(0);
+        assert_eq!(
+            said(
+                &run,
+                "cache: warning: holds `items.pack`, `items.idx` that feedgen did not write; left as is"
+            )
+            .len(),
+            1,
+            "{}",
+            run.stderr
+        );
+        site.edit("_posts/2024-03-01-a.md", "Text", edit);
+    }
+    for (rel, bytes) in users {
+        assert_eq!(read(&cache.join(rel)), bytes, "{rel}");
+    }
+}
+
+#[test]
+fn a_users_file_named_like_a_state_file_is_left_and_the_build_runs_without_state() {
+    let site = site("");
+    let cache = site.path("cache");
+    let users: [(&str, &[u8]); 3] = [
+        ("index", b"my index"),
+        ("manifest", b"packing list\n"),
+        ("folders", b"a, b, c\n"),
+    ];
+    for (rel, bytes) in users {
+        put(&cache, rel, bytes);
+    }
+    let run = site.build(&["--state", "cache"]).expect_code(0);
+    assert_eq!(
+        said(
+            &run,
+            "cache: warning: holds `index`, `folders`, `manifest` that feedgen did not write; left as is"
+        )
+        .len(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(site.out().join("category/alpha/rss.xml").is_file());
+    site.build(&["--state", "cache"]).expect_code(0);
+    for (rel, bytes) in users {
+        assert_eq!(read(&cache.join(rel)), bytes, "{rel}");
+    }
+}
+
+/// A file of the user's named `ping` is never taken for the list of feeds
+/// to ping: nothing is sent, and it stays as it is.
+#[test]
+fn a_users_file_named_ping_is_never_sent_to_the_hub() {
+    // Nothing listens on the discard port: a request fails at once.
+    let site = site("  hub: http://127.0.0.1:9/\n");
+    put(&site.state(), "ping", "call the plumber\n");
+    let run = site.build(&[]).expect_code(0);
+    assert_eq!(
+        said(&run, "holds `ping` that feedgen did not write").len(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let mut ping = site.command(&["ping", "--content", "content", "--output", "out"]);
+    let ping = crate::harness::run(&mut ping);
+    assert_eq!(ping.code, Some(0), "{}", ping.stderr);
+    assert!(
+        ping.stderr.contains("no changed feeds waiting for a ping"),
+        "{}",
+        ping.stderr
+    );
+    assert_eq!(read(&site.state().join("ping")), b"call the plumber\n");
 }
 
 // ---- A layout change ----
