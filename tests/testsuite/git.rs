@@ -92,6 +92,7 @@ impl Sandbox {
     /// The posts every test starts from: 12 in `_posts/` (two subfolders)
     /// and 2 archived in `old_post/`, in three categories.
     fn write_posts(&self) {
+        put(&self.work(), ".gitignore", "/out/\n");
         self.put("_config.yml", CONFIG);
         for i in 0..12 {
             let folder = if i < 6 { "a" } else { "b" };
@@ -131,6 +132,15 @@ impl Sandbox {
         self.git(self.tmp.path(), &args);
         copy_tree(&orig.join("content/.feedgen"), &self.content().join(".feedgen"));
         self.settle();
+    }
+
+    /// [`Sandbox::fresh_clone`] of the work tree as it is now (its state
+    /// included), its changes committed first.
+    fn fresh_clone_again(&self) {
+        self.git_work(&["add", "-A"]);
+        self.git_work(&["commit", "-q", "-m", "more"]);
+        let _ = fs::remove_dir_all(self.path("orig"));
+        self.fresh_clone(&[]);
     }
 
     /// Let the clock move past the last write, then let git refresh its index.
@@ -225,6 +235,28 @@ fn a_shallow_clone_reads_only_new_posts() {
     assert_eq!(sb.git_work(&["rev-parse", "--is-shallow-repository"]).trim(), "true");
     sb.put("_posts/b/2024-05-21-new.md", &post("New", 21, "y"));
     assert_eq!(opened(&sb.build_as_clean()), 1);
+}
+
+/// Git's index in version 4 (paths compressed) and split in two (the
+/// `link` extension and a shared index) vouches as version 2 does.
+#[test]
+fn index_version_4_and_a_split_index_are_read() {
+    let sb = Sandbox::committed();
+    sb.fresh_clone(&[]);
+    sb.git_work(&["update-index", "--index-version", "4"]);
+    sb.settle();
+    let index = fs::read(sb.work().join(".git/index")).expect("index");
+    assert_eq!(&index[4..8], &4u32.to_be_bytes());
+    sb.put("_posts/a/2024-05-20-new.md", &post("New", 20, "x"));
+    assert_eq!(opened(&sb.build_as_clean()), 1);
+    sb.fresh_clone_again();
+    sb.git_work(&["update-index", "--split-index"]);
+    sb.settle();
+    let shared = fs::read_dir(sb.work().join(".git")).expect("ls .git").flatten();
+    assert!(shared
+        .into_iter()
+        .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex.")));
+    assert_eq!(opened(&sb.build_as_clean()), 0);
 }
 
 /// Staged, modified (not staged) and untracked files are read; the rest is not.
