@@ -259,6 +259,28 @@ fn index_version_4_and_a_split_index_are_read() {
     assert_eq!(opened(&sb.build_as_clean()), 0);
 }
 
+/// The content folder the repository's root: paths in git's index are
+/// the content folder's own.
+#[test]
+fn a_content_folder_at_the_repository_root() {
+    let sb = Sandbox::new();
+    sb.write_posts();
+    let content = sb.content();
+    sb.git(&content, &["init", "-q", "-b", "main"]);
+    sb.git(&content, &["add", "-A"]);
+    sb.git(&content, &["commit", "-q", "-m", "posts"]);
+    assert_eq!(opened(&sb.build()), POSTS);
+    let orig = sb.path("orig-content");
+    fs::rename(&content, &orig).expect("move the content folder away");
+    let url = format!("file://{}", orig.display());
+    sb.git(&sb.work(), &["clone", "-q", "--no-hardlinks", &url, "content"]);
+    copy_tree(&orig.join(".feedgen"), &content.join(".feedgen"));
+    std::thread::sleep(Duration::from_millis(50));
+    sb.git(&content, &["status", "--porcelain"]);
+    sb.put("_posts/b/2024-05-21-new.md", &post("New", 21, "y"));
+    assert_eq!(opened(&sb.build_as_clean()), 1);
+}
+
 /// Staged, modified (not staged) and untracked files are read; the rest is not.
 #[test]
 fn staged_modified_and_untracked_posts_are_read() {
