@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::content::git::GitView;
 use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, Found, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
@@ -71,7 +72,7 @@ fn is_rejected(config: &Config, record: &Record) -> bool {
 /// Read every post (in parallel) into records, reusing `previous` ones for
 /// unchanged files, and count what they are.
 pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
-    scan_posts(config, find_posts(config), previous)
+    scan(config, find_posts(config), previous, false)
 }
 
 /// Walk the content folder for post and page files.
@@ -84,8 +85,15 @@ pub fn find_posts(config: &Config) -> content::Found {
     )
 }
 
-/// Read the files `found` lists, reusing `previous` records of unchanged ones.
+/// Read the files `found` lists, reusing `previous` records of unchanged
+/// ones, known by their stamps or, in a git work tree, by git's index
+/// (the records keep git's blob ids for the next run).
 pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
+    scan(config, found, previous, true)
+}
+
+/// [`scan_posts`]; `git`: whether git's index is asked, and blob ids kept.
+fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool) -> Collection {
     let root = &config.content_dir;
     let rules = ReadRules {
         zone: config.site.zone,
@@ -98,7 +106,12 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         found.files.len(),
         &format!("reading {} post files", found.files.len()),
     );
-    let (records, kept) = content::scan_all(root, found.files, rules, config.max_file_size, previous);
+    let git = GitView::new(root, git);
+    let (records, kept) = content::scan_all(root, found.files, (rules, &git), config.max_file_size, previous);
+    let git_note = git.unusable().map(|why| {
+        let message = format!("git's index was not used ({why}); every post file was checked as outside git");
+        Diagnostic::new(&root.display().to_string(), None, Severity::Note, message)
+    });
     // A post file the walk had to skip (a name that is not UTF-8, a symlink
     // out of the folder) is a post not published: `--strict` makes that an error.
     let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
@@ -109,7 +122,8 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         d
     });
     let mut report = Report {
-        diagnostics: walk_diagnostics.collect(),
+        diagnostics: walk_diagnostics.chain(git_note).collect(),
+        opened: records.iter().filter(|r| r.opened).count(),
         ..Report::default()
     };
     let mut unquoted = Vec::new();
@@ -288,7 +302,10 @@ impl From<StoredPost> for Record {
             outcome,
             diagnostics: p.diagnostics,
         };
-        Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+        Record {
+            blob: p.blob,
+            ..Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+        }
     }
 }
 
@@ -314,6 +331,7 @@ impl From<Record> for StoredPost {
             ctime_ns: r.ctime_ns,
             ino: r.ino,
             hash: r.hash,
+            blob: r.blob,
             outcome,
             diagnostics: r.scanned.diagnostics,
         }

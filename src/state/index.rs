@@ -34,6 +34,9 @@ pub struct StoredPost {
     pub ino: u64,
     /// xxh3 of the file's bytes (0 when they were not read).
     pub hash: u64,
+    /// Git's blob id of those bytes: not in the index's records but in
+    /// their own file beside it (see [`super::blobs`]).
+    pub blob: Option<[u8; 20]>,
     pub outcome: StoredOutcome,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -477,6 +480,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
             ctime_ns,
             ino,
             hash,
+            blob: None,
             outcome,
             diagnostics,
         });
@@ -591,6 +595,7 @@ mod tests {
                     ctime_ns: 1_700_000_000_223_456_789,
                     ino: 77,
                     hash: 7,
+                    blob: None,
                     outcome: StoredOutcome::Post(meta),
                     diagnostics: vec![warn],
                 },
@@ -601,6 +606,7 @@ mod tests {
                     ctime_ns: 9,
                     ino: 0,
                     hash: 0,
+                    blob: None,
                     outcome: StoredOutcome::Rejected,
                     diagnostics: Vec::new(),
                 },
@@ -611,6 +617,7 @@ mod tests {
                     ctime_ns: 2,
                     ino: 3,
                     hash: 4,
+                    blob: None,
                     outcome: StoredOutcome::Post(own[0].clone()),
                     diagnostics: Vec::new(),
                 },
@@ -621,6 +628,7 @@ mod tests {
                     ctime_ns: 2,
                     ino: 3,
                     hash: 4,
+                    blob: None,
                     outcome: StoredOutcome::Post(own[1].clone()),
                     diagnostics: Vec::new(),
                 },

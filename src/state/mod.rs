@@ -10,6 +10,7 @@
 //! imports nothing above the output folder's file primitives.
 //! [`State::none`] is a build with no state at all: a clean build.
 
+pub mod blobs;
 mod codec;
 pub mod folders;
 pub mod index;
@@ -233,11 +234,20 @@ impl<'o> State<'o> {
         }
     }
 
+    /// The index, its records with their git blob ids where the blobs
+    /// file is of this index.
     fn read_index(&self) -> Index {
-        self.building()
-            .and_then(|output| output.open_state(index::FILE))
+        let Some(output) = self.building() else {
+            return Index::default();
+        };
+        let mut index = output
+            .open_state(index::FILE)
             .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, self.keys.read))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(bytes) = output.read_state(blobs::FILE) {
+            blobs::apply(&bytes, index.checksum, &mut index.records);
+        }
+        index
     }
 
     /// Keep what the index says of the feeds; return its posts.
@@ -415,6 +425,14 @@ impl<'o> State<'o> {
                 Ok(len)
             })?;
             written = Some(checksum);
+            // Best effort: without it, a fresh clone reads every file.
+            let saved_blobs = match blobs::encode(checksum, &index.records) {
+                Some(bytes) => output.write_cache_file(blobs::FILE, &bytes),
+                None => output.remove_state(blobs::FILE),
+            };
+            if saved_blobs.is_err() {
+                let _ = output.remove_state(blobs::FILE);
+            }
             // The run ends here, and the process with it: freeing a record
             // (five allocations) per post, one at a time, was a visible
             // share of a no-op rerun (bench/README.md). The system takes

@@ -14,6 +14,8 @@
 //! - `dup_url`: posts Jekyll writes to one page give one item, the page's, with a warning;
 //! - `discovery`: JSON Feed, display names, images, icons, claims, and
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
+//! - `git`: in a git work tree, a fresh clone with its state restored reads
+//!   only what git's index does not vouch for, and builds a clean build's bytes;
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
 //! - `jekyll3`: without a Gemfile, links name the files GitHub Pages' Jekyll 3.10
@@ -40,6 +42,7 @@ mod bad_input;
 mod discovery;
 mod dup_url;
 mod feeds;
+mod git;
 mod harness;
 mod index;
 mod jekyll;
