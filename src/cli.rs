@@ -46,6 +46,9 @@ pub struct PingArgs {
     /// Folder the feeds were written to (its state holds the list of changed feeds).
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// feedgen's state folder, if the builds name one with --state: the list is there.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -178,7 +181,9 @@ fn dispatch(cli: Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Some(Command::Ping(args)) => {
-            let config = load_config(overrides(&args.source, args.output.clone()))?;
+            let mut flags = overrides(&args.source, args.output.clone());
+            flags.state_dir = args.state.clone();
+            let config = load_config(flags)?;
             cmd::ping::run(&config)
         }
     }

@@ -4,15 +4,17 @@
 //! its records and the state's stored ones live here, on the upper side
 //! of the state seam.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::content::post::{Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
+use crate::content::git::GitView;
+use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
 use crate::content::{self, Found, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::model;
 use crate::report::Report;
-use crate::state::{StoredMeta, StoredOutcome, StoredPost, Walked};
+use crate::state::{StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading, Walked};
 
 /// The collection as read from disk, one record per post file.
 pub struct Collection {
@@ -26,6 +28,9 @@ pub struct Collection {
     /// Records (by index) of archived posts whose `_posts/` path holds a
     /// post too: left out, so no id is in a feed twice.
     pub shadowed: HashSet<usize>,
+    /// Records (by index) of published posts whose page Jekyll overwrites
+    /// with another post's (`model::same_page`): left out of every feed.
+    pub overwritten: HashSet<usize>,
 }
 
 impl Collection {
@@ -34,7 +39,7 @@ impl Collection {
         self.records
             .iter()
             .enumerate()
-            .filter(|(i, _)| !self.shadowed.contains(i))
+            .filter(|(i, _)| !self.shadowed.contains(i) && !self.overwritten.contains(i))
             .filter_map(|(_, r)| match &r.scanned.outcome {
                 Outcome::Post(meta) if !is_rejected(config, r) && meta.is_visible(publishing(config)) => {
                     Some((meta, r.hash))
@@ -67,7 +72,7 @@ fn is_rejected(config: &Config, record: &Record) -> bool {
 /// Read every post (in parallel) into records, reusing `previous` ones for
 /// unchanged files, and count what they are.
 pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
-    scan_posts(config, find_posts(config), previous)
+    scan(config, find_posts(config), previous, false)
 }
 
 /// Walk the content folder for post and page files.
@@ -80,8 +85,15 @@ pub fn find_posts(config: &Config) -> content::Found {
     )
 }
 
-/// Read the files `found` lists, reusing `previous` records of unchanged ones.
+/// Read the files `found` lists, reusing `previous` records of unchanged
+/// ones, known by their stamps or, in a git work tree, by git's index
+/// (the records keep git's blob ids for the next run).
 pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
+    scan(config, found, previous, true)
+}
+
+/// [`scan_posts`]; `git`: whether git's index is asked, and blob ids kept.
+fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool) -> Collection {
     let root = &config.content_dir;
     let rules = ReadRules {
         zone: config.site.zone,
@@ -94,7 +106,12 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         found.files.len(),
         &format!("reading {} post files", found.files.len()),
     );
-    let (records, kept) = content::scan_all(root, found.files, rules, config.max_file_size, previous);
+    let git = GitView::new(root, git);
+    let (records, kept) = content::scan_all(root, found.files, (rules, &git), config.max_file_size, previous);
+    let git_note = git.unusable().map(|why| {
+        let message = format!("git's index was not used ({why}); every post file was checked as outside git");
+        Diagnostic::new(&root.display().to_string(), None, Severity::Note, message)
+    });
     // A post file the walk had to skip (a name that is not UTF-8, a symlink
     // out of the folder) is a post not published: `--strict` makes that an error.
     let walk_diagnostics = found.diagnostics.into_iter().map(|mut d| {
@@ -105,11 +122,13 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         d
     });
     let mut report = Report {
-        diagnostics: walk_diagnostics.collect(),
+        diagnostics: walk_diagnostics.chain(git_note).collect(),
+        opened: records.iter().filter(|r| r.opened).count(),
         ..Report::default()
     };
     let mut unquoted = Vec::new();
     let shadowed = shadowed(config, &records);
+    let (overwritten, same_page) = same_page(config, &records, &shadowed);
     for (i, r) in records.iter().enumerate() {
         let warned = r.scanned.diagnostics.iter().any(|d| d.severity >= Severity::Warning);
         let strict = is_rejected(config, r);
@@ -120,7 +139,8 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
                 report.diagnostics.push(shadowed_note(config, &r.rel));
             }
             Outcome::Rejected => report.rejected += 1,
-            Outcome::Post(_) if strict => report.rejected += 1,
+            Outcome::Post(_) if strict || (config.strict && same_page.contains_key(&i)) => report.rejected += 1,
+            Outcome::Post(_) if overwritten.contains(&i) => report.excluded += 1,
             Outcome::Post(meta) if !meta.is_visible(publishing(config)) => report.excluded += 1,
             Outcome::Post(_) => {
                 report.published += 1;
@@ -143,6 +163,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
             report.diagnostics.push(d);
         }
     }
+    report.diagnostics.extend(same_page.into_values());
     if let Some(first) = unquoted.first() {
         let mut note = (*first).clone();
         let others = match unquoted.len() - 1 {
@@ -164,7 +185,44 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>)
         pages: found.pages,
         report,
         shadowed,
+        overwritten,
     }
+}
+
+/// The published posts (by record) whose page Jekyll overwrites with
+/// another post's, and the warning of each post involved, by record.
+/// `--strict` rejects every post involved (their warnings are errors).
+fn same_page(
+    config: &Config,
+    records: &[Record],
+    shadowed: &HashSet<usize>,
+) -> (HashSet<usize>, BTreeMap<usize, Diagnostic>) {
+    let (at, posts): (Vec<usize>, Vec<&PostMeta>) = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !shadowed.contains(i) && !is_rejected(config, r))
+        .filter_map(|(i, r)| match &r.scanned.outcome {
+            Outcome::Post(meta) if meta.is_visible(publishing(config)) => Some((i, meta)),
+            _ => None,
+        })
+        .unzip();
+    let found = model::same_page(&config.site, &posts, |p| content::shown_path(&config.content_dir, p));
+    let mut warnings = BTreeMap::new();
+    for (k, mut warning) in found.warnings {
+        if config.strict {
+            warning.severity = Severity::Error;
+            warning = warning.appended(" (rejected: --strict)");
+        }
+        warnings.insert(at[k], warning);
+    }
+    let overwritten = match config.strict {
+        true => warnings.keys().copied().collect(),
+        false => (found.hidden.iter().zip(&at))
+            .filter(|(h, _)| **h)
+            .map(|(_, &i)| i)
+            .collect(),
+    };
+    (overwritten, warnings)
 }
 
 /// The archived posts (by record) whose `_posts/` path holds a post too:
@@ -237,13 +295,17 @@ impl From<StoredPost> for Record {
                 tags: m.tags,
                 unpublished: m.unpublished,
                 plain_text: m.plain_text,
+                jekyll: m.jekyll.map(|r| Box::new(JekyllReading::from(*r))),
             }),
         };
         let scanned = Scanned {
             outcome,
             diagnostics: p.diagnostics,
         };
-        Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+        Record {
+            blob: p.blob,
+            ..Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+        }
     }
 }
 
@@ -259,6 +321,7 @@ impl From<Record> for StoredPost {
                 tags: m.tags,
                 unpublished: m.unpublished,
                 plain_text: m.plain_text,
+                jekyll: m.jekyll.map(|r| Box::new(StoredReading::from(*r))),
             }),
         };
         StoredPost {
@@ -268,8 +331,39 @@ impl From<Record> for StoredPost {
             ctime_ns: r.ctime_ns,
             ino: r.ino,
             hash: r.hash,
+            blob: r.blob,
             outcome,
             diagnostics: r.scanned.diagnostics,
+        }
+    }
+}
+
+impl From<StoredReading> for JekyllReading {
+    fn from(r: StoredReading) -> JekyllReading {
+        JekyllReading {
+            slug: r.slug,
+            permalink: r.permalink,
+            date: match r.date {
+                StoredLinkDate::AsFeed => LinkDate::AsFeed,
+                StoredLinkDate::Instant(d) => LinkDate::Instant(d),
+                StoredLinkDate::LocalMidnight(day) => LinkDate::LocalMidnight(day),
+            },
+            categories: r.categories.map(|c| c.to_vec()),
+        }
+    }
+}
+
+impl From<JekyllReading> for StoredReading {
+    fn from(r: JekyllReading) -> StoredReading {
+        StoredReading {
+            slug: r.slug,
+            permalink: r.permalink,
+            date: match r.date {
+                LinkDate::AsFeed => StoredLinkDate::AsFeed,
+                LinkDate::Instant(d) => StoredLinkDate::Instant(d),
+                LinkDate::LocalMidnight(day) => StoredLinkDate::LocalMidnight(day),
+            },
+            categories: r.categories.map(Into::into),
         }
     }
 }

@@ -58,7 +58,7 @@ pub struct Site {
 }
 
 /// Where per-category and per-tag feeds go, relative to the output folder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub category_dir: String,
     pub tag_dir: String,
@@ -214,6 +214,10 @@ impl ParsedConfig {
             &self.state_what,
         )
         .map_err(ConfigError::Folders)?;
+        if let Some(rel) = &c.jekyll_data {
+            crate::places::check_site_file(&c.content_dir, &c.output_dir, &c.state_dir, rel)
+                .map_err(ConfigError::Folders)?;
+        }
         Ok(self.config)
     }
 }

@@ -6,10 +6,12 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 
-use crate::config::{FeedSettings, PerKind, DEFAULT_MAX_ITEMS};
-use crate::content::post::PostMeta;
+use crate::config::{FeedSettings, PerKind, Site, DEFAULT_MAX_ITEMS};
+use crate::content::post::{LinkDate, PostMeta};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::permalink::{self, PermalinkParts};
 use crate::taxonomy::{feed_key, FeedKind};
 use crate::word_hash::WordMap;
 
@@ -324,6 +326,99 @@ fn appeared(post: &PostMeta) -> i64 {
     post.date.timestamp().max(post.jekyll_time)
 }
 
+/// A post's URL path as Jekyll builds it (decoded), from what reading
+/// the post for selection kept: the path `render::page_path` gives the
+/// rendered post (the item's id), which the tests hold it to.
+pub fn page_path(site: &Site, meta: &PostMeta) -> String {
+    let read_at = site.archive.reading_path(&meta.path);
+    let reading = meta.jekyll_reading(read_at.as_deref().unwrap_or(&meta.path), site.jekyll);
+    let parts = PermalinkParts {
+        categories: reading.categories.as_deref().unwrap_or(&meta.categories),
+        date: match reading.date {
+            LinkDate::AsFeed => site.zone.at(meta.date),
+            LinkDate::Instant(d) => site.zone.at(d),
+            LinkDate::LocalMidnight(day) => site.zone.localize(day.and_time(chrono::NaiveTime::MIN)),
+        },
+        slug: &reading.slug,
+        name: permalink::file_stem(&meta.path),
+        jekyll: site.jekyll,
+    };
+    permalink::expand(reading.permalink.as_deref().unwrap_or(&site.permalink), &parts)
+}
+
+/// Posts Jekyll writes to one page: the page shows one of them, and the
+/// feeds carry that one alone.
+#[derive(Debug, Default)]
+pub struct SamePage {
+    /// Per post, in `posts` order: the page shows another post instead.
+    pub hidden: Vec<bool>,
+    /// One warning per post involved (by its index in `posts`), naming
+    /// the others.
+    pub warnings: Vec<(usize, Diagnostic)>,
+}
+
+/// Group `posts` (the published ones) by the file Jekyll writes for their
+/// URL and keep, of each group, the post whose content lands there:
+/// Jekyll writes pages before posts, and posts in its order (their date,
+/// then their path: `Document#<=>`), so the last write wins. A post in an
+/// archive folder is a page to Jekyll, and keeps its `_posts/` URL as its
+/// item id: it loses to a post in `_posts/`. Recorded with Jekyll 3.10
+/// and 4.3.1 (docs/jekyll-parity.md): same date and slug in `a.md`,
+/// `a.html` and `sub/a.md`, one `permalink` in two posts, a `slug` or
+/// categories that make another post's URL. `shown` gives a post's path
+/// as diagnostics show it.
+pub fn same_page(site: &Site, posts: &[&PostMeta], shown: impl Fn(&str) -> String) -> SamePage {
+    // Every published post's URL, every run: on every core.
+    let paths: Vec<(String, String)> = posts
+        .par_iter()
+        .map(|meta| {
+            let path = page_path(site, meta);
+            (permalink::destination(&path), path)
+        })
+        .collect();
+    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::with_capacity(paths.len());
+    for (i, (file, _)) in paths.iter().enumerate() {
+        by_file.entry(file).or_default().push(i);
+    }
+    let mut out = SamePage {
+        hidden: vec![false; posts.len()],
+        warnings: Vec::new(),
+    };
+    let archived = |i: usize| site.archive.folder_len(&posts[i].path).is_some();
+    for mut group in by_file.into_values().filter(|g| g.len() > 1) {
+        group.sort_by_key(|&i| (!archived(i), posts[i].jekyll_time, &posts[i].path));
+        let Some(&winner) = group.last() else { continue };
+        let url = permalink::link(&site.root, &paths[winner].1);
+        let moved = match group.iter().any(|&i| archived(i)) {
+            true => " (a post in an archive folder keeps the URL it had in `_posts/` as its id)",
+            false => "",
+        };
+        let shown_paths: Vec<String> = group.iter().map(|&i| shown(&posts[i].path)).collect();
+        for (k, &i) in group.iter().enumerate() {
+            out.hidden[i] = i != winner;
+            let others: Vec<&str> = (shown_paths.iter().enumerate())
+                .filter(|&(j, _)| j != k)
+                .map(|(_, p)| p.as_str())
+                .collect();
+            let verdict = match i == winner {
+                true => "which shows this one: the feeds carry it alone".to_string(),
+                false => format!(
+                    "which shows {}: the feeds carry that one, not this one",
+                    shown_paths[group.len() - 1]
+                ),
+            };
+            let message = format!(
+                "Jekyll writes this post and {} to one page, {url}{moved}, {verdict}; give each post its own `slug` or `permalink`",
+                others.join(", ")
+            );
+            let warning = Diagnostic::new(&shown_paths[k], Some(1), Severity::Warning, message);
+            out.warnings.push((i, warning));
+        }
+    }
+    out.warnings.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +436,7 @@ mod tests {
             tags: Vec::new().into(),
             unpublished: false,
             plain_text: false,
+            jekyll: None,
         }
     }
 
@@ -485,5 +581,128 @@ mod tests {
         assert_eq!(feeds.categories[0].items, vec![2, 1, 0]);
         // The feed is still dated by its newest date, not the late post's.
         assert_eq!(feeds.site.newest(&posts), Some(posts[1].date));
+    }
+
+    /// A site at `https://e.x`, with `extra` in its `_config.yml`.
+    fn site(extra: &str) -> (tempfile::TempDir, crate::config::Config) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("_config.yml");
+        std::fs::write(&config, format!("url: https://e.x\n{extra}")).expect("config");
+        let flags = crate::config::Overrides {
+            content_dir: Some(tmp.path().to_path_buf()),
+            output_dir: Some(tmp.path().join("out")),
+            config_file: Some(config),
+            now: Some("2030-01-01T00:00:00+08:00".into()),
+            ..crate::config::Overrides::default()
+        };
+        let config = crate::config::Config::load(flags, None).expect("config");
+        (tmp, config)
+    }
+
+    /// Jekyll 3.10 and 4.3.1 both show the last post in their order (date,
+    /// then path) when posts share a page, a post in `_posts/` over an
+    /// archived one; every file gets a warning naming the others.
+    #[test]
+    fn posts_on_one_page_leave_the_one_jekyll_shows() {
+        let (_tmp, config) = site("timezone: UTC\nfeedgen: {archive: [old_post]}\n");
+        let md = post("_posts/2021-12-08-a.md", 9, &[]);
+        let html = post("_posts/2021-12-08-a.html", 9, &[]);
+        let sub = post("_posts/sub/2021-12-08-a.md", 9, &[]);
+        let mut early = post("_posts/2021-12-08-p.md", 9, &[]);
+        let mut late = post("_posts/2021-12-08-q.md", 9, &[]);
+        let other = post("_posts/2021-12-08-z.md", 9, &[]);
+        let moved = post("old_post/2021-12-08-z.md", 10, &[]);
+        for (p, hour) in [(&mut early, 10), (&mut late, 9)] {
+            p.jekyll_time += hour * 3600;
+            p.jekyll = Some(Box::new(crate::content::post::JekyllReading {
+                permalink: Some("/same".into()),
+                ..crate::content::post::JekyllReading::of_file(&p.path, config.site.jekyll)
+            }));
+        }
+        let posts = [&md, &html, &sub, &early, &late, &other, &moved];
+        let found = same_page(&config.site, &posts, |p| format!("content/{p}"));
+        assert_eq!(found.hidden, [true, true, false, false, true, false, true]);
+        let warnings: Vec<String> = found.warnings.iter().map(|(_, d)| d.to_string()).collect();
+        let a = "https://e.x/2021/12/08/a.html";
+        assert_eq!(
+            warnings[0],
+            format!(
+                "content/_posts/2021-12-08-a.html:1: warning: Jekyll writes this post and content/_posts/2021-12-08-a.md, \
+                 content/_posts/sub/2021-12-08-a.md to one page, {a}, which shows \
+                 content/_posts/sub/2021-12-08-a.md: the feeds carry that one, not this one; \
+                 give each post its own `slug` or `permalink`"
+            )
+        );
+        assert_eq!(warnings.len(), 7, "{warnings:#?}");
+        // `/same` and `/same.html` are one file; the later date wins.
+        assert!(warnings[2].starts_with("content/_posts/2021-12-08-p.md:1: warning: Jekyll writes this post and content/_posts/2021-12-08-q.md to one page, https://e.x/same, which shows this one"), "{}", warnings[2]);
+        assert!(warnings[6].contains("archive folder"), "{}", warnings[6]);
+        assert_eq!(found.warnings[6].0, 6, "the archived post's own warning");
+        // No shared page: nothing hidden, nothing said.
+        let alone = same_page(&config.site, &posts[..1], |p| p.to_string());
+        assert_eq!((alone.hidden, alone.warnings.len()), (vec![false], 0));
+    }
+
+    /// The URL selection computes from a post's metadata is the item id
+    /// rendering computes from the post, for every way Jekyll reads a file
+    /// its own way, under both Jekylls, fresh or through the index.
+    #[test]
+    fn page_paths_of_metadata_are_the_rendered_ids() {
+        let files = [
+            (
+                "_posts/2022-01-01-plain.md",
+                "---\ntitle: P\ndate: 2022-01-01 10:00:00 +0800\n---\nx\n",
+            ),
+            (
+                "_posts/2022-01-02-s.md",
+                "---\ntitle: S\nslug: Other Slug!\ncategories: [A B, c]\n---\nx\n",
+            ),
+            (
+                "_posts/2022-01-03-p.md",
+                "---\ntitle: P\npermalink: /x/:title/\n---\nx\n",
+            ),
+            (
+                "_posts/2022-01-04-u.md",
+                "---\ntitle: U\ndate: 2022-01-04 03:00:00\n---\nx\n",
+            ),
+            ("_posts/2022-01-05-h.md", "\n---\ntitle: H\ncategories: z\n---\nx\n"),
+            (
+                "_posts/2022-01-06-n.md",
+                "---\ntitle: N\ncategories: [[a, b], c]\n---\nx\n",
+            ),
+            ("news/_posts/2022-01-07-w.md", "whole file\n"),
+            ("_posts/2022-01-08-dir/inner.md", "---\ntitle: I\n---\nx\n"),
+            ("old_post/2022-01-09-dir/inner.md", "---\ntitle: O\n---\nx\n"),
+            ("old_post/2022-01-10-dots...md", "---\ntitle: D\nslug: own\n---\nx\n"),
+        ];
+        for jekyll in ["", "  jekyll: 4\n"] {
+            let (tmp, config) = site(&format!(
+                "timezone: Asia/Shanghai\nfeedgen:\n  archive: [old_post]\n{jekyll}"
+            ));
+            for (rel, text) in files {
+                let path = tmp.path().join(rel);
+                std::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
+                std::fs::write(path, text).expect("post");
+            }
+            let fresh = crate::collection::read_posts(&config, Vec::new());
+            let records: Vec<crate::state::StoredPost> = fresh.records.into_iter().map(Into::into).collect();
+            let indexed = crate::collection::read_posts(&config, records.into_iter().map(Into::into).collect());
+            assert_eq!(indexed.kept, indexed.records.len(), "every record from the index");
+            let (posts, hashes) = indexed.published(&config);
+            // `dir/inner.md` is a post to one Jekyll only.
+            assert!(posts.len() >= files.len() - 2, "{:#?}", indexed.report.diagnostics);
+            for (meta, hash) in posts.iter().zip(hashes) {
+                let post = crate::content::load_post(
+                    &config.content_dir,
+                    (meta, hash),
+                    config.max_file_size,
+                    config.site.jekyll,
+                    &config.site.archive,
+                )
+                .expect("loads");
+                let rendered = crate::render::page_path(&config.site, meta, &post);
+                assert_eq!(page_path(&config.site, meta), rendered, "{} {jekyll}", meta.path);
+            }
+        }
     }
 }

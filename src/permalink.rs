@@ -218,7 +218,7 @@ fn sanitize(path: &str) -> String {
 /// output folder: `…/` gets `index.html`, anything not ending in `.html`
 /// gets `.html` (`Document#destination`). The conformance check
 /// (`conformance/checks/30-jekyll`) applies the same rule to real builds.
-#[cfg(test)]
+/// Posts whose URLs give one file share one page (`model::same_page`).
 pub fn destination(path: &str) -> String {
     let rel = path.trim_start_matches('/');
     if path.ends_with('/') {

@@ -2,7 +2,9 @@
 //! the file-system root, the home folder, the content folder or a folder
 //! holding it), the state folder (never inside the output folder, where it
 //! would be served), and the feed layout (category and tag folders that do
-//! not overlap, and are not named like feedgen's own files).
+//! not overlap, and are not named like feedgen's own files), and the
+//! `feedgen.jekyll_data` file (inside the content folder, outside the
+//! output and state folders).
 
 use std::path::{Path, PathBuf};
 
@@ -90,6 +92,28 @@ pub fn check_folders(content: &Path, output: &Path, state: &Path, output_flag: &
     Ok(())
 }
 
+/// Check the `feedgen.jekyll_data` file `rel` (relative to the content
+/// folder; the setting's own check made it a plain relative `.json` path):
+/// after resolving symlinks, it lies inside the content folder and
+/// outside the output and state folders, so it is never a feed, nor
+/// written over one, nor anywhere a symlink leads.
+pub fn check_site_file(content: &Path, output: &Path, state: &Path, rel: &str) -> Result<()> {
+    let file = resolved(&content.join(rel));
+    let why = if !file.starts_with(resolved(content)) {
+        "leads outside the content folder (through a symlink)"
+    } else if file.starts_with(resolved(output)) {
+        "is inside the output folder, where feedgen's feeds are"
+    } else if file.starts_with(resolved(state)) {
+        "is inside the state folder"
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "`feedgen.jekyll_data: {rel}` ({}) {why}; name a file of the site such as `_data/feedgen.json`",
+        file.display()
+    )
+}
+
 /// Check that the category and tag folders neither overlap (category `x`
 /// and tag `x` would share files) nor are named like feedgen's own files.
 pub fn check_layout(category_dir: &str, tag_dir: &str) -> Result<()> {
@@ -155,6 +179,24 @@ mod tests {
                 "{good}"
             );
         }
+    }
+
+    #[test]
+    fn site_files() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let content = tmp.path().join("site");
+        std::fs::create_dir_all(content.join("_data")).expect("mkdir");
+        let (out, state) = (content.join("_site/feeds"), content.join(".feedgen"));
+        assert!(check_site_file(&content, &out, &state, "_data/feedgen.json").is_ok());
+        for bad in [
+            "_site/feeds/feed.json",
+            "_site/feeds/category/x/feed.json",
+            ".feedgen/x.json",
+        ] {
+            assert!(check_site_file(&content, &out, &state, bad).is_err(), "{bad}");
+        }
+        std::os::unix::fs::symlink(tmp.path(), content.join("up")).expect("symlink");
+        assert!(check_site_file(&content, &out, &state, "up/x.json").is_err());
     }
 
     #[test]

@@ -236,11 +236,13 @@ impl Plan {
         self.artifacts.iter().map(|a| a.path.clone()).collect()
     }
 
-    /// The files in an earlier run's manifest that this run removes.
-    pub fn retired(&self, manifest: &BTreeSet<String>) -> Vec<String> {
+    /// The files in an earlier run's manifest that this run removes;
+    /// `paths` is [`Plan::paths`] (built once by the caller: a set of
+    /// 8,000 strings for 2,000 outlets).
+    pub fn retired(&self, manifest: &BTreeSet<String>, paths: &BTreeSet<String>) -> Vec<String> {
         match &self.retire {
             Retire::AllOthers => manifest
-                .difference(&self.paths())
+                .difference(paths)
                 .filter(|f| !self.left_alone.contains(*f))
                 .cloned()
                 .collect(),

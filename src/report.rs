@@ -15,6 +15,8 @@ use crate::diagnostics::{escape_controls, Diagnostic, Severity};
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub read: usize,
+    /// Post files whose bytes were read (the rest were known unchanged).
+    pub opened: usize,
     pub published: usize,
     pub recovered: usize,
     pub rejected: usize,
@@ -79,6 +81,7 @@ impl Report {
             unchanged: self.unchanged,
             removed: self.removed,
             stale: self.stale.len(),
+            opened: self.opened,
             // Milliseconds are all a reader of the summary can use.
             seconds: (self.seconds * 1000.0).round() / 1000.0,
         }
@@ -158,6 +161,8 @@ pub struct Summary {
     pub unchanged: usize,
     pub removed: usize,
     pub stale: usize,
+    /// Post files whose bytes were read, of `read`.
+    pub opened: usize,
     pub seconds: f64,
 }
 
@@ -217,7 +222,7 @@ mod tests {
         let json = serde_json::to_string(&report.summary()).expect("json");
         assert_eq!(
             json,
-            "{\"read\":3,\"published\":2,\"recovered\":0,\"rejected\":1,\"not_published\":0,\"written\":0,\"unchanged\":0,\"removed\":0,\"stale\":0,\"seconds\":0.066}"
+            "{\"read\":3,\"published\":2,\"recovered\":0,\"rejected\":1,\"not_published\":0,\"written\":0,\"unchanged\":0,\"removed\":0,\"stale\":0,\"opened\":0,\"seconds\":0.066}"
         );
     }
 

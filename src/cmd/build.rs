@@ -3,7 +3,7 @@
 //! inputs changed and commit them to the output folder, save the state,
 //! and report. Each step is a function below, in that order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
@@ -19,7 +19,7 @@ use crate::content::{self, shown_path, Found, Record};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{self, Feeds};
 use crate::names::{DisplayNames, FeedPage};
-use crate::output::{Output, Written};
+use crate::output::{Output, Removal, Written};
 use crate::permalink;
 use crate::plan::{Artifact, Fingerprint, Plan};
 use crate::render;
@@ -43,6 +43,9 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let (posts, hashes) = read.collection.published(config);
     let mut report = read.collection.report.clone();
     let selected = select(config, &read.collection.pages, &posts, &mut report, &mut phases);
+    // A partial build renders some feeds but knows every feed's items: the
+    // item cache keeps those, as a full build's does, and drops the rest.
+    let carried_anywhere = (!config.only.is_everything()).then(|| carried_by_any(&selected.0, posts.len()));
     let manifest = Manifest::read(&state, output, &config.layout);
     let plan = plan(config, output, selected, (&posts, &hashes), &manifest, &mut report);
     let todo = outdated(mode, &state, &plan);
@@ -52,28 +55,27 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
     let posts_read = (&posts[..], &hashes[..]);
-    let (unread, cached) = render_and_commit(
-        config,
-        mode,
-        &state,
-        (&plan, &todo),
-        posts_read,
-        &mut commit,
-        &mut report,
-    )?;
+    let (unread, mut cached) = render_and_commit(config, &state, (&plan, &todo), posts_read, &mut commit, &mut report)?;
     phases.lap("render and write feeds");
 
-    let live = live_entries(config, mode, &cached, posts_read, todo.is_empty());
+    if let Some(anywhere) = &carried_anywhere {
+        cached
+            .iter_mut()
+            .zip(anywhere)
+            .filter(|(_, &c)| c)
+            .for_each(|(live, _)| live.keep_all());
+    }
+    let live = live_entries(mode, &cached, posts_read, todo.is_empty());
     drop(posts);
     let records = &read.collection.records;
     let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
     let mut done = commit.finish(&plan, files_reused && unread.is_empty())?;
+    write_jekyll_data(config, mode, (output, &state), &plan, &mut report)?;
     save_state(state, done.fingerprints.take(), read, &unread, live)?;
     phases.lap("manifest and index");
 
     report.written += done.written;
     report.unchanged += done.unchanged;
-    write_jekyll_data(config, mode, output, &plan, &mut report)?;
     report.removed += done.removed;
     report.stale.extend(done.stale);
     report.diagnostics.extend(done.diagnostics);
@@ -174,13 +176,12 @@ fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> 
     }
 }
 
-/// Render and commit the outdated artifacts; queue the feeds that changed
-/// for a ping. Returns the posts that could not be read again: they are
+/// Render and commit the outdated artifacts (the commit queues the feeds
+/// that change for a ping). Returns the posts that could not be read again: they are
 /// not published, and the index forgets them, so the next run reads them
 /// afresh; and which posts' cached entries stay worth keeping.
 fn render_and_commit(
     config: &Config,
-    mode: Mode,
     state: &State,
     (plan, todo): (&Plan, &[&Artifact]),
     posts: (&[&PostMeta], &[u64]),
@@ -191,9 +192,6 @@ fn render_and_commit(
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
     report.diagnostics.extend(stored.cuts.note(&config.output_dir));
     report.diagnostics.extend(stored.diagnostics);
-    if mode == Mode::Build && config.site.hub.is_some() {
-        state.add_pings(stored.changed)?;
-    }
     report.published = report.published.saturating_sub(stored.unread.len());
     report.rejected += stored.unread.len();
     let unread: HashSet<String> = stored.unread.iter().map(|&i| posts.0[i].path.to_string()).collect();
@@ -207,18 +205,28 @@ fn render_and_commit(
     Ok((unread, stored.cached))
 }
 
-/// The cache keys of the entries some feed writes whole (`cached`), each
-/// once: entries of posts that left every feed, or that every feed cuts
-/// at its `max_bytes`, go. A partial build does not know every feed's
-/// items, and a run that rendered nothing keeps them all.
+/// Which of `posts` posts some feed of `feeds` (all of them, not only
+/// those a partial build renders) carries as an item.
+fn carried_by_any(feeds: &Feeds, posts: usize) -> Vec<bool> {
+    let mut carried = vec![false; posts];
+    let specs = std::iter::once(&feeds.site).chain(&feeds.categories).chain(&feeds.tags);
+    for &i in specs.flat_map(|spec| &spec.items) {
+        carried[i] = true;
+    }
+    carried
+}
+
+/// The cache keys of the entries some feed writes whole (`cached`; in a
+/// partial build, of every post some feed carries), each once: entries of
+/// posts that left every feed, of their older versions, or that every feed
+/// cuts at its `max_bytes`, go. A run that rendered nothing keeps them all.
 fn live_entries(
-    config: &Config,
     mode: Mode,
     cached: &[Live],
     (posts, hashes): (&[&PostMeta], &[u64]),
     nothing_rendered: bool,
 ) -> Option<WordSet<u64>> {
-    (mode == Mode::Build && config.only.is_everything() && !nothing_rendered).then(|| {
+    (mode == Mode::Build && !nothing_rendered).then(|| {
         let keys: Vec<u64> = (posts, hashes, cached)
             .into_par_iter()
             .flat_map_iter(|(post, &hash, live)| live.keys(items::key(&post.path, hash)))
@@ -259,23 +267,104 @@ fn save_state(
 }
 
 /// The site's discovery tags (README.md): the whole listing, so a
-/// `--category` run writes the same bytes as a full build.
-fn write_jekyll_data(config: &Config, mode: Mode, output: &Output, plan: &Plan, report: &mut Report) -> Result<()> {
-    let Some(rel) = &config.jekyll_data else { return Ok(()) };
-    let bytes = render::jekyll_data::render(config, &plan.listing);
-    match mode {
-        Mode::Build => match output.write_site_file(&config.content_dir, rel, &bytes)? {
-            Written::Unchanged => report.unchanged += 1,
-            _ => {
-                report.written += 1;
-                // Its folder's entry, as for feeds (with `fsync`).
-                output.sync_folders()?;
+/// `--category` run writes the same bytes as a full build. Written only
+/// where feedgen may ([`Output::site_file_is_ours`]: never through a
+/// symlink, never over a file feedgen did not write), and recorded in the
+/// state before it is written, so that once the setting no longer names
+/// it, it is removed ([`retire_site_files`]).
+fn write_jekyll_data(
+    config: &Config,
+    mode: Mode,
+    (output, state): (&Output, &State),
+    plan: &Plan,
+    report: &mut Report,
+) -> Result<()> {
+    let content = &config.content_dir;
+    let recorded = state.site_files(content);
+    let mut kept = BTreeSet::new();
+    if let Some(rel) = &config.jekyll_data {
+        let shown = shown_path(content, rel);
+        match output.site_file_is_ours(content, rel, recorded.contains(rel)) {
+            Err(why) => {
+                let message = format!(
+                    "{why}; left as is, and the `feedgen.jekyll_data` file is not written (delete it, or name another file)"
+                );
+                report
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Error, message));
             }
-        },
-        _ if output.site_file_is_current(&config.content_dir, rel, &bytes) => report.unchanged += 1,
-        _ => report.stale.push(shown_path(&config.content_dir, rel)),
+            Ok(_) => {
+                let bytes = render::jekyll_data::render(config, &plan.listing);
+                kept.insert(rel.clone());
+                match mode {
+                    Mode::Build => {
+                        if !recorded.contains(rel) {
+                            state.record_site_files(content, &recorded.union(&kept).cloned().collect())?;
+                        }
+                        match output.write_site_file(content, rel, &bytes)? {
+                            Written::Unchanged => report.unchanged += 1,
+                            _ => {
+                                report.written += 1;
+                                // Its folder's entry, as for feeds (with `fsync`).
+                                output.sync_folders()?;
+                            }
+                        }
+                    }
+                    _ if output.site_file_is_current(content, rel, &bytes) => report.unchanged += 1,
+                    _ => report.stale.push(stale_site_file(content, rel)),
+                }
+            }
+        }
+    }
+    retire_site_files(config, mode, (output, state), (&recorded, kept), report)
+}
+
+/// Remove the files feedgen wrote in the content folder that the settings
+/// no longer name (`feedgen.jekyll_data` removed or renamed), if they are
+/// still feedgen's (`--check`: report them), then record `kept`.
+fn retire_site_files(
+    config: &Config,
+    mode: Mode,
+    (output, state): (&Output, &State),
+    (recorded, kept): (&BTreeSet<String>, BTreeSet<String>),
+    report: &mut Report,
+) -> Result<()> {
+    let content = &config.content_dir;
+    let named = config.jekyll_data.as_ref();
+    // A named file left to the user stays recorded, and is not retired.
+    let mut kept = kept;
+    kept.extend(named.filter(|n| recorded.contains(*n)).cloned());
+    for old in recorded.difference(&kept) {
+        let shown = shown_path(content, old);
+        if mode != Mode::Build {
+            if output.site_file_is_ours(content, old, true) == Ok(true) {
+                report.stale.push(stale_site_file(content, old));
+            }
+            continue;
+        }
+        match output.remove_site_file(content, old, true)? {
+            Removal::Removed => report.removed += 1,
+            Removal::Absent => {}
+            Removal::Kept(why) => {
+                let message = format!("no longer the `feedgen.jekyll_data` file, but {why}; left as is");
+                report
+                    .diagnostics
+                    .push(Diagnostic::new(&shown, None, Severity::Warning, message));
+            }
+        }
+    }
+    if mode == Mode::Build && *recorded != kept {
+        output.sync_folders()?;
+        state.record_site_files(content, &kept)?;
     }
     Ok(())
+}
+
+/// A stale file of the content folder as the report lists it: absolute,
+/// since stale files are shown joined to the output folder.
+fn stale_site_file(content: &std::path::Path, rel: &str) -> String {
+    let path = content.join(rel);
+    std::path::absolute(&path).unwrap_or(path).display().to_string()
 }
 
 /// The settings each state file is valid for.

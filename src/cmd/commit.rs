@@ -3,7 +3,7 @@
 //! the manifest brought up to date (through the [`State`]); it hands back
 //! the fingerprints the next index records.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
 use anyhow::Result;
@@ -43,11 +43,16 @@ pub struct Committed {
 /// them: from the manifest in the state folder; without one (a lost
 /// state, or one from another output folder), from a manifest an earlier
 /// version left in the output folder; else, every file at a feed path
-/// that carries feedgen's generator mark. Entries that are not feed paths
-/// of the layout are kept apart (`ignored`): a hand-edited manifest never
-/// makes feedgen touch them.
+/// that carries feedgen's generator mark. Entries that are feed paths of
+/// a layout the manifest names but not of this one (`category_dir` or
+/// `tag_dir` changed) are kept apart (`old`), to be retired; other entries
+/// that are not feed paths of the layout too (`ignored`): a hand-edited
+/// manifest never makes feedgen touch them.
 pub struct Manifest {
     pub files: BTreeSet<String>,
+    pub old: BTreeSet<String>,
+    /// The layouts of `old`'s files.
+    pub old_layouts: Vec<Layout>,
     pub ignored: Vec<String>,
 }
 
@@ -60,14 +65,34 @@ impl Manifest {
                 output.marked_files(&dirs, ARTIFACT_FILES, |rel| could_produce(layout, rel))
             }),
         };
-        let (kept, ignored): (Vec<String>, Vec<String>) = listed
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .partition(|l| could_produce(layout, l));
-        Manifest {
-            files: kept.into_iter().collect(),
-            ignored,
+        let old_layouts: Vec<Layout> = state
+            .manifest_layouts()
+            .iter()
+            .map(|[category, tag]| Layout {
+                category_dir: category.clone(),
+                tag_dir: tag.clone(),
+            })
+            .filter(|old| old != layout)
+            .collect();
+        let mut manifest = Manifest {
+            files: BTreeSet::new(),
+            old: BTreeSet::new(),
+            old_layouts: Vec::new(),
+            ignored: Vec::new(),
+        };
+        for line in listed.into_iter().filter(|l| !l.is_empty()) {
+            if could_produce(layout, &line) {
+                manifest.files.insert(line);
+            } else if let Some(old) = old_layouts.iter().find(|old| could_produce(old, &line)) {
+                if !manifest.old_layouts.contains(old) {
+                    manifest.old_layouts.push(old.clone());
+                }
+                manifest.old.insert(line);
+            } else {
+                manifest.ignored.push(line);
+            }
         }
+        manifest
     }
 }
 
@@ -78,6 +103,8 @@ pub struct Commit<'a> {
     mode: Mode,
     /// The files earlier runs wrote.
     manifest: BTreeSet<String>,
+    /// The layout of this run, then those of old files still in `manifest`.
+    layouts: Vec<Layout>,
     produced: BTreeSet<String>,
     /// Paths this run would write where a file feedgen did not write sits.
     foreign: BTreeSet<String>,
@@ -85,6 +112,8 @@ pub struct Commit<'a> {
     /// Artifact path → fingerprint of its inputs, as last recorded.
     fingerprints: BTreeMap<String, u64>,
     rendering: bool,
+    /// Whether feeds this run changes are queued for `feedgen ping`.
+    pinging: bool,
     /// The signatures of the files this run wrote or found current.
     signatures: Mutex<BTreeMap<String, Signature>>,
     /// Artifacts written without a post that could not be read again: the
@@ -120,13 +149,24 @@ impl<'a> Commit<'a> {
                 message,
             ));
         }
-        if let Some(why) = &output.stateless {
+        if let Some(why) = &state.refused {
             let shown = config.state_dir.display().to_string();
             done.diagnostics
                 .push(Diagnostic::new(&shown, None, Severity::Warning, why.clone()));
         }
+        if let Some(why) = &output.stateless {
+            let shown = config.state_dir.display().to_string();
+            let mut message = why.clone();
+            if config.site.hub.is_some() {
+                message.push_str("; with `feedgen.hub` set, the feeds this build changes cannot be queued for `feedgen ping`: their pings are lost");
+            }
+            done.diagnostics
+                .push(Diagnostic::new(&shown, None, Severity::Warning, message));
+        }
         let Manifest {
             files: mut manifest,
+            old,
+            old_layouts,
             ignored,
         } = manifest;
         for entry in ignored {
@@ -149,11 +189,17 @@ impl<'a> Commit<'a> {
             _ => BTreeSet::new(),
         };
         manifest.retain(|p| !foreign.contains(p));
-        let produced: BTreeSet<String> = plan.paths().difference(&foreign).cloned().collect();
-        let mut retired = plan.retired(&manifest);
-        retired.extend(plan.retired(&orphans(output, &config.layout, plan, &manifest)));
+        let paths = plan.paths();
+        let mut retired = plan.retired(&manifest, &paths);
+        retired.extend(plan.retired(&orphans(output, &config.layout, &paths, &manifest), &paths));
+        let produced: BTreeSet<String> = paths.difference(&foreign).cloned().collect();
+        // The files of an old layout are no feed of this one: retired by
+        // every run, a `--category` run too, as the settings changed.
+        retired.extend(old.iter().cloned());
+        manifest.extend(old);
+        let layouts: Vec<Layout> = std::iter::once(config.layout.clone()).chain(old_layouts).collect();
         if mode == Mode::Build && rendering {
-            state.before_writes(&manifest.union(&produced).cloned().collect())?;
+            state.before_writes(&manifest.union(&produced).cloned().collect(), &layout_names(&layouts))?;
             output.sync_folders()?;
         }
         Ok(Commit {
@@ -161,11 +207,13 @@ impl<'a> Commit<'a> {
             state,
             mode,
             manifest,
+            layouts,
             produced,
             foreign,
             retired,
             fingerprints,
             rendering,
+            pinging: mode == Mode::Build && config.site.hub.is_some(),
             signatures: Mutex::new(BTreeMap::new()),
             untrusted: BTreeSet::new(),
             done,
@@ -193,8 +241,16 @@ impl<'a> Commit<'a> {
     }
 
     /// Put the files [`Commit::store`] wrote since the last call in place
-    /// (with `fsync`, after one sync of them all).
-    pub fn publish(&self) -> Result<()> {
+    /// (with `fsync`, after one sync of them all). `changed` are the public
+    /// URLs of the feeds among them that change: with a hub, they join the
+    /// ping list first (with `fsync`, on disk), so a run killed or failing
+    /// at any moment never loses a feed to ping (at worst, one that did
+    /// not change yet is pinged).
+    pub fn publish(&self, changed: Vec<String>) -> Result<()> {
+        if self.pinging && !changed.is_empty() {
+            self.state.add_pings(changed)?;
+            self.output.sync_folders()?;
+        }
         self.output.publish()
     }
 
@@ -247,10 +303,11 @@ impl<'a> Commit<'a> {
                 // Feeds and removals reach the disk before the manifest and
                 // index that vouch for them.
                 self.output.sync_folders()?;
-                self.state.write_manifest(&self.manifest)?;
+                // Every old layout's file was retired (or left, and forgotten).
+                self.state
+                    .write_manifest(&self.manifest, &layout_names(&self.layouts[..1]))?;
                 let found = std::mem::take(self.signatures.get_mut().unwrap_or_else(|e| e.into_inner()));
-                let signatures = signatures(found, &self.manifest, &self.state.written());
-                self.state.write_signatures(&signatures)?;
+                self.state.write_signatures(found, &self.manifest)?;
                 // The manifest's entry too; the index after it is only a
                 // cache (a sync after it flushed the whole index on every
                 // run).
@@ -274,30 +331,28 @@ impl<'a> Commit<'a> {
     }
 }
 
-/// The signature of every file the manifest lists: this run's (`found`)
-/// for the files it rendered, the state's (`old`) for those it found current.
-fn signatures(
-    mut found: BTreeMap<String, Signature>,
-    manifest: &BTreeSet<String>,
-    old: &BTreeMap<String, Signature>,
-) -> BTreeMap<String, Signature> {
-    found.retain(|path, _| manifest.contains(path));
-    for path in manifest {
-        if let (false, Some(&signature)) = (found.contains_key(path), old.get(path)) {
-            found.insert(path.clone(), signature);
-        }
-    }
-    found
+/// Layouts as the manifest records them: category folder, tag folder.
+fn layout_names(layouts: &[Layout]) -> Vec<[&str; 2]> {
+    layouts
+        .iter()
+        .map(|l| [l.category_dir.as_str(), l.tag_dir.as_str()])
+        .collect()
 }
 
 /// Files with feedgen's mark at feed paths of the layout that neither this
 /// run produces nor the manifest lists: left by a run the state does not
 /// know of (a state older than the output folder). Looking costs a listing
 /// of the category and tag folders and an `lstat` per name no feed has.
-fn orphans(output: &Output, layout: &Layout, plan: &Plan, manifest: &BTreeSet<String>) -> BTreeSet<String> {
+fn orphans(
+    output: &Output,
+    layout: &Layout,
+    produced: &BTreeSet<String>,
+    manifest: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
-    let produced = plan.paths();
-    let unknown = |rel: &str| !produced.contains(rel) && !manifest.contains(rel) && could_produce(layout, rel);
+    // Hashed: two lookups per name found in the category and tag folders.
+    let known: HashSet<&str> = produced.iter().chain(manifest).map(String::as_str).collect();
+    let unknown = |rel: &str| !known.contains(rel) && could_produce(layout, rel);
     output
         .marked_files(&dirs, ARTIFACT_FILES, unknown)
         .into_iter()

@@ -61,9 +61,17 @@ pub fn run(config: &Config) -> Result<ExitStatus> {
     })
 }
 
-/// The state and output folders, locked until the value is dropped.
+/// The state and output folders, locked until the value is dropped. A
+/// state folder that cannot be written holds no list to take or settle.
 fn lock(config: &Config) -> Result<Output> {
-    Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})
+    let output = Output::open(&config.output_dir, &config.state_dir, config.fsync, || {})?;
+    if output.state_dir().is_none() {
+        bail!(
+            "cannot write the state folder {}: the list of feeds to ping lives there (name a writable folder with --state or `feedgen.state_dir`)",
+            config.state_dir.display()
+        );
+    }
+    Ok(output)
 }
 
 /// What one `feedgen ping` got done.

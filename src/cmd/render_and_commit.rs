@@ -31,8 +31,6 @@ const BATCH: usize = 256;
 pub struct Stored {
     /// Posts that could not be read again, in `posts` order.
     pub unread: Vec<usize>,
-    /// Public URLs of the feed files written (changed or new).
-    pub changed: Vec<String>,
     pub cuts: Cuts,
     /// Posts too large for a feed's cap, and feeds that cannot be written.
     pub diagnostics: Vec<Diagnostic>,
@@ -52,6 +50,11 @@ pub struct Live {
 }
 
 impl Live {
+    /// Keep every record of the post.
+    pub fn keep_all(&mut self) {
+        self.both = true;
+    }
+
     /// The cache keys to keep, from the post's [`items::key`].
     pub fn keys(self, key: u64) -> impl Iterator<Item = u64> {
         let text = self.text || self.both;
@@ -172,7 +175,6 @@ pub fn render_and_store(
     }
     let mut out = Stored {
         unread: Vec::new(),
-        changed: Vec::new(),
         cuts: Cuts::default(),
         diagnostics: Vec::new(),
         cached: vec![Live::default(); posts.0.len()],
@@ -336,7 +338,19 @@ fn store_batch(
             Ok((a, get_is_full, Ok((outcome, rendered))))
         })
         .collect();
-    commit.publish()?;
+    // The feeds that change, queued for a ping before any is in place;
+    // those stored before one failed are put in place too.
+    let changed = stored
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter_map(|(a, _, done)| match (a.kind, done) {
+            (ArtifactKind::Feed { feed, format }, Ok((StoredFile::Written, _))) => {
+                Some(render::head::feed_url(config, &plan.feeds[feed], format))
+            }
+            _ => None,
+        })
+        .collect();
+    commit.publish(changed)?;
     let mut whole: [HashSet<usize>; 2] = Default::default();
     for result in stored {
         let (a, text, done) = result?;
@@ -360,7 +374,7 @@ fn store_batch(
         }
         whole[usize::from(text)].extend(&rendered.whole);
         commit.count(&a.path, outcome);
-        let ArtifactKind::Feed { feed, format } = a.kind else {
+        let ArtifactKind::Feed { feed, .. } = a.kind else {
             continue;
         };
         let spec = &plan.feeds[feed];
@@ -368,9 +382,6 @@ fn store_batch(
         // that vanished are not the caps' doing.
         let kept = rendered.items + rendered.unread.len();
         out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
-        if outcome == StoredFile::Written {
-            out.changed.push(render::head::feed_url(config, spec, format));
-        }
     }
     let [summaries, texts] = whole;
     keep_written(slots, state, &texts, &summaries);

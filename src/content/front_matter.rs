@@ -16,6 +16,104 @@ pub fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, se
     serde_norway::from_value(value)
 }
 
+/// A YAML document read into a [`Value`], as `serde_norway::from_str` reads
+/// it, except that an integer too large for 64 bits (`id:
+/// 99999999999999999999`) is kept as its digits, as text: Ruby's YAML
+/// (Jekyll) reads it, and serde_norway's own `Value` refuses the whole
+/// document. Keys written twice are refused, as serde_norway does.
+fn from_yaml(text: &str) -> Result<Value, serde_norway::Error> {
+    use serde::Deserialize;
+    Yaml::deserialize(serde_norway::Deserializer::from_str(text)).map(|y| y.0)
+}
+
+/// A [`Value`] read by [`from_yaml`]'s rules.
+struct Yaml(Value);
+
+impl<'de> serde::Deserialize<'de> for Yaml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Yaml, D::Error> {
+        d.deserialize_any(YamlVisitor).map(Yaml)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_i128<E>(self, n: i128) -> Result<Value, E> {
+        Ok(Value::String(n.to_string()))
+    }
+    fn visit_u128<E>(self, n: u128) -> Result<Value, E> {
+        Ok(Value::String(n.to_string()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(YamlVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Yaml(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut mapping = Mapping::new();
+        while let Some(Yaml(key)) = map.next_key()? {
+            if mapping.contains_key(&key) {
+                // serde_norway's words.
+                let which = match &key {
+                    Value::Null => "with null key".to_string(),
+                    Value::Bool(b) => format!("with key `{b}`"),
+                    Value::Number(n) => format!("with key {n}"),
+                    Value::String(s) => format!("with key {s:?}"),
+                    _ => "in YAML map".to_string(),
+                };
+                return Err(serde::de::Error::custom(format!("duplicate entry {which}")));
+            }
+            let Yaml(value) = map.next_value()?;
+            mapping.insert(key, value);
+        }
+        Ok(Value::Mapping(mapping))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents) = data.variant::<String>()?;
+        if tag.is_empty() {
+            return Err(serde::de::Error::custom("empty YAML tag is not allowed"));
+        }
+        let Yaml(value) = contents.newtype_variant()?;
+        let tag = serde_norway::value::Tag::new(tag);
+        Ok(Value::Tagged(Box::new(serde_norway::value::TaggedValue { tag, value })))
+    }
+}
+
 /// A file cut at its front-matter fences. Line numbers are 1-based.
 #[derive(Debug, PartialEq)]
 pub struct Split<'a> {
@@ -261,7 +359,7 @@ fn parse_mapping(yaml: &str) -> Result<Mapping, YamlError> {
     }
     #[cfg(test)]
     YAML_PARSES.with(|n| n.set(n.get() + 1));
-    match serde_norway::from_str::<Value>(yaml) {
+    match from_yaml(yaml) {
         Ok(Value::Mapping(map)) => Ok(map),
         Ok(Value::Null) => Ok(Mapping::new()),
         Ok(other) => Err(YamlError {
@@ -462,7 +560,7 @@ pub fn parse_document(text: &str) -> Result<Mapping, DocumentError> {
         let message = format!("line {line}: nests `[`/`{{` more than {MAX_FLOW_DEPTH} levels deep");
         return Err(DocumentError::Invalid(message));
     }
-    match serde_norway::from_str::<Value>(text).map_err(|e| DocumentError::Invalid(e.to_string()))? {
+    match from_yaml(text).map_err(|e| DocumentError::Invalid(e.to_string()))? {
         Value::Mapping(map) => Ok(map),
         Value::Null => Ok(Mapping::new()),
         _ => Err(DocumentError::NotAMapping),
@@ -530,6 +628,27 @@ pub fn key_line(yaml: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_over_64_bits_are_text_and_the_rest_reads_as_serde_norway_reads_it() {
+        for yaml in [
+            "a: 1\nb: [x, -2, 3.5, ~, true, '']\nc: {d: !tag e, f: !!str 5}\n",
+            "a: 1\na: 2\n",
+            "1: x\n1: y\n",
+            "? [a]\n: 1\n? [a]\n: 2\n",
+            "~: 1\n~: 2\n",
+            "- 1\n- [2, {x: 3}]\n",
+            "a: ! x\n",
+            "a: [1\n",
+        ] {
+            let ours = from_yaml(yaml).map_err(|e| e.to_string());
+            let theirs = serde_norway::from_str::<Value>(yaml).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{yaml:?}");
+        }
+        let big = from_yaml("id: 99999999999999999999\nn: [-99999999999999999999]\n").expect("read");
+        assert_eq!(big["id"], Value::String("99999999999999999999".into()));
+        assert_eq!(big["n"][0], Value::String("-99999999999999999999".into()));
+    }
 
     /// The direct parse agrees with the YAML crate wherever it answers.
     fn same_as_serde(yaml: &str) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod date;
 pub mod front_matter;
+pub mod git;
 mod limits;
 pub mod pages;
 pub mod post;
@@ -25,6 +26,7 @@ use rayon::prelude::*;
 use crate::archive::Archive;
 use crate::diagnostics::Diagnostic;
 use crate::jekyll::JekyllRules;
+use git::GitView;
 use post::{Outcome, Post, PostMeta, ReadRules};
 use problem::Problem;
 
@@ -58,6 +60,11 @@ pub struct Record {
     pub scanned: Scanned,
     /// Taken unchanged from the previous run's index (size and mtime matched).
     pub reused: bool,
+    /// Git's blob id of the bytes read (`None`: not in a git work tree,
+    /// or not known); see [`git`].
+    pub blob: Option<git::BlobId>,
+    /// Its bytes were read in this run (not taken from the index).
+    pub opened: bool,
 }
 
 impl Record {
@@ -77,6 +84,8 @@ impl Record {
             hash,
             scanned,
             reused: false,
+            blob: None,
+            opened: false,
         }
     }
 
@@ -131,13 +140,14 @@ fn stamp(at: &Where) -> std::io::Result<Stamp> {
     }
 }
 
-/// Read and check one post file, or reuse `previous` when the file's size
-/// and mtime (or, failing that, its bytes) are what they were. `dir` is
-/// the file's folder, opened.
+/// Read and check one post file, or reuse `previous` when the file's stamp
+/// is what it was, or git vouches that it holds the bytes `previous` was
+/// read from (or, failing both, its bytes are those). `dir` is the
+/// file's folder, opened.
 fn scan_file(
     root: &Path,
     (file, dir): (PostFile, Option<&OwnedFd>),
-    rules: ReadRules,
+    (rules, git): (ReadRules, &GitView),
     max_size: u64,
     previous: Option<Record>,
 ) -> Record {
@@ -166,6 +176,19 @@ fn scan_file(
     if let Some(prev) = previous.take_if(|p| p.stamp() == stamp) {
         return Record { reused: true, ..prev };
     }
+    // A fresh clone: a new stamp on the bytes last read. Not `reused`: the
+    // index keeps the new stamp.
+    if let Some(prev) = previous.take_if(|p| p.blob.is_some() && git.vouches(file.rel, stamp) == p.blob) {
+        let (size, mtime_ns, ctime_ns, ino) = stamp;
+        return Record {
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+            reused: false,
+            ..prev
+        };
+    }
     if size > max_size {
         return reject(stamp, Problem::FileTooBig { size, max: max_size }, None);
     }
@@ -177,7 +200,9 @@ fn scan_file(
         if let Err(err) = open.and_then(|f| read_into(f, size, max_size, bytes)) {
             return reject(stamp, Problem::CannotRead { error: err.to_string() }, None);
         }
-        let record = scan_bytes(bytes, (root, file), rules, stamp, previous);
+        let mut record = scan_bytes(bytes, (root, file), rules, stamp, previous);
+        record.blob = git.blobs.then(|| git::blob_id(bytes));
+        record.opened = true;
         if bytes.capacity() > MAX_BUFFER {
             *bytes = Vec::new();
         }
@@ -254,7 +279,8 @@ fn scan_bytes(
 }
 
 /// Read every file in parallel, reusing `previous` records (sorted by
-/// path) where the file is unchanged; results keep the order of `files`.
+/// path) where the file is unchanged (by its stamp, or by `git`'s index);
+/// results keep the order of `files`.
 ///
 /// Also returns how many leading records are the leading records of
 /// `previous`, unchanged and in the same places (the index can leave
@@ -262,7 +288,7 @@ fn scan_bytes(
 pub fn scan_all(
     root: &Path,
     files: PostFiles,
-    rules: ReadRules,
+    (rules, git): (ReadRules, &GitView),
     max_size: u64,
     previous: Vec<Record>,
 ) -> (Vec<Record>, usize) {
@@ -314,7 +340,7 @@ pub fn scan_all(
         }));
         records.par_extend(paired.par_drain(..).map(|(i, prev)| {
             let dir = folders.get(usize::from(folder_of[i])).and_then(Option::as_ref);
-            scan_file(root, (files.get(i), dir), rules, max_size, prev)
+            scan_file(root, (files.get(i), dir), (rules, git), max_size, prev)
         }));
     }
     let same = records.iter().take_while(|r| r.reused).count();
@@ -484,7 +510,7 @@ mod tests {
             scan_all(
                 root,
                 find_posts(root, false, &Archive::default(), &root.join("out")).files,
-                rules,
+                (rules, &GitView::new(root, false)),
                 1 << 20,
                 previous,
             )

@@ -6,7 +6,7 @@
 //! counts pages that look like posts moved out of `_posts/`, by folder, for
 //! the one note that suggests `feedgen.archive`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use std::io::Read;
 use std::path::Path;
@@ -14,7 +14,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::front_matter::{self, scalar};
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{feed_key, Taxonomy};
 use crate::xml_chars::is_xml_char;
 
 /// Bytes of a page read to find its front matter: category pages are a few
@@ -39,7 +39,9 @@ pub struct SitePage {
 /// What the site's pages hold for the feeds.
 #[derive(Debug, Default)]
 pub struct Pages {
-    /// The category and tag pages, in path order.
+    /// The category and tag pages, in path order: of two pages naming one
+    /// feed (compared as folder names are), only the first, so that a
+    /// feed's title and link come from the same page.
     pub feed_pages: Vec<SitePage>,
     /// Pages that look like posts moved out of `_posts/` (`layout: post`,
     /// a date, categories), counted by the folder they are in.
@@ -55,17 +57,24 @@ pub enum PageKind {
     MovedPost,
 }
 
-/// Read the front matter of each page file (`rels`, sorted) in parallel:
-/// the category and tag pages, and the pages that look like moved posts.
+/// Read the front matter of each page file (`rels`) in parallel: the
+/// category and tag pages, and the pages that look like moved posts.
 pub fn read_pages(root: &Path, rels: &[String]) -> Pages {
-    let kinds: Vec<(&String, PageKind)> = rels
+    let mut kinds: Vec<(&String, PageKind)> = rels
         .par_iter()
         .filter_map(|rel| Some((rel, read_page(root, rel)?)))
         .collect();
+    // Path order, whatever order the file system listed them in.
+    kinds.sort_by(|a, b| a.0.cmp(b.0));
+    let mut named = HashSet::new();
     let mut pages = Pages::default();
     for (rel, kind) in kinds {
         match kind {
-            PageKind::Feed(page) => pages.feed_pages.push(page),
+            PageKind::Feed(page) => {
+                if named.insert((page.taxonomy, feed_key(&page.name))) {
+                    pages.feed_pages.push(page);
+                }
+            }
             PageKind::MovedPost => {
                 let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
                 *pages.moved_posts.entry(folder.to_string()).or_default() += 1;

@@ -70,6 +70,11 @@ pub struct PostMeta {
     /// text: decided once, when the post is read, from the HTML its
     /// Markdown really builds.
     pub plain_text: bool,
+    /// How Jekyll reads the file for its URL, when not as
+    /// [`JekyllReading::of_file`] (a front-matter `slug`, `permalink`, an
+    /// unquoted date, nested categories, front matter Jekyll does not see):
+    /// what tells which posts Jekyll writes to one page.
+    pub jekyll: Option<Box<JekyllReading>>,
 }
 
 /// The site's publishing switches (Jekyll's `_config.yml` keys).
@@ -87,6 +92,35 @@ impl PostMeta {
     /// switches count; a post's own `future: true` is not a Jekyll key).
     pub fn is_visible(&self, rules: Publishing) -> bool {
         (!self.unpublished || rules.unpublished) && (rules.future || self.jekyll_time <= rules.now.timestamp())
+    }
+
+    /// How Jekyll reads the file for its URL (the same reading [`load`]
+    /// gives the rendered post). `read_at`: the path the file was read at
+    /// (an archived post's `_posts/` path).
+    pub fn jekyll_reading(&self, read_at: &str, jekyll: JekyllRules) -> std::borrow::Cow<'_, JekyllReading> {
+        match &self.jekyll {
+            Some(own) => std::borrow::Cow::Borrowed(own),
+            None => std::borrow::Cow::Owned(JekyllReading::of_file(read_at, jekyll)),
+        }
+    }
+}
+
+impl JekyllReading {
+    /// A file's URL as Jekyll reads it with nothing in front matter to
+    /// change it: the file-name slug, the feed's date and categories.
+    pub fn of_file(rel: &str, jekyll: JekyllRules) -> JekyllReading {
+        JekyllReading {
+            slug: file_slug(rel, jekyll),
+            permalink: None,
+            date: LinkDate::AsFeed,
+            categories: None,
+        }
+    }
+
+    /// `None` for the reading [`JekyllReading::of_file`] gives, which
+    /// [`PostMeta`] does not keep.
+    fn unless_of_file(self, rel: &str, jekyll: JekyllRules) -> Option<Box<JekyllReading>> {
+        (self != JekyllReading::of_file(rel, jekyll)).then(|| Box::new(self))
     }
 }
 
@@ -278,27 +312,32 @@ impl FrontReading<'_> {
         }
     }
 
-    /// The post as rendered.
-    fn into_post(self, rel: &str, jekyll: JekyllRules) -> Post {
-        let source = self.source();
+    /// How Jekyll reads the file for its URL.
+    fn jekyll_reading(&self, rel: &str, jekyll: JekyllRules) -> JekyllReading {
         let date = self.link_date(rel, jekyll);
-        let fields = self.fields;
-        let slug = fields.slug.clone().unwrap_or_else(|| file_slug(rel, jekyll));
-        let reading = if self.hidden_from_jekyll {
-            JekyllReading {
+        if self.hidden_from_jekyll {
+            return JekyllReading {
                 slug: file_slug(rel, jekyll),
                 permalink: None,
                 date,
                 categories: Some(path_categories(rel)),
-            }
-        } else {
-            JekyllReading {
-                slug: slug.clone(),
-                permalink: fields.permalink.clone().filter(|p| !p.trim().is_empty()),
-                date,
-                categories: nested_categories(&fields, rel),
-            }
-        };
+            };
+        }
+        let fields = &self.fields;
+        JekyllReading {
+            slug: fields.slug.clone().unwrap_or_else(|| file_slug(rel, jekyll)),
+            permalink: fields.permalink.clone().filter(|p| !p.trim().is_empty()),
+            date,
+            categories: nested_categories(fields, rel),
+        }
+    }
+
+    /// The post as rendered.
+    fn into_post(self, rel: &str, jekyll: JekyllRules) -> Post {
+        let source = self.source();
+        let reading = self.jekyll_reading(rel, jekyll);
+        let fields = self.fields;
+        let slug = fields.slug.clone().unwrap_or_else(|| file_slug(rel, jekyll));
         let given = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
         Post {
             title: fields.title.map(|t| t.trim().to_string()).unwrap_or_default(),
@@ -324,12 +363,7 @@ fn whole_file_post(body: &str, rel: &str, jekyll: JekyllRules) -> Post {
         excerpt: None,
         guid: None,
         image: None,
-        jekyll: JekyllReading {
-            slug: file_slug(rel, jekyll),
-            permalink: None,
-            date: LinkDate::AsFeed,
-            categories: None,
-        },
+        jekyll: JekyllReading::of_file(rel, jekyll),
         source: source_link(body, 1),
         body: published_body(body).into_owned(),
         markdown: is_markdown(rel),
@@ -415,6 +449,7 @@ pub fn scan(
         tags,
         unpublished: reading.fields.unpublished,
         plain_text,
+        jekyll: reading.jekyll_reading(rel, jekyll).unless_of_file(rel, jekyll),
     })
 }
 
@@ -458,6 +493,7 @@ fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, rules: ReadRu
         tags: intern_list(&[]),
         unpublished: false,
         plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
+        jekyll: None,
     }
 }
 

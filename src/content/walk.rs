@@ -397,7 +397,8 @@ fn all_walkable<'a>(
             }
             last_folder = Some(folder);
         }
-        is_plain(name)
+        // `name` has no `/` (split at the last one above).
+        !matches!(name, "" | "." | "..")
     })
 }
 

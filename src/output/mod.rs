@@ -70,7 +70,10 @@ fn stamp_of(meta: &fs::Metadata) -> u64 {
         meta.ctime() as u64,
         meta.ctime_nsec() as u64,
     ];
-    let bytes: Vec<u8> = fields.iter().flat_map(|f| f.to_le_bytes()).collect();
+    let mut bytes = [0u8; 56];
+    for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
+        chunk.copy_from_slice(&field.to_le_bytes());
+    }
     xxhash_rust::xxh3::xxh3_64(&bytes).max(1)
 }
 
@@ -94,6 +97,24 @@ fn settled_stamp(meta: &fs::Metadata) -> u64 {
 /// (as for the folders of the walk).
 const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How each of feedgen's state files starts: binary ones with an 8-byte
+/// magic of `FG` and six capitals or digits (`FGINDEX6`, `FGFOLDR2`,
+/// `FGPACK01`, `FGPIDX02`), or 16 zero bytes where a cache file was
+/// invalidated; text ones with `# feedgen ` (the manifest, `written`,
+/// `site-files`); the ping lists with the URL on their first line.
+fn is_state_head(head: &[u8]) -> bool {
+    let magic = head.len() >= 8
+        && head.starts_with(b"FG")
+        && head[2..8].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let zeroed = head.len() >= 16 && head[..16].iter().all(|&b| b == 0);
+    magic || zeroed || STATE_HEADS.iter().any(|h| head.starts_with(h))
+}
+
+/// The text heads of [`is_state_head`].
+const STATE_HEADS: [&[u8]; 3] = [b"# feedgen ", b"http://", b"https://"];
+/// How much of a state file [`is_state_head`] reads.
+const STATE_HEAD_LEN: u64 = 16;
+
 /// What [`Output::remove`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -115,7 +136,7 @@ pub struct Output {
     fsync: bool,
     /// Folders whose entries this run changed, synced before the manifest.
     touched: Mutex<BTreeSet<PathBuf>>,
-    /// With `fsync`: files written to their temporary names, waiting for
+    /// Files written to their temporary names, waiting for
     /// [`Output::publish`] (temporary path, final path).
     staged: Mutex<Vec<(PathBuf, PathBuf)>>,
     /// With `fsync`: a cache file [`Output::invalidate_cache_file`] zeroed
@@ -284,12 +305,13 @@ impl Output {
         }
     }
 
-    /// Replace `rel` with `bytes` unless it already holds exactly them. With
-    /// `fsync`, the new bytes wait under their temporary name until
-    /// [`Output::publish`] syncs them all at once and puts them in place:
-    /// one file-system sync per batch instead of a journal commit per file,
-    /// which makes a full build of thousands of feeds much faster
-    /// (bench/README.md).
+    /// Replace `rel` with `bytes` unless it already holds exactly them. The
+    /// new bytes wait under their temporary name until [`Output::publish`]
+    /// puts them in place, so the caller knows which feeds change before
+    /// any of them does (the ping list is written ahead). With `fsync`,
+    /// `publish` syncs them all at once first: one file-system sync per
+    /// batch instead of a journal commit per file, which makes a full build
+    /// of thousands of feeds much faster (bench/README.md).
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the output folder");
@@ -305,14 +327,16 @@ impl Output {
         if staged.is_empty() {
             return Ok(());
         }
-        if let Err(e) = syncfs(&self.dir) {
-            for (tmp, _) in &staged {
-                let _ = fs::remove_file(tmp);
+        if self.fsync {
+            if let Err(e) = syncfs(&self.dir) {
+                for (tmp, _) in &staged {
+                    let _ = fs::remove_file(tmp);
+                }
+                return Err(e).with_context(|| format!("cannot sync the file system of {}", self.dir.display()));
             }
-            return Err(e).with_context(|| format!("cannot sync the file system of {}", self.dir.display()));
+            // That sync took the zeroed cache file's head to the disk too.
+            self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
-        // That sync took the zeroed cache file's head to the disk too.
-        self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         for (i, (tmp, path)) in staged.iter().enumerate() {
             if let Err(e) = fs::rename(tmp, path) {
@@ -321,20 +345,64 @@ impl Output {
                 }
                 return Err(e).with_context(|| format!("cannot write {}", path.display()));
             }
-            if let Some(parent) = path.parent() {
+            if let Some(parent) = path.parent().filter(|_| self.fsync) {
                 touched.insert(parent.to_path_buf());
             }
         }
         Ok(())
     }
 
+    /// Whether feedgen may replace or remove `rel` inside the site's
+    /// content folder (the `feedgen.jekyll_data` file): `Err(why)` when a
+    /// symlink is at it or on any folder of its path below `site_dir`, or
+    /// something there is not a plain file with feedgen's mark (an empty
+    /// file counts as feedgen's when the state recorded it, `listed`: what
+    /// a power loss leaves without `fsync`). `Ok(false)`: nothing there.
+    pub fn site_file_is_ours(
+        &self,
+        site_dir: &Path,
+        rel: &str,
+        listed: bool,
+    ) -> std::result::Result<bool, &'static str> {
+        let path = match plain_under(site_dir, rel, "outside the content folder")? {
+            None => return Ok(false),
+            Some(path) => path,
+        };
+        let empty = listed && fs::symlink_metadata(&path).is_ok_and(|m| m.len() == 0);
+        match empty || self.has_mark(&path) {
+            true => Ok(true),
+            false => Err("not written by feedgen"),
+        }
+    }
+
     /// Replace `rel` inside the site's content folder: only the
-    /// `feedgen.jekyll_data` file the user named, written as feeds are.
+    /// `feedgen.jekyll_data` file the user named, written as feeds are,
+    /// once [`Output::site_file_is_ours`] allowed it.
     pub fn write_site_file(&self, site_dir: &Path, rel: &str, bytes: &[u8]) -> Result<Written> {
         if !is_inside(rel) {
             bail!("refusing to write {rel}: outside the content folder");
         }
         self.replace(site_dir, rel, bytes, false)
+    }
+
+    /// Remove the site file `rel` feedgen wrote earlier (a setting removed
+    /// or renamed): only when [`Output::site_file_is_ours`] allows it. Its
+    /// folders stay (`_data/` is the site's).
+    pub fn remove_site_file(&self, site_dir: &Path, rel: &str, listed: bool) -> Result<Removal> {
+        match self.site_file_is_ours(site_dir, rel, listed) {
+            Err(why) => Ok(Removal::Kept(why)),
+            Ok(false) => Ok(Removal::Absent),
+            Ok(true) => {
+                let path = site_dir.join(rel);
+                let _ = fs::remove_file(temp_path(&path));
+                fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+                if self.fsync {
+                    let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+                    touched.insert(path.parent().unwrap_or(site_dir).to_path_buf());
+                }
+                Ok(Removal::Removed)
+            }
+        }
     }
 
     /// Whether the site file `rel` holds exactly `bytes` (`--check`).
@@ -344,9 +412,9 @@ impl Output {
 
     /// Replace `base/rel` with `bytes` unless it already holds exactly
     /// them. The new bytes go to a temporary file in the same folder, then
-    /// a rename puts them in place: a reader or a crash sees the old or the
-    /// new file. With `fsync`, the bytes reach the disk before the rename
-    /// (`staged`: in [`Output::publish`]), and [`Output::sync_folders`]
+    /// a rename puts them in place (`staged`: in [`Output::publish`]): a
+    /// reader or a crash sees the old or the new file. With `fsync`, the
+    /// bytes reach the disk before the rename, and [`Output::sync_folders`]
     /// makes the renames durable.
     fn replace(&self, base: &Path, rel: &str, bytes: &[u8], staged: bool) -> Result<Written> {
         let path = base.join(rel);
@@ -375,7 +443,6 @@ impl Output {
             }
         }
         let tmp = temp_path(&path);
-        let staged = staged && self.fsync;
         // A new file, never one found at that name: whatever is there (a
         // killed run's bytes, a symlink, a FIFO) is removed first, and
         // `create_new` neither follows a symlink nor opens a FIFO.
@@ -386,7 +453,7 @@ impl Output {
         }
         .and_then(|mut f| {
             f.write_all(bytes)?;
-            if staged {
+            if staged && self.fsync {
                 // Start writing the bytes back now (Linux starts the
                 // writeback of dirty pages for this advice, and drops
                 // no page that is still to be written), so the disk
@@ -473,10 +540,46 @@ impl Output {
         read_plain(&self.state.as_ref()?.join(name))
     }
 
+    /// Whether a plain file feedgen did not write sits at the state file
+    /// `name`: one that is not empty and does not start as feedgen's state
+    /// files do (see [`is_state_head`]). A state folder
+    /// named with `--state` may hold the user's own files: such a file is
+    /// never written over nor removed. (A symlink or a FIFO at a state
+    /// file's name is not a file of the user's: see [`open_plain`].)
+    pub fn is_foreign_state(&self, name: &str) -> bool {
+        let Some(state) = &self.state else { return false };
+        let path = state.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() > 0 => {
+                let mut head = Vec::new();
+                let read = open_plain(&path, File::options().read(true))
+                    .and_then(|(file, _)| file.take(STATE_HEAD_LEN).read_to_end(&mut head));
+                read.is_ok() && !is_state_head(&head)
+            }
+            _ => false,
+        }
+    }
+
+    /// Refuse to write over a file feedgen did not write (see
+    /// [`Output::is_foreign_state`]).
+    fn refuse_foreign_state(&self, name: &str) -> Result<()> {
+        if self.is_foreign_state(name) {
+            let path = self.state.as_deref().unwrap_or(Path::new("")).join(name);
+            bail!(
+                "{} is not a file feedgen wrote; left as is (name a state folder of feedgen's own with --state)",
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
     /// Replace a state file (atomically, as feeds are).
     pub fn write_state(&self, name: &str, bytes: &[u8]) -> Result<()> {
         match &self.state {
-            Some(state) => self.replace(state, name, bytes, false).map(|_| ()),
+            Some(state) => {
+                self.refuse_foreign_state(name)?;
+                self.replace(state, name, bytes, false).map(|_| ())
+            }
             None => Ok(()),
         }
     }
@@ -495,6 +598,7 @@ impl Output {
     /// which returns how many it wrote.
     pub fn write_cache_file_with(&self, name: &str, write: impl FnOnce(&mut File) -> io::Result<u64>) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
+        self.refuse_foreign_state(name)?;
         let path = state.join(name);
         open_plain(&path, File::options().write(true).create(true).truncate(false))
             .and_then(|(mut f, _)| {
@@ -521,6 +625,9 @@ impl Output {
     /// rebuild: bench/README.md).
     pub fn invalidate_cache_file(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else { return Ok(()) };
+        if self.is_foreign_state(name) {
+            return Ok(());
+        }
         let path = state.join(name);
         let mut f = match open_plain(&path, File::options().write(true)) {
             Ok((f, _)) => f,
@@ -552,10 +659,15 @@ impl Output {
         }
     }
 
+    /// Remove a state file, unless a file feedgen did not write is there
+    /// (see [`Output::is_foreign_state`]).
     pub fn remove_state(&self, name: &str) -> Result<()> {
         let Some(state) = &self.state else {
             return Ok(());
         };
+        if self.is_foreign_state(name) {
+            return Ok(());
+        }
         let path = state.join(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -575,25 +687,33 @@ impl Output {
     /// in a subfolder of one of `dirs`, that `keep` accepts and that
     /// carries feedgen's mark, sorted.
     pub fn marked_files(&self, dirs: &[&str], files: &[&str], keep: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut found: Vec<String> = files.iter().map(|f| f.to_string()).collect();
-        for dir in dirs {
-            let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                if let Some(name) = entry.file_name().to_str() {
-                    found.extend(files.iter().map(|f| format!("{dir}/{name}/{f}")));
-                }
-            }
-        }
-        // One `lstat` rules out the names with no file, most of them.
-        let marked = |rel: &String| {
+        // Names `keep` refuses (most: the feeds this run writes) cost no
+        // allocation; one `lstat` rules out most of the others (no file).
+        let marked = |rel: &str| {
             keep(rel)
                 && is_inside(rel)
                 && fs::symlink_metadata(self.dir.join(rel)).is_ok()
                 && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
         };
-        found.retain(marked);
+        let mut found: Vec<String> = files.iter().filter(|f| marked(f)).map(|f| f.to_string()).collect();
+        let mut rel = String::new();
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
+                for f in files {
+                    rel.clear();
+                    rel.extend([*dir, "/", &name, "/", f]);
+                    if marked(&rel) {
+                        found.push(rel.clone());
+                    }
+                }
+            }
+        }
         found.sort();
         found
     }
@@ -601,26 +721,7 @@ impl Output {
     /// `rel` as a path, if it is a plain file reached without following a
     /// symlink (`Ok(None)`: nothing there; `Err`: why it is not plain).
     fn plain_file(&self, rel: &str) -> std::result::Result<Option<PathBuf>, &'static str> {
-        if !is_inside(rel) {
-            return Err("outside the output folder");
-        }
-        let mut path = self.dir.clone();
-        let parts: Vec<_> = Path::new(rel).components().collect();
-        for (i, part) in parts.iter().enumerate() {
-            path.push(part);
-            let meta = match fs::symlink_metadata(&path) {
-                Ok(meta) => meta,
-                Err(_) => return Ok(None),
-            };
-            if meta.file_type().is_symlink() {
-                return Err("reached through a symlink");
-            }
-            let last = i + 1 == parts.len();
-            if last && !meta.is_file() {
-                return Err("not a plain file");
-            }
-        }
-        Ok(Some(path))
+        plain_under(&self.dir, rel, "outside the output folder")
     }
 
     /// Delete a feed feedgen wrote earlier (a manifest entry), and its
@@ -664,6 +765,32 @@ impl Output {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// `base/rel` as a path, if it is a plain file reached from `base` without
+/// following a symlink (`Ok(None)`: nothing there; `Err`: why it is not
+/// plain, `outside` when `rel` leaves `base`).
+fn plain_under(base: &Path, rel: &str, outside: &'static str) -> std::result::Result<Option<PathBuf>, &'static str> {
+    if !is_inside(rel) {
+        return Err(outside);
+    }
+    let mut path = base.to_path_buf();
+    let parts: Vec<_> = Path::new(rel).components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(_) => return Ok(None),
+        };
+        if meta.file_type().is_symlink() {
+            return Err("reached through a symlink");
+        }
+        let last = i + 1 == parts.len();
+        if last && !meta.is_file() {
+            return Err("not a plain file");
+        }
+    }
+    Ok(Some(path))
 }
 
 /// Lock `file` (at `path`) for this process, calling `on_wait` before
@@ -830,15 +957,53 @@ mod tests {
         out.sync_folders().expect("sync");
     }
 
+    /// A cache file's bytes: a state file's magic, then `len - 8` of `fill`.
+    fn cache(fill: u8, len: usize) -> Vec<u8> {
+        let mut bytes = b"FGINDEX6".to_vec();
+        bytes.resize(len, fill);
+        bytes
+    }
+
+    /// A state folder named with `--state` may hold the user's files: one
+    /// at a state file's name is never written over, zeroed or removed.
+    #[test]
+    fn a_users_file_at_a_state_files_name_is_never_written_over_or_removed() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
+        for name in ["index", "manifest", "ping"] {
+            let path = tmp.path().join("state").join(name);
+            fs::write(&path, b"the user's own notes\n").expect("plant");
+            assert!(out.is_foreign_state(name));
+            assert!(out.write_state(name, b"# feedgen manifest of x\n").is_err());
+            assert!(out.write_cache_file(name, &cache(1, 40)).is_err());
+            out.invalidate_cache_file(name).expect("left as is");
+            out.remove_state(name).expect("left as is");
+            assert_eq!(fs::read(&path).expect("read"), b"the user's own notes\n", "{name}");
+        }
+        for (name, bytes) in [
+            ("index", cache(1, 40)),
+            ("folders", b"FGFOLDR2....".to_vec()),
+            ("manifest", b"# feedgen manifest of /x\n".to_vec()),
+            ("ping", b"https://example.com/rss.xml\n".to_vec()),
+            ("ping.sending", Vec::new()),
+            ("items.pack", [&[0; 16][..], b"tail"].concat()),
+        ] {
+            fs::write(tmp.path().join("state").join(name), &bytes).expect("plant");
+            assert!(!out.is_foreign_state(name), "{name}");
+            out.remove_state(name).expect("rm");
+            assert!(!tmp.path().join("state").join(name).exists(), "{name}");
+        }
+    }
+
     #[test]
     fn cache_files_are_overwritten_in_place_invalidated_and_never_followed() {
         let tmp = tempfile::tempdir().expect("tmp");
         let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
         let path = tmp.path().join("state/index");
-        out.write_cache_file("index", &[7; 100]).expect("write");
+        out.write_cache_file("index", &cache(7, 100)).expect("write");
         let ino = fs::metadata(&path).expect("meta").ino();
-        out.write_cache_file("index", &[8; 40]).expect("shorter");
-        assert_eq!(fs::read(&path).expect("read"), [8; 40], "the old tail is cut");
+        out.write_cache_file("index", &cache(8, 40)).expect("shorter");
+        assert_eq!(fs::read(&path).expect("read"), cache(8, 40), "the old tail is cut");
         assert_eq!(fs::metadata(&path).expect("meta").ino(), ino, "the same file");
         out.invalidate_cache_file("index").expect("invalidate");
         let bytes = fs::read(&path).expect("read");
@@ -865,7 +1030,7 @@ mod tests {
         let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
         let waiting = || out.unsynced.lock().expect("lock").is_some();
         write(&out, "category/a/rss.xml", FEED_ONE).expect("w");
-        out.write_cache_file("index", &[7; 100]).expect("write");
+        out.write_cache_file("index", &cache(7, 100)).expect("write");
         out.invalidate_cache_file("index").expect("invalidate");
         assert!(waiting());
         out.publish().expect("nothing staged, nothing synced");
@@ -877,7 +1042,7 @@ mod tests {
         assert_eq!(out.remove("category/a/rss.xml").expect("rm"), Removal::Removed);
         assert!(!waiting(), "synced before the removal");
         let unsynced = Output::open(&tmp.path().join("out2"), &tmp.path().join("state2"), false, || {}).expect("open");
-        unsynced.write_cache_file("index", &[7; 100]).expect("write");
+        unsynced.write_cache_file("index", &cache(7, 100)).expect("write");
         unsynced.invalidate_cache_file("index").expect("invalidate");
         assert!(
             unsynced.unsynced.lock().expect("lock").is_none(),

@@ -15,6 +15,9 @@ use crate::taxonomy::FeedKind;
 
 #[derive(Serialize)]
 struct Data<'a> {
+    /// feedgen's mark: a file with it is feedgen's to rewrite or remove
+    /// (first, so it is found in the file's head).
+    generator: String,
     /// The site feed.
     site: Option<Feed<'a>>,
     /// Category feeds by folder name (the name lower-cased, as Liquid's
@@ -62,6 +65,7 @@ fn attribute(text: &str) -> String {
 
 pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
     let mut data = Data {
+        generator: super::head::generator(),
         site: None,
         category: BTreeMap::new(),
         tag: BTreeMap::new(),

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -34,6 +34,9 @@ pub struct StoredPost {
     pub ino: u64,
     /// xxh3 of the file's bytes (0 when they were not read).
     pub hash: u64,
+    /// Git's blob id of those bytes: not in the index's records but in
+    /// their own file beside it (see [`super::blobs`]).
+    pub blob: Option<[u8; 20]>,
     pub outcome: StoredOutcome,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -56,15 +59,40 @@ pub struct StoredMeta {
     pub tags: Names,
     pub unpublished: bool,
     pub plain_text: bool,
+    /// How Jekyll reads the file for its URL, when not from the file name
+    /// alone (version 7).
+    pub jekyll: Option<Box<StoredReading>>,
 }
+
+/// What Jekyll builds a post's URL from, beside its date and categories:
+/// which posts share a page is decided from it (version 7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReading {
+    pub slug: String,
+    pub permalink: Option<String>,
+    pub date: StoredLinkDate,
+    /// `None`: the post's categories.
+    pub categories: Option<Names>,
+}
+
+/// The date Jekyll builds a post's URL from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoredLinkDate {
+    AsFeed,
+    Instant(DateTime<FixedOffset>),
+    LocalMidnight(NaiveDate),
+}
+
 /// Version 6: records in chunks, each chunk with a table of the category,
 /// tag and diagnostic strings its records refer to by number; numbers in as
 /// few bytes as they need (half the size of version 3, no text to look up
 /// when decoding); chunks coded on every core and streamed, a group at a
 /// time, to and from the file. The running checksum starts after the head
 /// (which holds the counts), so a run that leaves the first chunks as they
-/// were writes only the head and what follows them (version 6).
-const MAGIC: &[u8; 8] = b"FGINDEX6";
+/// were writes only the head and what follows them (version 6). Version 7:
+/// a post's Jekyll reading ([`StoredReading`]) after its names when it has
+/// one (flag 8); a version-6 index is not read, so its posts are read again.
+const MAGIC: &[u8; 8] = b"FGINDEX7";
 /// The head: the magic, the settings, the number of records and of chunks.
 const HEAD: usize = 32;
 
@@ -339,11 +367,16 @@ fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
                 w.u8(2);
                 w.var_i64(m.date.timestamp());
                 w.var_i64(i64::from(m.date.offset().local_minus_utc()));
-                w.u8(u8::from(m.unpublished) | (u8::from(m.plain_text) << 2));
+                let flags =
+                    u8::from(m.unpublished) | (u8::from(m.plain_text) << 2) | (u8::from(m.jekyll.is_some()) << 3);
+                w.u8(flags);
                 w.var_i64(m.jekyll_time);
                 for terms in [&m.categories, &m.tags] {
                     w.var(terms.len() as u64);
                     terms.iter().for_each(|t| w.var(strings.id(t)));
+                }
+                if let Some(reading) = &m.jekyll {
+                    encode_reading(&mut w, reading, &mut strings);
                 }
             }
         }
@@ -404,13 +437,20 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
                 let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
                 let flags = r.u8()?;
                 let jekyll_time = r.var_i64()?;
+                let categories = terms(&mut r)?;
+                let tags = terms(&mut r)?;
+                let jekyll = match flags & 8 {
+                    0 => None,
+                    _ => Some(Box::new(decode_reading(&mut r, &mut terms)?)),
+                };
                 StoredOutcome::Post(StoredMeta {
                     date,
                     jekyll_time,
-                    categories: terms(&mut r)?,
-                    tags: terms(&mut r)?,
+                    categories,
+                    tags,
                     unpublished: flags & 1 != 0,
                     plain_text: flags & 4 != 0,
+                    jekyll,
                 })
             }
             _ => return None,
@@ -440,11 +480,69 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
             ctime_ns,
             ino,
             hash,
+            blob: None,
             outcome,
             diagnostics,
         });
     }
     r.0.is_empty().then_some(records)
+}
+
+/// A post's Jekyll reading (version 7): its slug, then a byte of flags
+/// (1: a permalink follows, 2: categories follow, 4 or 8: the date is an
+/// instant or a day), then those in that order.
+fn encode_reading<'a>(w: &mut Writer, reading: &'a StoredReading, strings: &mut Strings<'a>) {
+    w.var_str(&reading.slug);
+    let date = match reading.date {
+        StoredLinkDate::AsFeed => 0,
+        StoredLinkDate::Instant(_) => 4,
+        StoredLinkDate::LocalMidnight(_) => 8,
+    };
+    w.u8(u8::from(reading.permalink.is_some()) | (u8::from(reading.categories.is_some()) << 1) | date);
+    if let Some(permalink) = &reading.permalink {
+        w.var_str(permalink);
+    }
+    if let Some(categories) = &reading.categories {
+        w.var(categories.len() as u64);
+        categories.iter().for_each(|t| w.var(strings.id(t)));
+    }
+    match reading.date {
+        StoredLinkDate::AsFeed => {}
+        StoredLinkDate::Instant(d) => {
+            w.var_i64(d.timestamp());
+            w.var_i64(i64::from(d.offset().local_minus_utc()));
+        }
+        StoredLinkDate::LocalMidnight(day) => w.var_i64(i64::from(day.num_days_from_ce())),
+    }
+}
+
+fn decode_reading(r: &mut Reader, terms: &mut impl FnMut(&mut Reader) -> Option<Names>) -> Option<StoredReading> {
+    let slug = r.var_text()?.to_string();
+    let flags = r.u8()?;
+    let permalink = match flags & 1 {
+        0 => None,
+        _ => Some(r.var_text()?.to_string()),
+    };
+    let categories = match flags & 2 {
+        0 => None,
+        _ => Some(terms(r)?),
+    };
+    let date = match flags & 12 {
+        0 => StoredLinkDate::AsFeed,
+        4 => {
+            let secs = r.var_i64()?;
+            let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
+            StoredLinkDate::Instant(offset.timestamp_opt(secs, 0).single()?)
+        }
+        8 => StoredLinkDate::LocalMidnight(NaiveDate::from_num_days_from_ce_opt(i32::try_from(r.var_i64()?).ok()?)?),
+        _ => return None,
+    };
+    (flags & !15 == 0).then_some(StoredReading {
+        slug,
+        permalink,
+        date,
+        categories,
+    })
 }
 
 /// The fewest bytes a record, a diagnostic and a feed take.
@@ -468,7 +566,23 @@ mod tests {
             tags: vec!["东财滚动新闻".into()].into(),
             unpublished: false,
             plain_text: true,
+            jekyll: None,
         };
+        // A post Jekyll reads its own way: every field of the reading kept.
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 12, 7).expect("day");
+        let read_its_way = |date, categories: Option<Names>| StoredMeta {
+            jekyll: Some(Box::new(StoredReading {
+                slug: "其它 slug".into(),
+                permalink: Some("/:title/".into()),
+                date,
+                categories,
+            })),
+            ..meta.clone()
+        };
+        let own = [
+            read_its_way(StoredLinkDate::Instant(date), Some(vec!["emnews".into()].into())),
+            read_its_way(StoredLinkDate::LocalMidnight(day), None),
+        ];
         let warn = Diagnostic::new("content/_posts/a.md", Some(3), Severity::Warning, "title recovered");
         let mut feeds = BTreeMap::new();
         feeds.insert("category/emnews/rss.xml".to_string(), 42);
@@ -481,6 +595,7 @@ mod tests {
                     ctime_ns: 1_700_000_000_223_456_789,
                     ino: 77,
                     hash: 7,
+                    blob: None,
                     outcome: StoredOutcome::Post(meta),
                     diagnostics: vec![warn],
                 },
@@ -491,7 +606,30 @@ mod tests {
                     ctime_ns: 9,
                     ino: 0,
                     hash: 0,
+                    blob: None,
                     outcome: StoredOutcome::Rejected,
+                    diagnostics: Vec::new(),
+                },
+                StoredPost {
+                    rel: "_posts/c.md".into(),
+                    size: 4,
+                    mtime_ns: 1,
+                    ctime_ns: 2,
+                    ino: 3,
+                    hash: 4,
+                    blob: None,
+                    outcome: StoredOutcome::Post(own[0].clone()),
+                    diagnostics: Vec::new(),
+                },
+                StoredPost {
+                    rel: "_posts/d.md".into(),
+                    size: 4,
+                    mtime_ns: 1,
+                    ctime_ns: 2,
+                    ino: 3,
+                    hash: 4,
+                    blob: None,
+                    outcome: StoredOutcome::Post(own[1].clone()),
                     diagnostics: Vec::new(),
                 },
             ],
@@ -526,9 +664,30 @@ mod tests {
                 assert_eq!(m.date.to_rfc3339(), "2021-12-08T10:46:18+08:00");
                 assert_eq!(m.categories[1].as_ref(), "上海·证券");
                 assert!(!m.unpublished && m.plain_text);
+                assert_eq!(m.jekyll, None);
             }
             other => panic!("{other:?}"),
         }
+        // Version 7 keeps a post's own Jekyll reading, every field of it.
+        for i in [2, 3] {
+            match (&back.records[i].outcome, &index.records[i].outcome) {
+                (StoredOutcome::Post(back), StoredOutcome::Post(m)) => {
+                    assert!(m.jekyll.is_some());
+                    assert_eq!(back.jekyll, m.jekyll);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// An index of version 6 (no Jekyll reading) is not read: its posts
+    /// are read again, never taken without their reading.
+    #[test]
+    fn a_version_6_index_is_not_read() {
+        let mut bytes = sample().encode(99);
+        assert_eq!(&bytes[..8], b"FGINDEX7");
+        bytes[7] = b'6';
+        assert!(Index::decode(&bytes, 99).is_none());
     }
 
     /// An index that keeps its first records writes only the head and what

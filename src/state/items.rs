@@ -39,6 +39,8 @@ pub const PACK: &str = "items.pack";
 pub const TABLE: &str = "items.idx";
 /// The folder of one file per post that earlier versions kept.
 const LEGACY_DIR: &str = "items";
+/// How each of its files started (`FGITEM01`, `FGITEM02`).
+const LEGACY_MAGIC: &[u8; 7] = b"FGITEM0";
 const ENTRY_MAGIC: &[u8; 8] = b"FGITEM03";
 const PACK_MAGIC: &[u8; 8] = b"FGPACK01";
 /// Version 2: the table in postcard (serde-derived).
@@ -215,14 +217,16 @@ impl ItemCache {
 
 impl Pack {
     /// Open the pack in `state` with its table; a missing or damaged one,
-    /// or a table of another pack, starts a new, empty pack. The folder of
-    /// earlier versions goes (a real folder only, never through a symlink).
+    /// or a table of another pack, starts a new, empty pack; a file there
+    /// that is neither (not feedgen's) is left as is, and the run has no
+    /// cache. The entries of earlier versions' folder go (see
+    /// [`remove_legacy`]).
     fn open(state: &Path) -> Option<Pack> {
-        let legacy = state.join(LEGACY_DIR);
-        if fs::symlink_metadata(&legacy).is_ok_and(|m| m.is_dir()) {
-            let _ = fs::remove_dir_all(&legacy);
-        }
+        remove_legacy(&state.join(LEGACY_DIR));
         let path = state.join(PACK);
+        if !is_ours(&path, PACK_MAGIC) || !is_ours(&state.join(TABLE), TABLE_MAGIC) {
+            return None;
+        }
         // Only a plain file is resumed, never one reached through a symlink.
         let file = crate::output::open_plain(&path, File::options().read(true).write(true))
             .ok()
@@ -376,6 +380,49 @@ impl Pack {
         }
         result
     }
+}
+
+/// Whether the file at `path` is absent, empty or starts with `magic`:
+/// feedgen's to replace or remove. A state folder named with `--state` may
+/// hold the user's own files. (A symlink or a FIFO there is replaced,
+/// never followed, as at every state file's name.)
+fn is_ours(path: &Path, magic: &[u8; 8]) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return true;
+    };
+    let mut head = [0; 8];
+    !meta.is_file()
+        || meta.len() == 0
+        || crate::output::open_plain(path, File::options().read(true))
+            .is_ok_and(|(file, _)| file.read_exact_at(&mut head, 0).is_ok() && head == *magic)
+}
+
+/// Remove the entries the per-post cache of earlier versions left in
+/// `dir` (a real folder only, never through a symlink), file by file: only
+/// plain files named as it named them (16 hex digits, or those and `.tmp`)
+/// that start with its magic; then the folder, if that left it empty.
+fn remove_legacy(dir: &Path) {
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let named = name.to_str().is_some_and(|n| {
+            let key = n.strip_suffix(".tmp").unwrap_or(n);
+            key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit())
+        });
+        let path = entry.path();
+        let marked = || {
+            let mut head = [0; 7];
+            crate::output::open_plain(&path, File::options().read(true))
+                .is_ok_and(|(file, _)| file.read_exact_at(&mut head, 0).is_ok() && head == *LEGACY_MAGIC)
+        };
+        if named && marked() {
+            let _ = fs::remove_file(&path);
+        }
+    }
+    let _ = fs::remove_dir(dir);
 }
 
 fn header_id(header: &[u8; HEADER as usize]) -> [u8; 8] {
@@ -757,6 +804,24 @@ mod tests {
         fs::write(state.join(LEGACY_DIR).join("00000000000000ff"), b"FGITEM02").expect("plant");
         fill(tmp.path(), 1);
         assert!(!state.join(LEGACY_DIR).exists());
+        // Only its own files: named and marked as it wrote them.
+        fs::create_dir_all(state.join(LEGACY_DIR).join("sub")).expect("mkdir");
+        for (name, bytes) in [
+            ("00000000000000ff", &b"FGITEM01 old"[..]),
+            ("00000000000000fe.tmp", b"FGITEM02"),
+            ("00000000000000fd", b"mine"),
+            ("notes.txt", b"FGITEM02"),
+        ] {
+            fs::write(state.join(LEGACY_DIR).join(name), bytes).expect("plant");
+        }
+        fill(tmp.path(), 1);
+        let mut left: Vec<_> = fs::read_dir(state.join(LEGACY_DIR))
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+            .collect();
+        left.sort();
+        assert_eq!(left, ["00000000000000fd", "notes.txt", "sub"]);
+        fs::remove_dir_all(state.join(LEGACY_DIR)).expect("rm");
         let elsewhere = tmp.path().join("elsewhere");
         fs::create_dir_all(&elsewhere).expect("mkdir");
         fs::write(elsewhere.join("keep"), b"x").expect("plant");

@@ -10,13 +10,15 @@
 //! imports nothing above the output folder's file primitives.
 //! [`State::none`] is a build with no state at all: a clean build.
 
+pub mod blobs;
 mod codec;
 pub mod folders;
 pub mod index;
 pub mod items;
 pub mod pings;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -28,7 +30,7 @@ use index::{Chunks, Index, Keep};
 use items::ItemCache;
 
 pub use folders::{Listing, Stamp, Walked};
-pub use index::{StoredMeta, StoredOutcome, StoredPost};
+pub use index::{StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading};
 pub use items::{StoredAuthor, StoredEntry};
 
 /// The manifest's file in the state folder.
@@ -36,6 +38,13 @@ const MANIFEST: &str = "manifest";
 /// The manifest's first line, followed by the output folder it describes:
 /// a state folder moved to another output folder has no manifest there.
 const MANIFEST_HEAD: &str = "# feedgen manifest of ";
+/// The feed layouts (category and tag folder, which hold no control
+/// character, a tab between them) the manifest's files were written
+/// under, one a line after a head naming the output folder: after
+/// `category_dir` or `tag_dir` change, the old layout's files are still
+/// known as feedgen's.
+const LAYOUTS: &str = "layouts";
+const LAYOUTS_HEAD: &str = "# feedgen layouts of ";
 
 /// The signatures of the files feedgen wrote, in the state folder: one
 /// line each, `<length> <xxh3 in hex> <stamp in hex> <path>`, after a head
@@ -43,6 +52,27 @@ const MANIFEST_HEAD: &str = "# feedgen manifest of ";
 /// signature.
 const WRITTEN: &str = "written";
 const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) in ";
+
+/// The files feedgen wrote in the content folder (the `feedgen.jekyll_data`
+/// file), one path a line, after a head naming the content folder: a file
+/// the setting no longer names is removed if it is feedgen's.
+const SITE_FILES: &str = "site-files";
+const SITE_FILES_HEAD: &str = "# feedgen files written in the content folder ";
+
+/// Every file feedgen keeps in the state folder, besides its `lock` and
+/// the `.gitignore` of a folder it created.
+const FILES: [&str; 10] = [
+    index::FILE,
+    folders::FILE,
+    MANIFEST,
+    LAYOUTS,
+    WRITTEN,
+    SITE_FILES,
+    items::PACK,
+    items::TABLE,
+    pings::FILE,
+    pings::SENDING,
+];
 
 /// Fingerprints of the settings each state file is valid for.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +95,8 @@ pub struct State<'o> {
     keys: Keys,
     /// The manifest's lines after its head, if it describes this output folder.
     manifest: Option<Vec<String>>,
+    /// The layouts (category and tag folder) the manifest names.
+    layouts: Vec<[String; 2]>,
     /// Path → signature of the file as last written (empty: none vouched).
     written: BTreeMap<String, Signature>,
     /// Stamps [`State::vouches`] found for files it read and hashed.
@@ -76,6 +108,9 @@ pub struct State<'o> {
     /// The checksum of the index read (0: none).
     checksum: u64,
     items: ItemCache,
+    /// Why a build neither reads nor writes the state: the state folder
+    /// holds a file feedgen did not write under one of its files' names.
+    pub refused: Option<String>,
 }
 
 /// What the last run left of the content folder.
@@ -104,14 +139,20 @@ impl<'o> State<'o> {
     /// `building`, also the item cache (the index and the listing are read
     /// by [`State::recall`]).
     pub fn open(output: &'o Output, keys: Keys, building: bool) -> State<'o> {
+        let foreign: Vec<&str> = FILES.into_iter().filter(|n| output.is_foreign_state(n)).collect();
+        let refused = (!foreign.is_empty()).then(|| {
+            format!(
+                "holds {} that feedgen did not write; left as is, and built without the state (no rebuild index, manifest or ping list: name a state folder of feedgen's own with --state)",
+                foreign.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )
+        });
+        let building = building && refused.is_none();
         let head = manifest_head(output);
-        let manifest = output
-            .read_state(MANIFEST)
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|text| {
-                let mut lines = text.lines();
-                (lines.next() == Some(head.as_str())).then(|| lines.map(str::to_string).collect())
-            });
+        let manifest = read_lines(output, MANIFEST, &head);
+        let layouts = match manifest {
+            Some(_) => read_layouts(output),
+            None => Vec::new(),
+        };
         let written = match building {
             true => read_written(output).unwrap_or_default(),
             false => BTreeMap::new(),
@@ -121,12 +162,14 @@ impl<'o> State<'o> {
             building,
             keys,
             manifest,
+            layouts,
             written,
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::open(output, keys.entries, building),
+            refused,
         }
     }
 
@@ -144,12 +187,14 @@ impl<'o> State<'o> {
             building: false,
             keys,
             manifest: None,
+            layouts: Vec::new(),
             written: BTreeMap::new(),
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::none(),
+            refused: None,
         }
     }
 
@@ -189,11 +234,20 @@ impl<'o> State<'o> {
         }
     }
 
+    /// The index, its records with their git blob ids where the blobs
+    /// file is of this index.
     fn read_index(&self) -> Index {
-        self.building()
-            .and_then(|output| output.open_state(index::FILE))
+        let Some(output) = self.building() else {
+            return Index::default();
+        };
+        let mut index = output
+            .open_state(index::FILE)
             .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, self.keys.read))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(bytes) = output.read_state(blobs::FILE) {
+            blobs::apply(&bytes, index.checksum, &mut index.records);
+        }
+        index
     }
 
     /// Keep what the index says of the feeds; return its posts.
@@ -220,6 +274,11 @@ impl<'o> State<'o> {
         self.manifest.as_deref()
     }
 
+    /// The layouts (category folder, tag folder) the manifest names.
+    pub fn manifest_layouts(&self) -> &[[String; 2]] {
+        &self.layouts
+    }
+
     /// The manifest's path, for messages.
     pub fn manifest_path(&self) -> PathBuf {
         let dir = self.output.and_then(Output::state_dir);
@@ -228,36 +287,59 @@ impl<'o> State<'o> {
 
     /// Before a build changes any feed: from here on, a killed run leaves
     /// no index that vouches for the feeds, and a manifest that lists
-    /// every file this run may create (`files`).
-    pub fn before_writes(&self, files: &BTreeSet<String>) -> Result<()> {
+    /// every file this run may create (`files`, under `layouts`).
+    pub fn before_writes(&self, files: &BTreeSet<String>, layouts: &[[&str; 2]]) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
         output.invalidate_cache_file(index::FILE)?;
-        self.write_manifest(files)
+        // The layouts first: every file the manifest lists is under one.
+        write_layouts(output, layouts)?;
+        self.write_manifest(files, layouts)
     }
 
-    /// Record the files feedgen wrote.
-    pub fn write_manifest(&self, files: &BTreeSet<String>) -> Result<()> {
+    /// Record the files feedgen wrote, then the layouts (category folder,
+    /// tag folder) they were written under.
+    pub fn write_manifest(&self, files: &BTreeSet<String>, layouts: &[[&str; 2]]) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
-        let mut text = manifest_head(output);
-        text.push('\n');
-        for f in files {
-            text.push_str(f);
-            text.push('\n');
-        }
-        output.write_state(MANIFEST, text.as_bytes())
+        write_manifest_file(output, files)?;
+        write_layouts(output, layouts)
     }
 
-    /// The signatures of the files earlier runs wrote, with the stamps
-    /// this run found.
-    pub fn written(&self) -> BTreeMap<String, Signature> {
-        let mut written = self.written.clone();
-        let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
-        for (path, stamp) in stamped.iter() {
-            if let Some(signature) = written.get_mut(path) {
-                signature.stamp = *stamp;
-            }
+    /// Record the signature of every file the manifest lists: this run's
+    /// (`found`) for the files it rendered, the earlier one, with the stamp
+    /// this run found, for those it found current. A run that rendered
+    /// nothing and found every stamp as recorded leaves the file as it is
+    /// (8,000 entries to merge, format and compare were a visible share of
+    /// a no-op rerun).
+    pub fn write_signatures(&self, mut found: BTreeMap<String, Signature>, manifest: &BTreeSet<String>) -> Result<()> {
+        let Some(output) = self.building() else { return Ok(()) };
+        let stamped = std::mem::take(&mut *self.stamped.lock().unwrap_or_else(|e| e.into_inner()));
+        if found.is_empty() && stamped.is_empty() && manifest.iter().eq(self.written.keys()) {
+            return Ok(());
         }
-        written
+        let stamped: HashMap<String, u64> = stamped.into_iter().collect();
+        // One pass over the manifest, in its order: each line formatted in
+        // place, and compared with the file as it stands.
+        let mut text = written_head(output);
+        text.push('\n');
+        let (mut same, mut lines) = (true, 0);
+        for path in manifest {
+            let signature = match (found.remove(path), self.written.get(path)) {
+                (Some(signature), _) => signature,
+                (None, Some(&signature)) => Signature {
+                    stamp: stamped.get(path).copied().unwrap_or(signature.stamp),
+                    ..signature
+                },
+                (None, None) => continue,
+            };
+            same &= self.written.get(path) == Some(&signature);
+            lines += 1;
+            let Signature { size, hash, stamp } = signature;
+            let _ = writeln!(text, "{size} {hash:016x} {stamp:016x} {path}");
+        }
+        if same && lines == self.written.len() {
+            return Ok(());
+        }
+        output.write_state(WRITTEN, text.as_bytes())
     }
 
     /// Whether the file at `path` is the one the state says was written.
@@ -275,20 +357,32 @@ impl<'o> State<'o> {
         true
     }
 
-    /// Record the signatures of the files feedgen wrote.
-    pub fn write_signatures(&self, written: &BTreeMap<String, Signature>) -> Result<()> {
+    /// The files feedgen wrote in `content` (paths relative to it), as the
+    /// state recorded them.
+    pub fn site_files(&self, content: &Path) -> BTreeSet<String> {
+        let text = self
+            .output
+            .and_then(|o| o.read_state(SITE_FILES))
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some(text) = text else { return BTreeSet::new() };
+        let mut lines = text.lines();
+        match lines.next() == Some(site_files_head(content).as_str()) {
+            true => lines.filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            false => BTreeSet::new(),
+        }
+    }
+
+    /// Record the files feedgen wrote in `content`, before writing a new one
+    /// and after removing an old one.
+    pub fn record_site_files(&self, content: &Path, files: &BTreeSet<String>) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
-        // A rerun that changed nothing leaves the file as it is (8,000
-        // lines to format and compare cost 7 ms).
-        if *written == self.written {
-            return Ok(());
-        }
-        let mut text = written_head(output);
+        let mut text = site_files_head(content);
         text.push('\n');
-        for (path, s) in written {
-            text.push_str(&format!("{} {:016x} {:016x} {path}\n", s.size, s.hash, s.stamp));
+        for f in files {
+            text.push_str(f);
+            text.push('\n');
         }
-        output.write_state(WRITTEN, text.as_bytes())
+        output.write_state(SITE_FILES, text.as_bytes())
     }
 
     /// The entry cached under `key`, if it was rendered under these settings.
@@ -331,6 +425,14 @@ impl<'o> State<'o> {
                 Ok(len)
             })?;
             written = Some(checksum);
+            // Best effort: without it, a fresh clone reads every file.
+            let saved_blobs = match blobs::encode(checksum, &index.records) {
+                Some(bytes) => output.write_cache_file(blobs::FILE, &bytes),
+                None => output.remove_state(blobs::FILE),
+            };
+            if saved_blobs.is_err() {
+                let _ = output.remove_state(blobs::FILE);
+            }
             // The run ends here, and the process with it: freeing a record
             // (five allocations) per post, one at a time, was a visible
             // share of a no-op rerun (bench/README.md). The system takes
@@ -383,6 +485,108 @@ fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
     Some(lines.filter_map(parse).collect())
 }
 
+/// The lines after the head of the state file `name`, if its head is `head`.
+fn read_lines(output: &Output, name: &str, head: &str) -> Option<Vec<String>> {
+    let text = String::from_utf8(output.read_state(name)?).ok()?;
+    let mut lines = text.lines();
+    (lines.next() == Some(head)).then(|| lines.map(str::to_string).collect())
+}
+
+/// The layouts recorded beside the manifest.
+fn read_layouts(output: &Output) -> Vec<[String; 2]> {
+    let head = format!("{LAYOUTS_HEAD}{}", crate::places::resolved(output.dir()).display());
+    let lines = read_lines(output, LAYOUTS, &head).unwrap_or_default();
+    lines
+        .iter()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(category, tag)| [category.to_string(), tag.to_string()])
+        .collect()
+}
+
+fn write_manifest_file(output: &Output, files: &BTreeSet<String>) -> Result<()> {
+    let mut text = manifest_head(output);
+    text.push('\n');
+    for f in files {
+        text.push_str(f);
+        text.push('\n');
+    }
+    output.write_state(MANIFEST, text.as_bytes())
+}
+
+fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
+    let mut text = format!("{LAYOUTS_HEAD}{}\n", crate::places::resolved(output.dir()).display());
+    for [category, tag] in layouts {
+        text.push_str(&format!("{category}\t{tag}\n"));
+    }
+    output.write_state(LAYOUTS, text.as_bytes())
+}
+
+fn site_files_head(content: &Path) -> String {
+    format!("{SITE_FILES_HEAD}{}", crate::places::resolved(content).display())
+}
+
 fn manifest_head(output: &Output) -> String {
     format!("{MANIFEST_HEAD}{}", crate::places::resolved(output.dir()).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: Keys = Keys {
+        read: 1,
+        listing: 2,
+        entries: 3,
+    };
+
+    fn signature(size: u64, stamp: u64) -> Signature {
+        Signature {
+            size,
+            hash: size * 7,
+            stamp,
+        }
+    }
+
+    fn set(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// The `written` file through three runs: one that writes, one that
+    /// changes nothing (the file stays as it is, not even rewritten), and
+    /// one that renders one file, finds a new stamp for another, and
+    /// drops a third from the manifest.
+    #[test]
+    fn written_signatures_merge_this_runs_with_the_earlier_ones() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let first: BTreeMap<String, Signature> = [("a.xml", 10), ("b.xml", 20), ("c.xml", 30)]
+            .map(|(p, n)| (p.to_string(), signature(n, n)))
+            .into();
+        let manifest = set(&["a.xml", "b.xml", "c.xml"]);
+        State::open(&out, KEYS, true)
+            .write_signatures(first.clone(), &manifest)
+            .expect("first");
+        assert_eq!(State::open(&out, KEYS, true).written, first);
+
+        // A line the reader skips: still there after a run that changed
+        // nothing, as that run leaves the file alone.
+        let path = tmp.path().join("state").join(WRITTEN);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str("not a signature\n");
+        std::fs::write(&path, &text).expect("write");
+        State::open(&out, KEYS, true)
+            .write_signatures(BTreeMap::new(), &manifest)
+            .expect("no-op");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+
+        let third = State::open(&out, KEYS, true);
+        third.stamped.lock().expect("lock").push(("b.xml".to_string(), 99));
+        let found = BTreeMap::from([("a.xml".to_string(), signature(11, 0))]);
+        third.write_signatures(found, &set(&["a.xml", "b.xml"])).expect("third");
+        let expected = BTreeMap::from([
+            ("a.xml".to_string(), signature(11, 0)),
+            ("b.xml".to_string(), signature(20, 99)),
+        ]);
+        assert_eq!(State::open(&out, KEYS, true).written, expected);
+    }
 }

@@ -1,6 +1,8 @@
 //! The feeds waiting for a WebSub ping: the public URL of every feed file a
 //! build changed, kept in feedgen's state until `feedgen ping` has told the
-//! hub about it. Builds add to the list; a ping takes it (under the lock),
+//! hub about it. Builds add to the list ahead of the change, before the
+//! feeds are put in place (see `Commit::publish`), so a killed or failing
+//! build never loses a feed to ping; a ping takes it (under the lock),
 //! sends without the lock, then settles (under the lock again): what the
 //! hub did not accept goes back, next to what builds added meanwhile.
 
@@ -22,6 +24,10 @@ pub fn pending(output: &Output) -> BTreeSet<String> {
 }
 
 fn read(output: &Output, name: &str) -> BTreeSet<String> {
+    // A file of the user's at the list's name is never sent to the hub.
+    if output.is_foreign_state(name) {
+        return BTreeSet::new();
+    }
     let bytes = output.read_state(name).unwrap_or_default();
     String::from_utf8_lossy(&bytes)
         .lines()
@@ -47,7 +53,8 @@ fn save(output: &Output, urls: &BTreeSet<String>) -> Result<()> {
     write(output, FILE, urls)
 }
 
-/// Add the URLs of feeds a build changed.
+/// Add the URLs of feeds a build is about to change (atomically; with
+/// `fsync`, the file's bytes on disk before its rename).
 pub fn add(output: &Output, changed: impl IntoIterator<Item = String>) -> Result<()> {
     let mut urls = pending(output);
     let before = urls.len();

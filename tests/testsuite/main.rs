@@ -13,8 +13,11 @@
 //!   built once and shared by its tests;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
+//! - `dup_url`: posts Jekyll writes to one page give one item, the page's, with a warning;
 //! - `discovery`: JSON Feed, display names, images, icons, claims, and
 //!   `feeds.opml`, `feeds.json` and the `index.html` feed directory;
+//! - `git`: in a git work tree, a fresh clone with its state restored reads
+//!   only what git's index does not vouch for, and builds a clean build's bytes;
 //! - `index`: rebuilds that reuse the rebuild index and the item cache equal clean builds;
 //! - `jekyll`: links and published posts follow Jekyll 4.3.1's reading of each file;
 //! - `jekyll3`: without a Gemfile, links name the files GitHub Pages' Jekyll 3.10
@@ -22,6 +25,8 @@
 //! - `lifecycle_state`: a state older or newer than the output folder (a CI
 //!   cache) still gives a clean build's bytes; orphan feeds are retired;
 //! - `pages`: category and tag pages name the feeds and are their links; `names_from_tags`;
+//! - `partial`: `--category`/`--tag` builds keep the state as bounded as full builds;
+//!   two pages naming one feed; the window's boundary;
 //! - `robustness`: bad input that must not lose posts, hang, blow up or
 //!   forge lines on the terminal;
 //! - `served`: `feeds_url`, refused site URLs, RSS authors and summaries.
@@ -29,14 +34,18 @@
 //! - `window`: time-window feeds, caps, content modes, poll hints;
 //! - `ping`: `feedgen ping` against a WebSub receiver on 127.0.0.1;
 //! - `structure`: the source itself: no module cycle, no over-long function;
-//! - `verbosity`: what `--quiet`, the default and `--verbose` print.
+//! - `verbosity`: what `--quiet`, the default and `--verbose` print;
+//! - `writes`: the Jekyll data file, a shared state folder and an old
+//!   layout's feeds: what feedgen writes or removes outside its feeds.
 
 mod archive;
 mod atom_image;
 mod bad_input;
 mod caps;
 mod discovery;
+mod dup_url;
 mod feeds;
+mod git;
 mod harness;
 mod index;
 mod jekyll;
@@ -45,6 +54,7 @@ mod lifecycle_state;
 mod listing;
 mod output;
 mod pages;
+mod partial;
 mod ping;
 mod robustness;
 mod safety;
@@ -53,3 +63,4 @@ mod settings;
 mod structure;
 mod verbosity;
 mod window;
+mod writes;

@@ -5,7 +5,8 @@
 //! with scripted statuses, and records what it got. The form body is read
 //! with the `url` crate's parser, not feedgen's writer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::harness::{feed_files, finish, output_tree, read_atom, read_rss, run, Site};
+use crate::harness::{feed_files, feeds, finish, output_tree, read_atom, read_rss, run, Site, HANG_GUARD};
 
 /// One request as the hub saw it.
 #[derive(Debug, Clone)]
@@ -121,30 +122,29 @@ fn assert_publish(requests: &[Request], batch: usize) {
 
 /// The self links every feed file under `out` declares.
 fn self_links(out: &Path) -> BTreeSet<String> {
-    feed_files(out)
-        .iter()
-        .map(|rel| {
-            let path = out.join(rel);
-            if rel.ends_with("rss.xml") {
-                let channel = read_rss(&path);
-                let ext = channel.atom_ext().expect("atom:link");
-                ext.links()
-                    .iter()
-                    .find(|l| l.rel() == "self")
-                    .expect("self")
-                    .href()
-                    .to_string()
-            } else {
-                let feed = read_atom(&path);
-                feed.links()
-                    .iter()
-                    .find(|l| l.rel() == "self")
-                    .expect("self")
-                    .href()
-                    .to_string()
-            }
-        })
-        .collect()
+    feed_files(out).iter().map(|rel| self_link(&out.join(rel))).collect()
+}
+
+/// The self link of the RSS or Atom feed at `path`.
+fn self_link(path: &Path) -> String {
+    if path.ends_with("rss.xml") {
+        let channel = read_rss(path);
+        let ext = channel.atom_ext().expect("atom:link");
+        ext.links()
+            .iter()
+            .find(|l| l.rel() == "self")
+            .expect("self")
+            .href()
+            .to_string()
+    } else {
+        let feed = read_atom(path);
+        feed.links()
+            .iter()
+            .find(|l| l.rel() == "self")
+            .expect("self")
+            .href()
+            .to_string()
+    }
 }
 
 fn site_with_hub(hub: &str) -> Site {
@@ -508,4 +508,194 @@ fn a_build_runs_while_a_ping_waits_for_the_hub_and_its_urls_stay_in_the_list() {
     ping(&site).expect_code(0);
     let pinged: BTreeSet<String> = last.requests().iter().flat_map(|r| r.urls.clone()).collect();
     assert_eq!(pinged, all);
+}
+
+// ---- The ping list is written ahead of the feeds (issue 23, item 3) ----
+
+/// The URLs waiting in the state's ping list.
+fn ping_list(site: &Site) -> BTreeSet<String> {
+    fs::read_to_string(site.state().join("ping"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The URLs of the feeds whose bytes in `now` differ from `before`
+/// (new ones included).
+fn changed_feeds(out: &Path, before: &BTreeMap<String, Vec<u8>>, now: &BTreeMap<String, Vec<u8>>) -> BTreeSet<String> {
+    now.iter()
+        .filter(|(rel, bytes)| before.get(*rel) != Some(*bytes))
+        .map(|(rel, _)| self_link(&out.join(rel)))
+        .collect()
+}
+
+/// A hub address nothing listens on: these tests never ping.
+const NO_HUB: &str = "http://127.0.0.1:9/hub";
+
+#[test]
+fn a_build_that_fails_after_publishing_some_feeds_keeps_them_in_the_ping_list() {
+    for fsync in [true, false] {
+        a_build_fails_after_publishing_some_feeds(fsync);
+    }
+}
+
+fn a_build_fails_after_publishing_some_feeds(fsync: bool) {
+    let site = site_with_hub(NO_HUB);
+    site.config(&format!("feedgen:\n  hub: {NO_HUB}\n  fsync: {fsync}\n"));
+    site.build(&[]).expect_code(0);
+    fs::remove_file(site.state().join("ping")).expect("the first build queued every feed");
+    let before = feeds(&site.out());
+
+    // Two posts change: the site's, alpha's and gamma's feeds with them.
+    // gamma's Atom feed cannot be written (a folder sits at its temporary
+    // name), so the build fails after the other feeds are in place.
+    site.edit("_posts/2022-03-01-p0.md", "title: p0", "title: p0 changed");
+    site.edit("_posts/2022-03-01-p2.md", "title: p2", "title: p2 changed");
+    let blocker = site.out().join("category/gamma/.atom.xml.tmp");
+    fs::create_dir_all(blocker.join("x")).expect("blocking folder");
+    let run = site.build(&[]);
+    assert!(run.code.is_some_and(|c| c != 0), "the build fails: {}", run.stderr);
+    let now = feeds(&site.out());
+    let changed = changed_feeds(&site.out(), &before, &now);
+    assert_eq!(changed.len(), 5, "site, alpha, gamma's RSS: {changed:?}");
+    let queued = ping_list(&site);
+    assert!(
+        changed.is_subset(&queued),
+        "feeds changed but not queued for a ping: {:?}",
+        changed.difference(&queued).collect::<Vec<_>>()
+    );
+
+    // Once it can be written, the next build queues gamma's Atom feed too.
+    fs::remove_dir_all(&blocker).expect("unblock");
+    site.build(&[]).expect_code(0);
+    let changed = changed_feeds(&site.out(), &before, &feeds(&site.out()));
+    assert_eq!(changed.len(), 6);
+    assert_eq!(ping_list(&site), changed, "every changed feed, and no other");
+}
+
+/// `posts` posts in `categories` categories; `edition` in every title, so
+/// two editions differ in every feed.
+fn generate(site: &Site, (posts, categories): (usize, usize), edition: &str, fsync: bool) {
+    site.config(&format!("feedgen:\n  hub: {NO_HUB}\n  limit: 5\n  fsync: {fsync}\n"));
+    let body = "The market moved and traders reacted to the news of the day.\n\n".repeat(20);
+    for i in 0..posts {
+        site.put(
+            &format!("_posts/2024-03-{:02}-post{i:05}.md", 1 + i % 28),
+            format!(
+                "---\ntitle: \"Post {i}, {edition} edition\"\ndate: 2024-03-{:02} {:02}:{:02}:00 +0800\ncategories: cat{:03}\n---\n{body}",
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                i % categories
+            ),
+        );
+    }
+}
+
+/// Start a build and SIGKILL it once `replaced` of the feeds in `before`
+/// have new bytes (or once it ends). Returns how many had new bytes then.
+fn build_and_kill_after(site: &Site, before: &BTreeMap<String, Vec<u8>>, replaced: usize) -> usize {
+    let mut child = site
+        .command(&["--content", "content", "--output", "out", "-q"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start feedgen");
+    let started = Instant::now();
+    let new = || {
+        before
+            .iter()
+            .filter(|(rel, bytes)| fs::read(site.out().join(rel)).is_ok_and(|b| b != **bytes))
+            .count()
+    };
+    while child.try_wait().expect("poll feedgen").is_none() && new() < replaced {
+        assert!(started.elapsed() < HANG_GUARD, "feedgen hangs");
+        thread::sleep(Duration::from_millis(1));
+    }
+    // `Child::kill` sends SIGKILL on Unix: no handler, no clean-up.
+    let _ = child.kill();
+    child.wait().expect("reap feedgen");
+    new()
+}
+
+#[test]
+fn a_build_killed_at_any_moment_never_loses_a_changed_feed_to_ping() {
+    let site = Site::new();
+    generate(&site, (600, 200), "first", true);
+    site.build(&[]).expect_code(0);
+    let total = feeds(&site.out()).len();
+    assert!(total > 400, "{total} feeds: more than one batch of 256");
+
+    let mut mixed = 0;
+    for (n, replaced) in [1, total / 4, total / 2, total * 3 / 4, total - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let before = feeds(&site.out());
+        let _ = fs::remove_file(site.state().join("ping"));
+        // With and without `fsync` (which changes when files are renamed).
+        generate(&site, (600, 200), &format!("edition {n}"), n % 2 == 0);
+        let new = build_and_kill_after(&site, &before, replaced);
+        mixed += usize::from(new > 0 && new < total);
+        // The next build completes what the killed one left.
+        site.build(&[]).expect_code(0);
+        let changed = changed_feeds(&site.out(), &before, &feeds(&site.out()));
+        assert_eq!(changed.len(), total, "every feed changes with the edition");
+        let queued = ping_list(&site);
+        let lost: Vec<&String> = changed.difference(&queued).collect();
+        assert!(
+            lost.is_empty(),
+            "killed after {new} of {total} feeds changed: {} changed feeds never queued, e.g. {:?}",
+            lost.len(),
+            lost.first()
+        );
+    }
+    assert!(mixed >= 2, "only {mixed} of 5 kills left a mix of old and new feeds");
+}
+
+#[test]
+fn a_state_folder_that_cannot_be_written_says_the_pings_are_lost() {
+    // Root ignores permission bits: a state folder under a plain file
+    // cannot be created by anyone (as in a read-only checkout).
+    let site = site_with_hub(NO_HUB);
+    crate::harness::put(site.root(), "not-a-folder", "");
+    let lost = "; with `feedgen.hub` set, the feeds this build changes cannot be queued for `feedgen ping`: their pings are lost";
+    for (hub, says_lost) in [(format!("hub: {NO_HUB}\n  "), true), (String::new(), false)] {
+        site.config(&format!("feedgen:\n  {hub}state_dir: ../not-a-folder/state\n"));
+        let run = site.build(&[]).expect_code(0);
+        let warning = run
+            .diagnostics()
+            .into_iter()
+            .find(|l| l.contains(": warning: cannot write the state folder ("))
+            .unwrap_or_else(|| panic!("no warning: {}", run.stderr))
+            .to_string();
+        assert_eq!(warning.ends_with(lost), says_lost, "{warning}");
+    }
+    site.config(&format!(
+        "feedgen:\n  hub: {NO_HUB}\n  state_dir: ../not-a-folder/state\n"
+    ));
+    let run = ping(&site).expect_code(2);
+    assert!(
+        run.stderr.contains("the list of feeds to ping lives there"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ping_takes_the_list_from_the_state_folder_a_build_named_with_state() {
+    let hub = Hub::start(&[204]);
+    let site = site_with_hub(&hub.url);
+    site.build(&["--state", "cache/feedgen"]).expect_code(0);
+    let all = self_links(&site.out());
+    let run = run(ping_command(&site).args(["--state", "cache/feedgen"])).expect_code(0);
+    assert!(run.stderr.contains("8 feeds accepted, 0 failed"), "{}", run.stderr);
+    let pinged: BTreeSet<String> = hub.requests().iter().flat_map(|r| r.urls.clone()).collect();
+    assert_eq!(pinged, all);
+    assert!(
+        !site.path("cache/feedgen/ping").exists(),
+        "the accepted URLs left the list"
+    );
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# A CI job's run on a fresh checkout (issue #22): see bench/README.md.
+#
+#   bench/fresh_clone.sh [N]      (default 100000 posts; 2000 sources)
+#
+# The corpus of N posts (bench/run.sh's, or generated) is committed to a git
+# repository, the content folder being its root, and built once (window 2h,
+# fsync off) to make the state. Then RUNS times, interleaved:
+#   (a) fresh: `git clone --no-hardlinks` of that repository at its place,
+#       the state (and output) folder restored, 100 new untracked posts,
+#       `feedgen build`: only the build is timed;
+#   (b) in place: the same 100 posts added to the repository's own work tree,
+#       the one the state was built in, the state and output restored, the
+#       build timed; the posts removed afterwards.
+# Prints the medians, their ratio, and the post files one more (a) opens,
+# counted with `strace -f -e trace=openat` (installed with apt-get when
+# missing; without it, not counted, and said so). Environment:
+#   RUNS=5  BENCH_DIR=/tmp/feedgen-bench  SOURCES=2000
+#   CORPUS=$BENCH_DIR/corpus-N-SOURCES   reused if bench/run.sh made it
+#   FEEDGEN=target/release/feedgen       binary under test (skips cargo build)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+N=${1:-100000}
+SOURCES=${SOURCES:-2000}
+RUNS=${RUNS:-5}
+BENCH_DIR=${BENCH_DIR:-/tmp/feedgen-bench}
+CORPUS=${CORPUS:-$BENCH_DIR/corpus-$N-$SOURCES}
+NOW=2030-01-01T00:00:00+08:00
+SEED=1
+ADD=100
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 2
+fi
+mkdir -p "$BENCH_DIR"
+if [[ -z ${FEEDGEN:-} ]]; then
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    FEEDGEN=$ROOT/target/release/feedgen
+fi
+cargo build --release --quiet --example gen_corpus --manifest-path "$ROOT/Cargo.toml"
+GEN=$ROOT/target/release/examples/gen_corpus
+
+work=$(mktemp -d "$BENCH_DIR/fresh.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "NaN"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# The machine's speed drifts on a shared host: a fixed loop, timed, says how fast it was.
+probe() {
+    local i s
+    for i in 1 2 3; do
+        s=$EPOCHREALTIME
+        awk 'BEGIN { for (i = 0; i < 1e7; i++) s += i }'
+        awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", e - s }'
+    done | median
+}
+echo "# fresh_clone.sh: $N posts, $SOURCES sources, window 2h, fsync off, median of $RUNS"
+echo "# $(nproc) cores; CPU probe at start: $(probe) s; $(git --version)"
+
+# The corpus, committed: the work tree at $work/site is the content folder.
+if [[ -f $CORPUS/.gen-params ]]; then
+    cp -r "$CORPUS" "$work/site"
+else
+    "$GEN" "$work/site" "$N" --sources "$SOURCES" --seed "$SEED" >/dev/null
+fi
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+git -C "$work/site" init -q -b main
+git -C "$work/site" add -A
+git -C "$work/site" -c user.name=bench -c user.email=bench@example.com commit -q -m corpus
+cp "$ROOT/bench/coverage-window.yml" "$work/config.yml"
+grep -q '^feedgen:' "$work/config.yml" || { echo "fresh_clone.sh: config has no feedgen: section" >&2; exit 2; }
+printf '  fsync: false\n' >>"$work/config.yml"
+"$GEN" "$work/new" "$ADD" --sources "$SOURCES" --seed "$SEED" --start-index "$N" >/dev/null
+
+build() { # the build, at the same paths every time (the state is keyed by them)
+    "$FEEDGEN" build --content "$work/site" --output "$work/out" --state "$work/state" \
+        --config "$work/config.yml" --now "$NOW" -q "$@" || [[ $? == 1 ]]
+}
+build
+mv "$work/site" "$work/origin"
+mv "$work/out" "$work/out-base"
+mv "$work/state" "$work/state-base"
+restore() {
+    rm -rf "$work/out" "$work/state"
+    cp -r "$work/out-base" "$work/out"
+    cp -r "$work/state-base" "$work/state"
+    cp "$work/new/_posts/"* "$work/site/_posts/"
+}
+timed_build() { # -> seconds
+    local s=$EPOCHREALTIME
+    build
+    awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", e - s }'
+}
+fresh() {
+    git clone -q --no-hardlinks "$work/origin" "$work/site"
+    restore
+    sync
+    "$@"
+    rm -rf "$work/site"
+}
+in_place() {
+    mv "$work/origin" "$work/site"
+    restore
+    sync
+    timed_build
+    (cd "$work/new/_posts" && for f in *; do rm "$work/site/_posts/$f"; done)
+    mv "$work/site" "$work/origin"
+}
+for ((r = 1; r <= RUNS; r++)); do
+    fresh timed_build >>"$work/a"
+    in_place >>"$work/b"
+done
+a=$(median <"$work/a")
+b=$(median <"$work/b")
+echo "(a) fresh clone, state restored, +$ADD untracked posts: $a s  (runs: $(tr '\n' ' ' <"$work/a"))"
+echo "(b) the state's own folder, +$ADD posts:              $b s  (runs: $(tr '\n' ' ' <"$work/b"))"
+awk -v a="$a" -v b="$b" 'BEGIN { printf "a/b: %.2f×\n", a / b }'
+
+if ! command -v strace >/dev/null; then
+    apt-get install -y -q strace >/dev/null 2>&1 || true
+fi
+if command -v strace >/dev/null; then
+    traced() { strace -f -e trace=openat -o "$work/trace" "$FEEDGEN" build --content "$work/site" \
+        --output "$work/out" --state "$work/state" --config "$work/config.yml" --now "$NOW" -q || [[ $? == 1 ]]; }
+    fresh traced
+    # Post files are opened by name in their folder, or by path: any
+    # successful open of a post's extension that is not a folder.
+    opened=$(grep -E '"[^"]*\.(md|markdown|html)", O_RDONLY' "$work/trace" | grep -v O_DIRECTORY | grep -vc ' = -1 ' || true)
+    echo "(a) post files opened (strace, one more run): $opened of $((N + ADD))"
+else
+    echo "(a) post files opened: not counted (strace is not installed and apt-get could not install it)"
+fi
+echo "# CPU probe at end: $(probe) s"

@@ -1,0 +1,96 @@
+//! Git's blob id of each post file of the rebuild index, as last read: the
+//! key that survives a fresh clone (git's index names each unchanged file's
+//! blob; every stamp is new). Kept in a file of its own beside the index,
+//! tied to it by the index's checksum, so the index's own format stays as
+//! it is: records in the index's order, 20 bytes each (zeros: none). Like
+//! the index, it only ever saves work: one of another index, or damaged,
+//! is ignored. A content folder outside git has none.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::codec::Reader;
+use super::index::StoredPost;
+
+pub const FILE: &str = "blobs";
+const MAGIC: &[u8; 8] = b"FGBLOBS1";
+const NONE: [u8; 20] = [0; 20];
+
+/// The file for the records of the index with checksum `index`; `None`
+/// when no record has a blob id.
+pub fn encode(index: u64, records: &[StoredPost]) -> Option<Vec<u8>> {
+    if records.iter().all(|r| r.blob.is_none()) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(8 + 8 + 8 + records.len() * 20 + 8);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&index.to_le_bytes());
+    bytes.extend_from_slice(&(records.len() as u64).to_le_bytes());
+    for r in records {
+        bytes.extend_from_slice(&r.blob.unwrap_or(NONE));
+    }
+    let check = xxh3_64(&bytes);
+    bytes.extend_from_slice(&check.to_le_bytes());
+    Some(bytes)
+}
+
+/// Give `records` (of the index with checksum `index`) their blob ids
+/// from `bytes`; false (and no record changed) unless the file is whole
+/// and of that index.
+pub fn apply(bytes: &[u8], index: u64, records: &mut [StoredPost]) -> bool {
+    let Some((body, check)) = bytes.split_last_chunk::<8>() else {
+        return false;
+    };
+    if xxh3_64(body) != u64::from_le_bytes(*check) {
+        return false;
+    }
+    let mut r = Reader(body);
+    let head = (r.take(8), r.u64(), r.u64());
+    let (Some(magic), Some(of), Some(count)) = head else {
+        return false;
+    };
+    if magic != MAGIC || of != index || count != records.len() as u64 || r.0.len() != records.len() * 20 {
+        return false;
+    }
+    for (record, id) in records.iter_mut().zip(r.0.chunks_exact(20)) {
+        record.blob = <[u8; 20]>::try_from(id).ok().filter(|id| *id != NONE);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StoredOutcome;
+
+    fn post(rel: &str, blob: Option<[u8; 20]>) -> StoredPost {
+        StoredPost {
+            rel: rel.into(),
+            size: 1,
+            mtime_ns: 2,
+            ctime_ns: 3,
+            ino: 4,
+            hash: 5,
+            blob,
+            outcome: StoredOutcome::NotAPost,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Blob ids come back for the index they were saved with only, and a
+    /// damaged file gives none.
+    #[test]
+    fn blob_ids_round_trip_for_their_index_only() {
+        let saved = [post("a", Some([7; 20])), post("b", None)];
+        assert!(encode(9, &[post("a", None)]).is_none());
+        let bytes = encode(9, &saved).expect("one has an id");
+        let mut records = [post("a", None), post("b", Some([1; 20]))];
+        assert!(!apply(&bytes, 8, &mut records));
+        assert!(!apply(&bytes, 9, &mut records[..1]));
+        let mut damaged = bytes.clone();
+        damaged[30] ^= 1;
+        assert!(!apply(&damaged, 9, &mut records));
+        assert_eq!(records[0].blob, None);
+        assert!(apply(&bytes, 9, &mut records));
+        assert_eq!((records[0].blob, records[1].blob), (Some([7; 20]), None));
+    }
+}
