@@ -58,14 +58,22 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn read(state: &State, output: &Output, layout: &Layout) -> Manifest {
-        let listed = match state.manifest() {
-            Some(lines) => lines.to_vec(),
-            None => output.legacy_manifest().unwrap_or_else(|| {
-                let dirs = [layout.category_dir.as_str(), layout.tag_dir.as_str()];
-                output.marked_files(&dirs, ARTIFACT_FILES, |rel| could_produce(layout, rel))
-            }),
+        // Without a manifest, the marked files of any layout: those of a
+        // layout this run does not have (`category_dir` changed while the
+        // state was lost) are an old layout's, retired as with a manifest.
+        let (listed, marked) = match state.manifest() {
+            Some(lines) => (lines.to_vec(), false),
+            None => match output.legacy_manifest() {
+                Some(lines) => (lines, false),
+                None => {
+                    let mut files = output.marked_feed_files(ARTIFACT_FILES);
+                    // A feed path of some layout: `DIR/NAME/FILE`.
+                    files.retain(|rel| could_produce(layout, rel) || rel.matches('/').count() >= 2);
+                    (files, true)
+                }
+            },
         };
-        let old_layouts: Vec<Layout> = state
+        let mut old_layouts: Vec<Layout> = state
             .manifest_layouts()
             .iter()
             .map(|[category, tag]| Layout {
@@ -74,6 +82,14 @@ impl Manifest {
             })
             .filter(|old| old != layout)
             .collect();
+        if marked {
+            let dirs = listed.iter().filter(|rel| !could_produce(layout, rel));
+            let dirs: BTreeSet<&str> = dirs.filter_map(|rel| rel.rsplitn(3, '/').nth(2)).collect();
+            old_layouts.extend(dirs.into_iter().map(|dir| Layout {
+                category_dir: dir.to_string(),
+                tag_dir: dir.to_string(),
+            }));
+        }
         let mut manifest = Manifest {
             files: BTreeSet::new(),
             old: BTreeSet::new(),

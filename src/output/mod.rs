@@ -16,6 +16,10 @@ use anyhow::{bail, Context, Result};
 /// Files in the state folder.
 const LOCK: &str = "lock";
 const GITIGNORE: &str = ".gitignore";
+/// The `.gitignore` feedgen writes in a state folder it creates: it also
+/// tells that every file at a state file's name there is feedgen's (see
+/// [`Output::is_foreign_state`]). Earlier versions wrote `*` alone.
+const OWN_GITIGNORE: &str = "# feedgen's state folder: a cache, safe to delete\n*\n";
 /// State files earlier versions kept in the output folder.
 const LEGACY: &[&str] = &[".feedgen-index", ".feedgen-manifest", ".feedgen.lock"];
 /// How far into a file feedgen looks for its generator mark.
@@ -149,6 +153,9 @@ pub struct Output {
     _lock: Option<(Option<File>, Option<File>)>,
     /// The manifest an earlier version left in the output folder.
     legacy_manifest: Option<String>,
+    /// The state folder is one feedgen created (its `.gitignore`): a file
+    /// at a state file's name there is feedgen's, however damaged.
+    own_state: bool,
     /// Old state files removed from the output folder, for the report.
     pub removed_legacy: Vec<PathBuf>,
 }
@@ -192,7 +199,7 @@ impl Output {
         let opened = (|| {
             if fs::symlink_metadata(state).is_err() {
                 fs::create_dir_all(state)?;
-                fs::write(state.join(GITIGNORE), "*\n")?;
+                fs::write(state.join(GITIGNORE), OWN_GITIGNORE)?;
             }
             open_plain(&lock_path, File::options().create(true).truncate(false).write(true)).map(|(lock, _)| lock)
         })();
@@ -245,6 +252,8 @@ impl Output {
             _lock: None,
             legacy_manifest: fs::read_to_string(dir.join(LEGACY[1])).ok(),
             removed_legacy: Vec::new(),
+            own_state: read_plain(&state.join(GITIGNORE))
+                .is_some_and(|text| text == OWN_GITIGNORE.as_bytes() || text == b"*\n"),
         }
     }
 
@@ -547,7 +556,9 @@ impl Output {
     /// never written over nor removed. (A symlink or a FIFO at a state
     /// file's name is not a file of the user's: see [`open_plain`].)
     pub fn is_foreign_state(&self, name: &str) -> bool {
-        let Some(state) = &self.state else { return false };
+        let Some(state) = self.state.as_ref().filter(|_| !self.own_state) else {
+            return false;
+        };
         let path = state.join(name);
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.is_file() && meta.len() > 0 => {
@@ -681,6 +692,26 @@ impl Output {
     pub fn legacy_manifest(&self) -> Option<Vec<String>> {
         let text = self.legacy_manifest.as_ref()?;
         Some(text.lines().map(str::to_string).collect())
+    }
+
+    /// Every file named one of `files` anywhere in the output folder
+    /// (symlinks not followed, names starting with `.` skipped) that
+    /// carries feedgen's mark, sorted: what a run without a manifest knows
+    /// of the feeds earlier runs wrote, whatever their layout. A walk of
+    /// the whole folder, only when the state was lost.
+    pub fn marked_feed_files(&self, files: &[&str]) -> Vec<String> {
+        let walk = walkdir::WalkDir::new(&self.dir).min_depth(1).follow_links(false);
+        let entries = walk
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        let mut found: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_file() && files.iter().any(|f| e.file_name() == *f))
+            .filter_map(|e| e.path().strip_prefix(&self.dir).ok()?.to_str().map(str::to_owned))
+            .filter(|rel| self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p))))
+            .collect();
+        found.sort();
+        found
     }
 
     /// Every file named one of `files`, at the top of the output folder or

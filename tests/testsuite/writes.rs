@@ -391,3 +391,51 @@ fn after_tag_dir_changes_a_category_run_retires_the_old_tag_feeds() {
     assert!(site.out().join("topics/t1/rss.xml").is_file());
     site.build(&["--check"]).expect_code(0);
 }
+
+// ---- Lost or damaged state ----
+
+/// A state file feedgen wrote in a state folder it created is feedgen's,
+/// however damaged: a cut-short head is a broken cache, rebuilt, never a
+/// user's file that stops the state (and the ping list) for good.
+#[test]
+fn a_damaged_state_file_in_feedgens_own_folder_is_a_broken_cache() {
+    let site = site("  hub: http://127.0.0.1:9/hub\n");
+    site.build(&[]).expect_code(0);
+    let state = site.content().join(".feedgen");
+    assert!(fs::read_to_string(state.join(".gitignore"))
+        .expect("gitignore")
+        .starts_with("# feedgen"));
+    fs::remove_file(state.join("ping")).expect("ping list");
+    for name in ["items.pack", "index", "layouts"] {
+        if state.join(name).exists() {
+            fs::write(state.join(name), b"\x01\x02\x03").expect("damage");
+        }
+    }
+    site.put(
+        "_posts/2024-03-01-a.md",
+        "---\ntitle: edited\ndate: 2024-03-01 09:00:00 +0800\ncategories: alpha\ntags: t1\n---\nText.\n",
+    );
+    let run = site.build(&[]).expect_code(0);
+    assert!(said(&run, "did not write").is_empty(), "{}", run.stderr);
+    let pings = fs::read_to_string(state.join("ping")).expect("the changed feeds wait for a ping");
+    assert!(pings.contains("/category/alpha/"), "{pings}");
+}
+
+/// With the state lost, the feeds of a layout the settings no longer
+/// have (`category_dir` changed meanwhile) are still found by their mark
+/// and retired: the output equals a clean build's.
+#[test]
+fn with_the_state_lost_an_old_layouts_feeds_are_found_by_their_mark_and_retired() {
+    let site = site("");
+    site.build(&[]).expect_code(0);
+    let out = site.out();
+    put(&out, "category/beta/rss.xml", "<rss>by hand</rss>");
+    fs::remove_dir_all(site.content().join(".feedgen")).expect("lose the state");
+    site.config("feedgen:\n  formats: [rss, atom, json]\n  category_dir: cats\n");
+    let run = site.build(&[]).expect_code(0);
+    assert_eq!(run.json().removed, 5, "{}", run.stderr);
+    assert!(!out.join("category/alpha").exists());
+    assert_eq!(read(&out.join("category/beta/rss.xml")), b"<rss>by hand</rss>");
+    assert!(out.join("cats/alpha/rss.xml").is_file());
+    site.build(&["--check"]).expect_code(0);
+}
