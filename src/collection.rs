@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::content::git::GitView;
 use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
@@ -107,7 +109,8 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         &format!("reading {} post files", found.files.len()),
     );
     let git = GitView::new(root, git);
-    let (records, kept) = content::scan_all(root, found.files, (rules, &git), config.max_file_size, previous);
+    let (mut records, kept) = content::scan_all(root, found.files, (rules, &git), config.max_file_size, previous);
+    set_page_files(config, &mut records);
     let git_note = git.unusable().map(|why| {
         let message = format!("git's index was not used ({why}); every post file was checked as outside git");
         Diagnostic::new(&root.display().to_string(), None, Severity::Note, message)
@@ -187,6 +190,19 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         shadowed,
         overwritten,
     }
+}
+
+/// Each post's page file hash (`model::page_file`), where reading did not
+/// bring it from the index: a post read afresh. Every post, published or
+/// not, since `now` changes what is published without reading anything.
+fn set_page_files(config: &Config, records: &mut [Record]) {
+    records.par_iter_mut().for_each(|r| {
+        if let Outcome::Post(meta) = &mut r.scanned.outcome {
+            if meta.page_file.is_none() {
+                meta.page_file = Some(model::page_file(&config.site, meta));
+            }
+        }
+    });
 }
 
 /// The published posts (by record) whose page Jekyll overwrites with
@@ -296,6 +312,7 @@ impl From<StoredPost> for Record {
                 unpublished: m.unpublished,
                 plain_text: m.plain_text,
                 jekyll: m.jekyll.map(|r| Box::new(JekyllReading::from(*r))),
+                page_file: m.page_file,
             }),
         };
         let scanned = Scanned {
@@ -322,6 +339,7 @@ impl From<Record> for StoredPost {
                 unpublished: m.unpublished,
                 plain_text: m.plain_text,
                 jekyll: m.jekyll.map(|r| Box::new(StoredReading::from(*r))),
+                page_file: m.page_file,
             }),
         };
         StoredPost {

@@ -3,10 +3,10 @@
 //! chosen with a bounded selection.
 
 use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
-use rayon::prelude::*;
 
 use crate::config::{FeedSettings, PerKind, Site, DEFAULT_MAX_ITEMS};
 use crate::content::post::{LinkDate, PostMeta};
@@ -346,6 +346,31 @@ pub fn page_path(site: &Site, meta: &PostMeta) -> String {
     permalink::expand(reading.permalink.as_deref().unwrap_or(&site.permalink), &parts)
 }
 
+/// The file Jekyll writes for a post's URL (`permalink::destination` of
+/// [`page_path`]), as a 64-bit hash: what [`same_page`] groups posts by.
+/// Computed once, when a post is read, and kept in the rebuild index,
+/// which is valid only for the [`page_settings`] it was built with. Two
+/// posts of one file always have one hash; posts of one hash are told
+/// apart by their real files before anything is decided.
+pub fn page_file(site: &Site, meta: &PostMeta) -> u64 {
+    let path = page_path(site, meta);
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    permalink::destination_parts(&path, |part| hash.update(part.as_bytes()));
+    hash.digest()
+}
+
+/// Every site setting [`page_path`] reads (besides the post): the rebuild
+/// index, which keeps each post's [`page_file`], is valid only for these.
+pub fn page_settings(site: &Site) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        site.permalink,
+        site.zone,
+        site.jekyll,
+        site.archive.folders()
+    )
+}
+
 /// Posts Jekyll writes to one page: the page shows one of them, and the
 /// feeds carry that one alone.
 #[derive(Debug, Default)]
@@ -367,56 +392,88 @@ pub struct SamePage {
 /// `a.html` and `sub/a.md`, one `permalink` in two posts, a `slug` or
 /// categories that make another post's URL. `shown` gives a post's path
 /// as diagnostics show it.
+///
+/// Posts are grouped by their [`page_file`] hash (kept since they were
+/// read, so a rerun builds no URL); only the posts of a hash two or more
+/// share have their URLs built, to confirm the file and name the page.
 pub fn same_page(site: &Site, posts: &[&PostMeta], shown: impl Fn(&str) -> String) -> SamePage {
-    // Every published post's URL, every run: on every core.
-    let paths: Vec<(String, String)> = posts
-        .par_iter()
-        .map(|meta| {
-            let path = page_path(site, meta);
-            (permalink::destination(&path), path)
-        })
-        .collect();
-    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::with_capacity(paths.len());
-    for (i, (file, _)) in paths.iter().enumerate() {
-        by_file.entry(file).or_default().push(i);
+    // The first post of each hash; the posts of a hash met again, in
+    // order. No allocation per post, as a map of lists would make.
+    let mut first: WordMap<u64, usize> = WordMap::with_capacity_and_hasher(posts.len(), Default::default());
+    let mut shared: WordMap<u64, Vec<usize>> = WordMap::default();
+    for (i, meta) in posts.iter().enumerate() {
+        let hash = meta.page_file.unwrap_or_else(|| page_file(site, meta));
+        match first.entry(hash) {
+            Entry::Vacant(slot) => _ = slot.insert(i),
+            Entry::Occupied(slot) => shared.entry(hash).or_insert_with(|| vec![*slot.get()]).push(i),
+        }
     }
     let mut out = SamePage {
         hidden: vec![false; posts.len()],
         warnings: Vec::new(),
     };
-    let archived = |i: usize| site.archive.folder_len(&posts[i].path).is_some();
-    for mut group in by_file.into_values().filter(|g| g.len() > 1) {
-        group.sort_by_key(|&i| (!archived(i), posts[i].jekyll_time, &posts[i].path));
-        let Some(&winner) = group.last() else { continue };
-        let url = permalink::link(&site.root, &paths[winner].1);
-        let moved = match group.iter().any(|&i| archived(i)) {
-            true => " (a post in an archive folder keeps the URL it had in `_posts/` as its id)",
-            false => "",
-        };
-        let shown_paths: Vec<String> = group.iter().map(|&i| shown(&posts[i].path)).collect();
-        for (k, &i) in group.iter().enumerate() {
-            out.hidden[i] = i != winner;
-            let others: Vec<&str> = (shown_paths.iter().enumerate())
-                .filter(|&(j, _)| j != k)
-                .map(|(_, p)| p.as_str())
-                .collect();
-            let verdict = match i == winner {
-                true => "which shows this one: the feeds carry it alone".to_string(),
-                false => format!(
-                    "which shows {}: the feeds carry that one, not this one",
-                    shown_paths[group.len() - 1]
-                ),
-            };
-            let message = format!(
-                "Jekyll writes this post and {} to one page, {url}{moved}, {verdict}; give each post its own `slug` or `permalink`",
-                others.join(", ")
-            );
-            let warning = Diagnostic::new(&shown_paths[k], Some(1), Severity::Warning, message);
-            out.warnings.push((i, warning));
+    for candidates in shared.into_values() {
+        // One hash, maybe more than one file: group by the file itself.
+        let mut by_file: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        for i in candidates {
+            let path = page_path(site, posts[i]);
+            by_file
+                .entry(permalink::destination(&path))
+                .or_default()
+                .push((i, path));
+        }
+        for group in by_file.into_values().filter(|g| g.len() > 1) {
+            one_page(site, posts, &shown, group, &mut out);
         }
     }
     out.warnings.sort_by(|a, b| a.1.cmp(&b.1));
     out
+}
+
+/// The posts of `group` (with their URL paths) share one page: hide all
+/// but the one the page shows and warn on each.
+fn one_page(
+    site: &Site,
+    posts: &[&PostMeta],
+    shown: &impl Fn(&str) -> String,
+    mut group: Vec<(usize, String)>,
+    out: &mut SamePage,
+) {
+    let archived = |i: usize| site.archive.folder_len(&posts[i].path).is_some();
+    group.sort_by(|(a, _), (b, _)| {
+        let key = |i: usize| (!archived(i), posts[i].jekyll_time, &posts[i].path);
+        key(*a).cmp(&key(*b))
+    });
+    let Some((winner, winner_path)) = group.last() else {
+        return;
+    };
+    let (winner, url) = (*winner, permalink::link(&site.root, winner_path));
+    let group: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
+    let moved = match group.iter().any(|&i| archived(i)) {
+        true => " (a post in an archive folder keeps the URL it had in `_posts/` as its id)",
+        false => "",
+    };
+    let shown_paths: Vec<String> = group.iter().map(|&i| shown(&posts[i].path)).collect();
+    for (k, &i) in group.iter().enumerate() {
+        out.hidden[i] = i != winner;
+        let others: Vec<&str> = (shown_paths.iter().enumerate())
+            .filter(|&(j, _)| j != k)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        let verdict = match i == winner {
+            true => "which shows this one: the feeds carry it alone".to_string(),
+            false => format!(
+                "which shows {}: the feeds carry that one, not this one",
+                shown_paths[group.len() - 1]
+            ),
+        };
+        let message = format!(
+            "Jekyll writes this post and {} to one page, {url}{moved}, {verdict}; give each post its own `slug` or `permalink`",
+            others.join(", ")
+        );
+        let warning = Diagnostic::new(&shown_paths[k], Some(1), Severity::Warning, message);
+        out.warnings.push((i, warning));
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +494,7 @@ mod tests {
             unpublished: false,
             plain_text: false,
             jekyll: None,
+            page_file: None,
         }
     }
 
@@ -643,6 +701,36 @@ mod tests {
         assert_eq!((alone.hidden, alone.warnings.len()), (vec![false], 0));
     }
 
+    /// Posts grouped by one hash but written to two files share no page:
+    /// the files themselves decide. Posts of one file with hashes stored
+    /// under other settings (which the index never keeps) would be missed,
+    /// so the hash is the file's and nothing else.
+    #[test]
+    fn one_hash_is_not_one_page_until_the_files_agree() {
+        let (_tmp, config) = site(
+            "timezone: UTC
+",
+        );
+        let mut a = post("_posts/2021-12-08-a.md", 9, &[]);
+        let mut b = post("_posts/2021-12-08-b.md", 9, &[]);
+        let c = post("_posts/2021-12-08-b.html", 9, &[]);
+        a.page_file = Some(7);
+        b.page_file = Some(7);
+        let found = same_page(&config.site, &[&a, &b], |p| p.to_string());
+        assert_eq!((found.hidden, found.warnings.len()), (vec![false, false], 0));
+        // With `c` (no stored hash: computed), `b` and `c` are one page,
+        // which shows `b.md` (after `b.html` in path order).
+        b.page_file = Some(page_file(&config.site, &b));
+        let found = same_page(&config.site, &[&a, &b, &c], |p| p.to_string());
+        assert_eq!((found.hidden, found.warnings.len()), (vec![false, false, true], 2));
+        let destination = permalink::destination(&page_path(&config.site, &c));
+        assert_eq!(destination, "2021/12/08/b.html");
+        assert_eq!(
+            page_file(&config.site, &c),
+            xxhash_rust::xxh3::xxh3_64(destination.as_bytes())
+        );
+    }
+
     /// The URL selection computes from a post's metadata is the item id
     /// rendering computes from the post, for every way Jekyll reads a file
     /// its own way, under both Jekylls, fresh or through the index.
@@ -685,9 +773,23 @@ mod tests {
                 std::fs::write(path, text).expect("post");
             }
             let fresh = crate::collection::read_posts(&config, Vec::new());
+            let fresh_metas: Vec<Option<u64>> = (fresh.records.iter())
+                .map(|r| match &r.scanned.outcome {
+                    crate::content::post::Outcome::Post(meta) => meta.page_file,
+                    _ => None,
+                })
+                .collect();
             let records: Vec<crate::state::StoredPost> = fresh.records.into_iter().map(Into::into).collect();
             let indexed = crate::collection::read_posts(&config, records.into_iter().map(Into::into).collect());
             assert_eq!(indexed.kept, indexed.records.len(), "every record from the index");
+            // Each post's page file hash, set when read, comes back from the index.
+            for (fresh, indexed) in fresh_metas.iter().zip(&indexed.records) {
+                let crate::content::post::Outcome::Post(meta) = &indexed.scanned.outcome else {
+                    continue;
+                };
+                assert_eq!(meta.page_file, Some(page_file(&config.site, meta)), "{}", meta.path);
+                assert_eq!(meta.page_file, *fresh, "{}", meta.path);
+            }
             let (posts, hashes) = indexed.published(&config);
             // `dir/inner.md` is a post to one Jekyll only.
             assert!(posts.len() >= files.len() - 2, "{:#?}", indexed.report.diagnostics);

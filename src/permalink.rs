@@ -36,18 +36,11 @@ pub enum SlugMode {
 /// keep becomes one `-`, one leading and one trailing `-` are dropped, and
 /// the result is lower-cased unless `cased`. Which characters a mode
 /// keeps depends on the Jekyll version (`JekyllRules::slug_breaks`).
+#[cfg(test)]
 pub fn slugify(text: &str, mode: SlugMode, cased: bool, jekyll: JekyllRules) -> String {
-    let Some(re) = jekyll.slug_breaks(mode == SlugMode::Pretty) else {
-        return text.to_string();
-    };
-    let replaced = re.replace_all(text, "-");
-    let trimmed = replaced.strip_prefix('-').unwrap_or(&replaced);
-    let trimmed = trimmed.strip_suffix('-').unwrap_or(trimmed);
-    if cased {
-        trimmed.to_string()
-    } else {
-        trimmed.to_lowercase()
-    }
+    let mut out = String::with_capacity(text.len());
+    let _ = slugify_into(&mut out, text, mode, cased, jekyll);
+    out
 }
 
 /// The file-name part Jekyll uses as a post's `slug` when the front matter
@@ -81,68 +74,98 @@ fn pattern_of(style: &str, jekyll: JekyllRules) -> &str {
 /// path as Jekyll builds it, percent-decoded (so it names the file Jekyll
 /// writes, see [`destination`]). Starts with `/`.
 pub fn expand(style: &str, parts: &PermalinkParts<'_>) -> String {
+    use std::fmt::Write;
     let pattern = pattern_of(style, parts.jekyll);
     let d = parts.date;
     // `:categories`: each lower-cased, kept once after lower-casing, joined
-    // with `/`; not slugified.
-    let mut lowered: Vec<String> = Vec::with_capacity(parts.categories.len());
-    for c in parts.categories {
-        let c = c.to_lowercase();
-        if !lowered.contains(&c) {
-            lowered.push(c);
+    // with `/`; not slugified. Built when the pattern asks for them.
+    let lowered = || {
+        let mut lowered: Vec<String> = Vec::with_capacity(parts.categories.len());
+        for c in parts.categories {
+            let c = c.to_lowercase();
+            if !lowered.contains(&c) {
+                lowered.push(c);
+            }
         }
-    }
+        lowered
+    };
+    // Built with the leading `/` the sanitizer adds.
     let mut out = String::with_capacity(pattern.len() + 64);
+    out.push('/');
     let mut rest = pattern;
     // Placeholder names are `[a-z_]+`, as in Jekyll's URL#generate_url_from_drop.
+    // Writing to a `String` never fails.
     while let Some(i) = rest.find(':') {
-        out.push_str(&decoded(&rest[..i]));
+        push_decoded(&mut out, &rest[..i]);
         let after = &rest[i + 1..];
         let name_len = after
             .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
             .unwrap_or(after.len());
         let name = &after[..name_len];
-        let value = match name {
-            "year" => format!("{:04}", d.year()),
-            "short_year" => format!("{:02}", d.year() % 100),
-            "month" => format!("{:02}", d.month()),
-            "i_month" => d.month().to_string(),
-            "short_month" => d.format("%b").to_string(),
-            "long_month" => d.format("%B").to_string(),
-            "day" => format!("{:02}", d.day()),
-            "i_day" => d.day().to_string(),
-            "y_day" => format!("{:03}", d.ordinal()),
-            "week" => format!("{:02}", d.iso_week().week()),
-            "w_year" => d.iso_week().year().to_string(),
-            "w_day" => d.weekday().number_from_monday().to_string(),
-            "short_day" => d.format("%a").to_string(),
-            "long_day" => d.format("%A").to_string(),
-            "hour" => format!("{:02}", d.hour()),
-            "minute" => format!("{:02}", d.minute()),
-            "second" => format!("{:02}", d.second()),
-            "title" => slugify(parts.slug, SlugMode::Pretty, true, parts.jekyll),
-            "slug" => slugify(parts.slug, SlugMode::Default, false, parts.jekyll),
-            "name" => slugify(parts.name, SlugMode::Default, false, parts.jekyll),
-            "categories" => lowered.join("/"),
-            "slugified_categories" => lowered
-                .iter()
-                .map(|c| slugify(c, SlugMode::Default, false, parts.jekyll))
-                .collect::<Vec<_>>()
-                .join("/"),
-            "collection" => "posts".to_string(),
-            "output_ext" => ".html".to_string(),
+        let _ = match name {
+            "year" => write!(out, "{:04}", d.year()),
+            "short_year" => write!(out, "{:02}", d.year() % 100),
+            "month" => write!(out, "{:02}", d.month()),
+            "i_month" => write!(out, "{}", d.month()),
+            "short_month" => write!(out, "{}", d.format("%b")),
+            "long_month" => write!(out, "{}", d.format("%B")),
+            "day" => write!(out, "{:02}", d.day()),
+            "i_day" => write!(out, "{}", d.day()),
+            "y_day" => write!(out, "{:03}", d.ordinal()),
+            "week" => write!(out, "{:02}", d.iso_week().week()),
+            "w_year" => write!(out, "{}", d.iso_week().year()),
+            "w_day" => write!(out, "{}", d.weekday().number_from_monday()),
+            "short_day" => write!(out, "{}", d.format("%a")),
+            "long_day" => write!(out, "{}", d.format("%A")),
+            "hour" => write!(out, "{:02}", d.hour()),
+            "minute" => write!(out, "{:02}", d.minute()),
+            "second" => write!(out, "{:02}", d.second()),
+            "title" => slugify_into(&mut out, parts.slug, SlugMode::Pretty, true, parts.jekyll),
+            "slug" => slugify_into(&mut out, parts.slug, SlugMode::Default, false, parts.jekyll),
+            "name" => slugify_into(&mut out, parts.name, SlugMode::Default, false, parts.jekyll),
+            "categories" => push(&mut out, &lowered().join("/")),
+            "slugified_categories" => lowered().iter().enumerate().try_for_each(|(k, c)| {
+                if k > 0 {
+                    out.push('/');
+                }
+                slugify_into(&mut out, c, SlugMode::Default, false, parts.jekyll)
+            }),
+            "collection" => push(&mut out, "posts"),
+            "output_ext" => push(&mut out, ".html"),
             _ => {
                 out.push(':');
-                out.push_str(name);
-                rest = &after[name_len..];
-                continue;
+                push(&mut out, name)
             }
         };
-        out.push_str(&value);
         rest = &after[name_len..];
     }
-    out.push_str(&decoded(rest));
-    sanitize(&out)
+    push_decoded(&mut out, rest);
+    sanitize_slashed(out)
+}
+
+/// `text` appended to `out` (as `write!` would, which never fails on a `String`).
+fn push(out: &mut String, text: &str) -> std::fmt::Result {
+    out.push_str(text);
+    Ok(())
+}
+
+/// [`slugify`], appended to `out`.
+fn slugify_into(out: &mut String, text: &str, mode: SlugMode, cased: bool, jekyll: JekyllRules) -> std::fmt::Result {
+    let Some(re) = jekyll.slug_breaks(mode == SlugMode::Pretty) else {
+        return push(out, text);
+    };
+    let replaced = re.replace_all(text, "-");
+    let trimmed = replaced.strip_prefix('-').unwrap_or(&replaced);
+    let trimmed = trimmed.strip_suffix('-').unwrap_or(trimmed);
+    if cased {
+        out.push_str(trimmed);
+    } else if trimmed.is_ascii() {
+        out.extend(trimmed.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        // `str::to_lowercase`: a final sigma is not a `char` rule.
+        out.push_str(&trimmed.to_lowercase());
+    }
+    Ok(())
 }
 
 /// A page's URL path as Jekyll builds it (decoded; `Page#url`): its own
@@ -172,7 +195,7 @@ pub fn page_path(rel: &str, permalink: Option<&str>, style: &str, jekyll: Jekyll
     let mut out = String::with_capacity(template.len() + rel.len());
     let mut rest = template.as_str();
     while let Some(i) = rest.find(':') {
-        out.push_str(&decoded(&rest[..i]));
+        push_decoded(&mut out, &rest[..i]);
         let after = &rest[i + 1..];
         let value = ["path", "basename", "output_ext"]
             .into_iter()
@@ -189,7 +212,7 @@ pub fn page_path(rel: &str, permalink: Option<&str>, style: &str, jekyll: Jekyll
         });
         rest = &after[name.len()..];
     }
-    out.push_str(&decoded(rest));
+    push_decoded(&mut out, rest);
     sanitize(&out)
 }
 
@@ -198,20 +221,34 @@ fn decoded(text: &str) -> std::borrow::Cow<'_, str> {
     percent_decode_str(text).decode_utf8_lossy()
 }
 
+/// [`decoded`], appended to `out`.
+fn push_decoded(out: &mut String, text: &str) {
+    match text.contains('%') {
+        true => out.push_str(&decoded(text)),
+        false => out.push_str(text),
+    }
+}
+
 /// Jekyll's `URL#sanitize_url`: `..` becomes `/`, `./` goes, runs of `/`
 /// become one. So no category or slug climbs out of the site (`..` is
 /// gone), and `v1.` + `/2022` reads `v12022`, as on the real site.
 fn sanitize(path: &str) -> String {
-    let mut out = format!("/{path}").replace("..", "/").replace("./", "");
-    let mut squeezed = String::with_capacity(out.len());
-    let mut previous = '\0';
-    for c in out.drain(..) {
-        if !(c == '/' && previous == '/') {
-            squeezed.push(c);
-        }
-        previous = c;
+    sanitize_slashed(format!("/{path}"))
+}
+
+/// [`sanitize`] of a path already given its leading `/`, in place when it
+/// has no `..` or `./` (almost every path): only runs of `/` to squeeze.
+fn sanitize_slashed(mut out: String) -> String {
+    if out.contains("..") || out.contains("./") {
+        out = out.replace("..", "/").replace("./", "");
     }
-    squeezed
+    let mut previous = '\0';
+    out.retain(|c| {
+        let keep = !(c == '/' && previous == '/');
+        previous = c;
+        keep
+    });
+    out
 }
 
 /// The file Jekyll writes for a (decoded) URL path, relative to the
@@ -220,13 +257,20 @@ fn sanitize(path: &str) -> String {
 /// (`conformance/checks/30-jekyll`) applies the same rule to real builds.
 /// Posts whose URLs give one file share one page (`model::same_page`).
 pub fn destination(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 10);
+    destination_parts(path, |part| out.push_str(part));
+    out
+}
+
+/// [`destination`] in pieces, given to `put` in order (for a hash of it
+/// without the string).
+pub fn destination_parts(path: &str, mut put: impl FnMut(&str)) {
     let rel = path.trim_start_matches('/');
+    put(rel);
     if path.ends_with('/') {
-        format!("{rel}index.html")
-    } else if rel.ends_with(".html") {
-        rel.to_string()
-    } else {
-        format!("{rel}.html")
+        put("index.html");
+    } else if !rel.ends_with(".html") {
+        put(".html");
     }
 }
 
@@ -483,6 +527,41 @@ mod tests {
         assert_eq!(
             expand("/news/:slug:output_ext", &parts(&[], "Hello World")),
             "/news/hello-world.html"
+        );
+    }
+
+    /// Sanitizing in place (no `..`, no `./`) gives what Jekyll's rule,
+    /// applied as written, gives: every path of up to 6 of `/`, `.`, `a`, `é`.
+    #[test]
+    fn sanitizing_in_place_is_jekylls_rule() {
+        let rule = |path: &str| {
+            let out = format!("/{path}").replace("..", "/").replace("./", "");
+            let mut squeezed = String::new();
+            let mut previous = '\0';
+            for c in out.chars() {
+                if !(c == '/' && previous == '/') {
+                    squeezed.push(c);
+                }
+                previous = c;
+            }
+            squeezed
+        };
+        for len in 0..=6u32 {
+            for n in 0..4usize.pow(len) {
+                let path: String = (0..len).map(|k| ['/', '.', 'a', 'é'][n / 4usize.pow(k) % 4]).collect();
+                assert_eq!(sanitize(&path), rule(&path), "{path:?}");
+            }
+        }
+    }
+
+    /// Lower-casing a slug is `str::to_lowercase`: a final capital sigma
+    /// becomes `ς`, not `σ`.
+    #[test]
+    fn slugs_lower_case_as_strings_do() {
+        assert_eq!(expand("/:slug/:name/", &parts(&[], "ΟΔΟΣ Two")), "/οδος-two/οδος-two/");
+        assert_eq!(
+            expand("/:slugified_categories/x", &parts(&["ΑΣ Β".into(), "c d".into()], "x")),
+            "/ας-β/c-d/x"
         );
     }
 

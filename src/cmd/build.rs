@@ -419,6 +419,8 @@ fn read_settings(config: &Config) -> u64 {
         .add(format!("{:?}", config.site.jekyll).as_bytes())
         // Which folders hold posts moved out of `_posts/`.
         .add(config.site.archive.folders().join("\n").as_bytes())
+        // What each post's page file hash is built from.
+        .add(model::page_settings(&config.site).as_bytes())
         .add_u64(config.max_file_size)
         .finish()
 }

@@ -75,6 +75,11 @@ pub struct PostMeta {
     /// unquoted date, nested categories, front matter Jekyll does not see):
     /// what tells which posts Jekyll writes to one page.
     pub jekyll: Option<Box<JekyllReading>>,
+    /// A hash of the file Jekyll writes for the post's URL
+    /// (`model::page_file`): set once, after the post is read, and kept in
+    /// the rebuild index, so a rerun finds posts that may share a page
+    /// without building every URL. `None` until set.
+    pub page_file: Option<u64>,
 }
 
 /// The site's publishing switches (Jekyll's `_config.yml` keys).
@@ -450,6 +455,7 @@ pub fn scan(
         unpublished: reading.fields.unpublished,
         plain_text,
         jekyll: reading.jekyll_reading(rel, jekyll).unless_of_file(rel, jekyll),
+        page_file: None,
     })
 }
 
@@ -494,6 +500,7 @@ fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, rules: ReadRu
         unpublished: false,
         plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
         jekyll: None,
+        page_file: None,
     }
 }
 

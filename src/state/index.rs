@@ -62,6 +62,9 @@ pub struct StoredMeta {
     /// How Jekyll reads the file for its URL, when not from the file name
     /// alone (version 7).
     pub jekyll: Option<Box<StoredReading>>,
+    /// A hash of the file Jekyll writes for the post's URL (version 8):
+    /// which posts may share a page, without building their URLs.
+    pub page_file: Option<u64>,
 }
 
 /// What Jekyll builds a post's URL from, beside its date and categories:
@@ -92,7 +95,11 @@ pub enum StoredLinkDate {
 /// were writes only the head and what follows them (version 6). Version 7:
 /// a post's Jekyll reading ([`StoredReading`]) after its names when it has
 /// one (flag 8); a version-6 index is not read, so its posts are read again.
-const MAGIC: &[u8; 8] = b"FGINDEX7";
+/// Version 8: a post's page file hash ([`StoredMeta::page_file`]), 8
+/// bytes after its Jekyll time when it has one (flag 16); the settings it
+/// is valid for include every one the URL is built from
+/// (`model::page_settings`). A version-7 index is not read.
+const MAGIC: &[u8; 8] = b"FGINDEX8";
 /// The head: the magic, the settings, the number of records and of chunks.
 const HEAD: usize = 32;
 
@@ -367,10 +374,15 @@ fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
                 w.u8(2);
                 w.var_i64(m.date.timestamp());
                 w.var_i64(i64::from(m.date.offset().local_minus_utc()));
-                let flags =
-                    u8::from(m.unpublished) | (u8::from(m.plain_text) << 2) | (u8::from(m.jekyll.is_some()) << 3);
+                let flags = u8::from(m.unpublished)
+                    | (u8::from(m.plain_text) << 2)
+                    | (u8::from(m.jekyll.is_some()) << 3)
+                    | (u8::from(m.page_file.is_some()) << 4);
                 w.u8(flags);
                 w.var_i64(m.jekyll_time);
+                if let Some(page_file) = m.page_file {
+                    w.u64(page_file);
+                }
                 for terms in [&m.categories, &m.tags] {
                     w.var(terms.len() as u64);
                     terms.iter().for_each(|t| w.var(strings.id(t)));
@@ -437,6 +449,10 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
                 let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
                 let flags = r.u8()?;
                 let jekyll_time = r.var_i64()?;
+                let page_file = match flags & 16 {
+                    0 => None,
+                    _ => Some(r.u64()?),
+                };
                 let categories = terms(&mut r)?;
                 let tags = terms(&mut r)?;
                 let jekyll = match flags & 8 {
@@ -451,6 +467,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
                     unpublished: flags & 1 != 0,
                     plain_text: flags & 4 != 0,
                     jekyll,
+                    page_file,
                 })
             }
             _ => return None,
@@ -567,6 +584,7 @@ mod tests {
             unpublished: false,
             plain_text: true,
             jekyll: None,
+            page_file: Some(0x8000_0000_0000_0001),
         };
         // A post Jekyll reads its own way: every field of the reading kept.
         let day = chrono::NaiveDate::from_ymd_opt(2021, 12, 7).expect("day");
@@ -680,14 +698,37 @@ mod tests {
         }
     }
 
-    /// An index of version 6 (no Jekyll reading) is not read: its posts
-    /// are read again, never taken without their reading.
+    /// An index of version 6 (no Jekyll reading) or 7 (no page file
+    /// hash) is not read: its posts are read again, never taken without
+    /// what tells which of them share a page.
     #[test]
-    fn a_version_6_index_is_not_read() {
-        let mut bytes = sample().encode(99);
-        assert_eq!(&bytes[..8], b"FGINDEX7");
-        bytes[7] = b'6';
-        assert!(Index::decode(&bytes, 99).is_none());
+    fn an_index_of_version_6_or_7_is_not_read() {
+        let bytes = sample().encode(99);
+        assert_eq!(&bytes[..8], b"FGINDEX8");
+        for old in [b'6', b'7'] {
+            let mut bytes = bytes.clone();
+            bytes[7] = old;
+            assert!(Index::decode(&bytes, 99).is_none());
+        }
+    }
+
+    /// A post's page file hash comes back as written, all 64 bits; a post
+    /// without one (never stored so, but readable) comes back without.
+    #[test]
+    fn page_file_hashes_round_trip() {
+        let mut index = sample();
+        if let StoredOutcome::Post(m) = &mut index.records[2].outcome {
+            m.page_file = None;
+        }
+        let back = Index::decode(&index.encode(99), 99).expect("decodes");
+        let hashes: Vec<Option<u64>> = (back.records.iter())
+            .filter_map(|r| match &r.outcome {
+                StoredOutcome::Post(m) => Some(m.page_file),
+                _ => None,
+            })
+            .collect();
+        let first = Some(0x8000_0000_0000_0001);
+        assert_eq!(hashes, [first, None, first]);
     }
 
     /// An index that keeps its first records writes only the head and what

@@ -424,3 +424,125 @@ fn strict_rejects_every_post_of_a_shared_page() {
     );
     assert_eq!(run.json().rejected, 3);
 }
+
+/// The warnings of a run that say two posts share a page.
+fn page_warnings(run: &Run) -> Vec<&str> {
+    (run.diagnostics().into_iter())
+        .filter(|l| l.contains("to one page"))
+        .collect()
+}
+
+/// A rerun takes each post's page (its file's hash) from the index: posts
+/// of one page neither of which is read again are still one item, with
+/// their warnings, whether another post changed or nothing did.
+#[test]
+fn a_rerun_finds_a_shared_page_from_the_index_alone() {
+    let site = Site::new();
+    site.config("");
+    three_of_one_day(&site);
+    let first = site.build(&[]).expect_code(0);
+    assert_eq!(page_warnings(&first).len(), 3, "{}", first.stderr);
+    // Nothing changed; then only the post outside the page changed.
+    let unchanged = site.build(&[]).expect_code(0);
+    site.edit("_posts/2022-05-11-other.md", "Other", "Other edited");
+    let edited = site.build(&[]).expect_code(0);
+    assert_eq!(edited.json().written, 2, "{}", edited.stderr);
+    let (clean, tree) = clean_build(&site, "clean");
+    for run in [&unchanged, &edited] {
+        assert_eq!(page_warnings(run), page_warnings(&first));
+        assert_eq!(run.diagnostics(), clean.diagnostics());
+        assert_eq!(run.json().published, 2);
+    }
+    assert_eq!(output_tree(&site.out()), tree);
+    assert_eq!(titles(&site), ["A sub", "Other edited"]);
+    let url = format!("{ROOT}/2022/05/10/a.html");
+    let files = [
+        "_posts/2022-05-10-a.html",
+        "_posts/2022-05-10-a.md",
+        "_posts/sub/2022-05-10-a.md",
+    ];
+    group_warned(&edited, &files, "_posts/sub/2022-05-10-a.md", &url);
+}
+
+/// A new post whose page is a stored post's: the two share it from the
+/// first run that sees the new one, and leaving again undoes it.
+#[test]
+fn a_new_post_joins_the_page_of_a_stored_one() {
+    let site = Site::new();
+    site.config("");
+    site.put("_posts/2022-05-10-a.md", post("A md", ""));
+    site.put("_posts/2022-05-11-b.md", post("B", ""));
+    site.build(&[]).expect_code(0);
+    let steps: [Step; 3] = [
+        ("a new post on a's page", &|s| {
+            s.put("_posts/2022-05-10-a.html", post("A html", ""))
+        }),
+        ("a new post with b's permalink", &|s| {
+            s.put("_posts/2022-05-12-c.md", post("C", "permalink: /2022/05/11/b.html"))
+        }),
+        ("the new posts gone", &|s| {
+            fs::remove_file(s.content().join("_posts/2022-05-10-a.html")).expect("delete");
+            fs::remove_file(s.content().join("_posts/2022-05-12-c.md")).expect("delete");
+        }),
+    ];
+    for (n, ((what, step), warned)) in steps.iter().zip([2, 4, 0]).enumerate() {
+        step(&site);
+        let run = site.build(&[]).expect_code(0);
+        let (clean, tree) = clean_build(&site, &format!("clean{n}"));
+        assert_eq!(page_warnings(&run).len(), warned, "{what}: {}", run.stderr);
+        assert_eq!(output_tree(&site.out()), tree, "{what}");
+        assert_eq!(run.diagnostics(), clean.diagnostics(), "{what}");
+    }
+    assert_eq!(titles(&site), ["A md", "B"]);
+}
+
+/// Every setting a post's URL is built from (the permalink, the Jekyll
+/// version, the time zone, the archive folders) changes which posts share
+/// a page: after each change, a build from the last one's state writes
+/// what a clean build writes and says the same.
+#[test]
+fn a_change_of_url_settings_equals_a_clean_build() {
+    let site = Site::new();
+    // Under 4.3 only, `d..md` has the slug `d`; under `/:title/` only,
+    // the two `t` posts share a page (and the `z` posts); in UTC only, the
+    // two `z` posts are of one day; with `old_post` an archive folder
+    // only, `k.md` is a post.
+    site.put("_posts/2022-05-01-d.md", post("D plain", ""));
+    site.put("_posts/2022-05-01-d..md", post("D dots", ""));
+    site.put("_posts/2022-05-02-t.md", post("T one", ""));
+    site.put("_posts/2022-05-03-t.md", post("T two", ""));
+    site.put(
+        "_posts/2022-05-04-z.md",
+        post("Z late", "date: 2022-05-04 23:30:00 +0800"),
+    );
+    site.put(
+        "_posts/2022-05-05-z.md",
+        post("Z early", "date: 2022-05-05 00:30:00 +0800"),
+    );
+    site.put("old_post/2022-05-06-k.md", post("K archived", ""));
+    site.put("_posts/2022-05-06-k.html", post("K post", ""));
+    let config = |permalink: &str, jekyll: u8, zone: &str, archive: &str| {
+        format!(
+            "title: Safety\nurl: {ROOT}\ntimezone: {zone}\nlang: en\n{permalink}\
+             feedgen:\n  jekyll: {jekyll}\n  archive: [{archive}]\n"
+        )
+    };
+    let title = "permalink: /:title/\n";
+    let settings = [
+        ("the first build", config("", 3, "Asia/Shanghai", ""), 0),
+        ("a permalink", config(title, 3, "Asia/Shanghai", ""), 4),
+        ("Jekyll 4", config(title, 4, "Asia/Shanghai", ""), 6),
+        ("another time zone", config("", 4, "UTC", ""), 4),
+        ("an archive folder", config("", 4, "UTC", "old_post"), 6),
+        ("all back", config("", 3, "Asia/Shanghai", ""), 0),
+    ];
+    for (n, (what, text, warned)) in settings.iter().enumerate() {
+        site.put("_config.yml", text);
+        let run = site.build(&[]).expect_code(0);
+        let (clean, tree) = clean_build(&site, &format!("clean{n}"));
+        assert_eq!(page_warnings(&run).len(), *warned, "{what}: {}", run.stderr);
+        assert_eq!(output_tree(&site.out()), tree, "{what}");
+        assert_eq!(run.diagnostics(), clean.diagnostics(), "{what}");
+        assert_eq!(run.json().published, clean.json().published, "{what}");
+    }
+}
