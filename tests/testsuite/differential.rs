@@ -906,7 +906,11 @@ fn diagnostics(run: &Run, out: &str) -> Vec<String> {
         .filter(|l| !l.starts_with("feedgen:"))
         // What a build says about its own state (a corrupted file
         // dropped) only an incremental build can say.
-        .filter(|l| !l.starts_with("content/.feedgen/") && !l.starts_with("clean-state/"))
+        .filter(|l| {
+            !["content/.feedgen/", "content/.feedgen:", "clean-state/", "clean-state:"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .filter(|l| !UNCOMPARED.iter().any(|u| l.contains(u)))
         .map(|l| {
             l.replace(&format!("{out}/"), "OUT/")
