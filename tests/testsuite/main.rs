@@ -11,6 +11,8 @@
 //! - `archive`: posts moved to `feedgen.archive` folders keep their ids and feeds;
 //! - `bad_input`: one post per kind of broken input (`tests/fixtures/hostile`),
 //!   built once and shared by its tests;
+//! - `differential`: random edits, moves, settings, clock moves, partial builds,
+//!   broken state and kills; every incremental build equals a clean build;
 //! - `safety`: killed runs, concurrent runs, arbitrary text, symlinks and
 //!   paths that try to leave the output folder;
 //! - `dup_url`: posts Jekyll writes to one page give one item, the page's, with a warning;
@@ -42,6 +44,7 @@ mod archive;
 mod atom_image;
 mod bad_input;
 mod caps;
+mod differential;
 mod discovery;
 mod dup_url;
 mod feeds;
