@@ -1000,6 +1000,8 @@ mod tests {
     #[test]
     fn a_users_file_at_a_state_files_name_is_never_written_over_or_removed() {
         let tmp = tempfile::tempdir().expect("tmp");
+        // The user's folder (feedgen's own would have its `.gitignore`).
+        fs::create_dir_all(tmp.path().join("state")).expect("state");
         let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), true, || {}).expect("open");
         for name in ["index", "manifest", "ping"] {
             let path = tmp.path().join("state").join(name);
