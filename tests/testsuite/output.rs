@@ -35,7 +35,10 @@ fn state_lives_in_a_dot_folder_of_the_content_and_is_never_served() {
     for name in ["index", "manifest", "lock"] {
         assert!(state.join(name).is_file(), "state/{name}");
     }
-    assert_eq!(fs::read_to_string(state.join(".gitignore")).expect("gitignore"), "*\n");
+    assert_eq!(
+        fs::read_to_string(state.join(".gitignore")).expect("gitignore"),
+        "# feedgen's state folder: a cache, safe to delete\n*\n"
+    );
     assert_eq!(
         manifest(&state),
         output_tree(&site.out()).into_keys().collect::<Vec<_>>()
