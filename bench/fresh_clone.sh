@@ -65,7 +65,10 @@ fi
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 git -C "$work/site" init -q -b main
 git -C "$work/site" add -A
-git -C "$work/site" -c user.name=bench -c user.email=bench@example.com commit -q -m corpus
+# No background `gc --auto` (it removed loose objects while a clone copied
+# them); packed once, as a remote CI clones from is.
+git -C "$work/site" -c gc.auto=0 -c user.name=bench -c user.email=bench@example.com commit -q -m corpus
+git -C "$work/site" repack -adq
 cp "$ROOT/bench/coverage-window.yml" "$work/config.yml"
 grep -q '^feedgen:' "$work/config.yml" || { echo "fresh_clone.sh: config has no feedgen: section" >&2; exit 2; }
 printf '  fsync: false\n' >>"$work/config.yml"
