@@ -148,10 +148,12 @@ impl<'o> State<'o> {
         });
         let building = building && refused.is_none();
         let head = manifest_head(output);
-        let manifest = read_lines(output, MANIFEST, &head);
-        let layouts = match manifest {
-            Some(_) => read_layouts(output),
-            None => Vec::new(),
+        // A manifest counts only with its layouts: without them its files
+        // of an old layout could not be told from damaged lines.
+        let listed = read_lines(output, MANIFEST, &head).zip(read_layouts(output));
+        let (manifest, layouts) = match listed {
+            Some((manifest, layouts)) => (Some(manifest), layouts),
+            None => (None, Vec::new()),
         };
         let written = match building {
             true => read_written(output).unwrap_or_default(),
@@ -360,10 +362,7 @@ impl<'o> State<'o> {
     /// The files feedgen wrote in `content` (paths relative to it), as the
     /// state recorded them.
     pub fn site_files(&self, content: &Path) -> BTreeSet<String> {
-        let text = self
-            .output
-            .and_then(|o| o.read_state(SITE_FILES))
-            .and_then(|b| String::from_utf8(b).ok());
+        let text = self.output.and_then(|o| o.read_state(SITE_FILES)).and_then(unsealed);
         let Some(text) = text else { return BTreeSet::new() };
         let mut lines = text.lines();
         match lines.next() == Some(site_files_head(content).as_str()) {
@@ -382,7 +381,7 @@ impl<'o> State<'o> {
             text.push_str(f);
             text.push('\n');
         }
-        output.write_state(SITE_FILES, text.as_bytes())
+        output.write_state(SITE_FILES, sealed(text).as_bytes())
     }
 
     /// The entry cached under `key`, if it was rendered under these settings.
@@ -487,20 +486,45 @@ fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
 
 /// The lines after the head of the state file `name`, if its head is `head`.
 fn read_lines(output: &Output, name: &str, head: &str) -> Option<Vec<String>> {
-    let text = String::from_utf8(output.read_state(name)?).ok()?;
+    let text = unsealed(output.read_state(name)?)?;
     let mut lines = text.lines();
     (lines.next() == Some(head)).then(|| lines.map(str::to_string).collect())
 }
 
+/// How a text state file that lists files ends: the xxh3 of every line
+/// before it. A file whose bytes were damaged (a flipped bit can make one
+/// path another) reads as none: the run then finds feedgen's files by
+/// their mark, never by a damaged list.
+const SEAL: &str = "# feedgen xxh3 ";
+
+fn sealed(mut text: String) -> String {
+    let sum = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+    let _ = writeln!(text, "{SEAL}{sum:016x}");
+    text
+}
+
+/// The text of a [`sealed`] file before its seal, if the seal holds.
+fn unsealed(bytes: Vec<u8>) -> Option<String> {
+    let mut text = String::from_utf8(bytes).ok()?;
+    let end = text.strip_suffix('\n')?.rfind('\n')? + 1;
+    let sum = text[end..].trim_end().strip_prefix(SEAL)?;
+    let sum = u64::from_str_radix(sum, 16).ok()?;
+    (xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[..end]) == sum).then(|| {
+        text.truncate(end);
+        text
+    })
+}
+
 /// The layouts recorded beside the manifest.
-fn read_layouts(output: &Output) -> Vec<[String; 2]> {
+fn read_layouts(output: &Output) -> Option<Vec<[String; 2]>> {
     let head = format!("{LAYOUTS_HEAD}{}", crate::places::resolved(output.dir()).display());
-    let lines = read_lines(output, LAYOUTS, &head).unwrap_or_default();
-    lines
+    let lines = read_lines(output, LAYOUTS, &head)?;
+    let layouts = lines
         .iter()
         .filter_map(|l| l.split_once('\t'))
         .map(|(category, tag)| [category.to_string(), tag.to_string()])
-        .collect()
+        .collect();
+    Some(layouts)
 }
 
 fn write_manifest_file(output: &Output, files: &BTreeSet<String>) -> Result<()> {
@@ -510,7 +534,7 @@ fn write_manifest_file(output: &Output, files: &BTreeSet<String>) -> Result<()> 
         text.push_str(f);
         text.push('\n');
     }
-    output.write_state(MANIFEST, text.as_bytes())
+    output.write_state(MANIFEST, sealed(text).as_bytes())
 }
 
 fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
@@ -518,7 +542,7 @@ fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
     for [category, tag] in layouts {
         text.push_str(&format!("{category}\t{tag}\n"));
     }
-    output.write_state(LAYOUTS, text.as_bytes())
+    output.write_state(LAYOUTS, sealed(text).as_bytes())
 }
 
 fn site_files_head(content: &Path) -> String {

@@ -355,6 +355,21 @@ pub fn published_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     output_tree(dir)
 }
 
+/// Append `extra` lines to the manifest at `path` and seal it again, as
+/// an attacker who knows the format would (a merely damaged manifest
+/// fails its seal and is not read at all).
+pub fn tamper_manifest(path: &Path, extra: &str) {
+    let text = fs::read_to_string(path).expect("manifest");
+    let mut body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# feedgen xxh3 "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    body.push_str(extra);
+    let sum = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
+    fs::write(path, format!("{body}# feedgen xxh3 {sum:016x}\n")).expect("tamper");
+}
+
 /// The files the manifest in `state` lists, without its header line.
 pub fn manifest(state: &Path) -> Vec<String> {
     let text = fs::read_to_string(state.join("manifest")).expect("manifest");
@@ -363,7 +378,10 @@ pub fn manifest(state: &Path) -> Vec<String> {
         lines.next().is_some_and(|h| h.starts_with("# feedgen manifest of /")),
         "manifest header"
     );
-    lines.map(str::to_string).collect()
+    lines
+        .filter(|l| !l.starts_with("# feedgen xxh3 "))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The feed files (`*.xml`) under `dir` with their bytes.
@@ -423,7 +441,7 @@ pub fn assert_inside(root: &Path, out: &Path) {
     let head = format!("# feedgen manifest of {}", canonical_out.display());
     let manifest = fs::read_to_string(root.join("content/.feedgen/manifest")).unwrap_or_default();
     if manifest.lines().next() == Some(head.as_str()) {
-        for line in manifest.lines().skip(1) {
+        for line in manifest.lines().skip(1).filter(|l| !l.starts_with("# feedgen xxh3 ")) {
             assert!(
                 Path::new(line).components().all(|c| matches!(c, Component::Normal(_))),
                 "manifest entry {line:?} is not a plain relative path"

@@ -578,8 +578,7 @@ fn only_files_feedgen_wrote_are_ever_changed_or_removed() {
 
     // A tampered manifest cannot point feedgen outside its folder.
     let listed = site.state().join("manifest");
-    let text = fs::read_to_string(&listed).expect("manifest");
-    fs::write(&listed, format!("{text}../victim.txt\n/etc/hostname\n")).expect("tamper");
+    crate::harness::tamper_manifest(&listed, "../victim.txt\n/etc/hostname\n");
     fs::remove_file(site.content().join("_posts/2024-01-01-goes.md")).expect("remove post");
     let second = site.build(&[]);
     assert_eq!(second.code, Some(0), "{}", second.stderr);

@@ -439,3 +439,20 @@ fn with_the_state_lost_an_old_layouts_feeds_are_found_by_their_mark_and_retired(
     assert!(out.join("cats/alpha/rss.xml").is_file());
     site.build(&["--check"]).expect_code(0);
 }
+
+/// A manifest with a damaged line (a flipped bit turns one path into
+/// another) fails its seal and is not read: the feeds of the old layout are
+/// found by their mark and retired all the same.
+#[test]
+fn a_damaged_manifest_is_not_read_and_the_old_layouts_feeds_still_go() {
+    let site = site("");
+    site.build(&[]).expect_code(0);
+    let listed = site.state().join("manifest");
+    let text = fs::read_to_string(&listed).expect("manifest");
+    fs::write(&listed, text.replacen("category/alpha/", "category/alphb/", 1)).expect("damage");
+    site.config("feedgen:\n  formats: [rss, atom, json]\n  category_dir: cats\n");
+    let run = site.build(&[]).expect_code(0);
+    assert!(said(&run, "no feed path").is_empty(), "{}", run.stderr);
+    assert!(!site.out().join("category").exists(), "{}", run.stderr);
+    assert!(site.out().join("cats/alpha/rss.xml").is_file());
+}
