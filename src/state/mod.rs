@@ -375,13 +375,7 @@ impl<'o> State<'o> {
     /// and after removing an old one.
     pub fn record_site_files(&self, content: &Path, files: &BTreeSet<String>) -> Result<()> {
         let Some(output) = self.building() else { return Ok(()) };
-        let mut text = site_files_head(content);
-        text.push('\n');
-        for f in files {
-            text.push_str(f);
-            text.push('\n');
-        }
-        output.write_state(SITE_FILES, sealed(text).as_bytes())
+        write_list(output, SITE_FILES, site_files_head(content), files)
     }
 
     /// The entry cached under `key`, if it was rendered under these settings.
@@ -528,13 +522,17 @@ fn read_layouts(output: &Output) -> Option<Vec<[String; 2]>> {
 }
 
 fn write_manifest_file(output: &Output, files: &BTreeSet<String>) -> Result<()> {
-    let mut text = manifest_head(output);
+    write_list(output, MANIFEST, manifest_head(output), files)
+}
+
+/// A list of paths, one a line under `head`, sealed (see [`SEAL`]).
+fn write_list(output: &Output, name: &str, mut text: String, files: &BTreeSet<String>) -> Result<()> {
     text.push('\n');
     for f in files {
         text.push_str(f);
         text.push('\n');
     }
-    output.write_state(MANIFEST, sealed(text).as_bytes())
+    output.write_state(name, sealed(text).as_bytes())
 }
 
 fn write_layouts(output: &Output, layouts: &[[&str; 2]]) -> Result<()> {
