@@ -10,7 +10,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::commit::{Commit, Manifest};
-use super::render_and_commit::{render_and_store, Live};
+use super::render_and_commit::{render_and_store, Live, Records};
 use crate::collection::{find_posts, scan_posts, Collection};
 use crate::config::{Config, Mode, Verbosity};
 use crate::content::pages::SitePage;
@@ -55,7 +55,8 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let fingerprints = state.take_fingerprints();
     let mut commit = Commit::begin((output, &state), config, mode, &plan, (manifest, fingerprints), &todo)?;
     let posts_read = (&posts[..], &hashes[..]);
-    let (unread, mut cached) = render_and_commit(config, &state, (&plan, &todo), posts_read, &mut commit, &mut report)?;
+    let (unread, mut cached, cut) =
+        render_and_commit(config, &state, (&plan, &todo), posts_read, &mut commit, &mut report)?;
     phases.lap("render and write feeds");
 
     if let Some(anywhere) = &carried_anywhere {
@@ -71,7 +72,7 @@ fn build(config: &Config, mode: Mode, output: &Output, mut state: State) -> Resu
     let files_reused = records.len() == read.indexed && records.iter().all(|r| r.reused);
     let mut done = commit.finish(&plan, files_reused && unread.is_empty())?;
     write_jekyll_data(config, mode, (output, &state), &plan, &mut report)?;
-    save_state(state, done.fingerprints.take(), read, &unread, live)?;
+    save_state(state, done.fingerprints.take(), read, &unread, (live, cut))?;
     phases.lap("manifest and index");
 
     report.written += done.written;
@@ -179,7 +180,8 @@ fn outdated<'p>(mode: Mode, state: &State, plan: &'p Plan) -> Vec<&'p Artifact> 
 /// Render and commit the outdated artifacts (the commit queues the feeds
 /// that change for a ping). Returns the posts that could not be read again: they are
 /// not published, and the index forgets them, so the next run reads them
-/// afresh; and which posts' cached entries stay worth keeping.
+/// afresh; which posts' cached entries stay worth keeping; and what the
+/// caps of each feed rendered cut.
 fn render_and_commit(
     config: &Config,
     state: &State,
@@ -187,10 +189,9 @@ fn render_and_commit(
     posts: (&[&PostMeta], &[u64]),
     commit: &mut Commit,
     report: &mut Report,
-) -> Result<(HashSet<String>, Vec<Live>)> {
+) -> Result<(HashSet<String>, Vec<Live>, Records)> {
     progress(config, todo.len(), &format!("rendering {} feeds", todo.len()));
     let stored = render_and_store(config, plan, posts, todo, state, commit)?;
-    report.diagnostics.extend(stored.cuts.note(&config.output_dir));
     report.diagnostics.extend(stored.diagnostics);
     report.published = report.published.saturating_sub(stored.unread.len());
     report.rejected += stored.unread.len();
@@ -202,7 +203,7 @@ fn render_and_commit(
             .diagnostics
             .push(Diagnostic::new(&shown, None, Severity::Error, message));
     }
-    Ok((unread, stored.cached))
+    Ok((unread, stored.cached, stored.records))
 }
 
 /// Which of `posts` posts some feed of `feeds` (all of them, not only
@@ -237,13 +238,14 @@ fn live_entries(
 
 /// Save state (after the commit recorded the manifest): the rebuild
 /// index, when the commit handed back `fingerprints` (every post file as
-/// read, less those not read again), the folder listing and the item cache.
+/// read, less those not read again) with what the caps of the feeds
+/// rendered cut (`cuts`), the folder listing and the item cache.
 fn save_state(
     state: State,
     fingerprints: Option<BTreeMap<String, u64>>,
     read: Read,
     unread: &HashSet<String>,
-    live: Option<WordSet<u64>>,
+    (live, cuts): (Option<WordSet<u64>>, Records),
 ) -> Result<()> {
     let Read {
         collection, listing, ..
@@ -263,7 +265,12 @@ fn save_state(
         }
     };
     let listing = listing.filter(|_| unread.is_empty());
-    state.save(Saved { index, listing, live })
+    state.save(Saved {
+        index,
+        listing,
+        live,
+        cuts,
+    })
 }
 
 /// The site's discovery tags (README.md): the whole listing, so a

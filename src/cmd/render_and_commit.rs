@@ -19,7 +19,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model;
 use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::render::{self, entry::Entry, HeadTooBig};
-use crate::state::{items, State, StoredAuthor, StoredEntry};
+use crate::state::{items, State, StoredAuthor, StoredCut, StoredEntry};
 use crate::taxonomy::FeedKind;
 
 /// Artifacts rendered per batch: bounds the memory held by rendered posts
@@ -27,12 +27,19 @@ use crate::taxonomy::FeedKind;
 /// its tag) are rendered together.
 const BATCH: usize = 256;
 
+/// Feed path → what its render now cut (`None`: nothing; see
+/// [`StoredCut`]), for every feed file rendered now but those whose head
+/// alone is over their cap.
+pub type Records = BTreeMap<String, Option<StoredCut>>;
+
 /// What rendering and storing the artifacts gave, besides the files.
 pub struct Stored {
     /// Posts that could not be read again, in `posts` order.
     pub unread: Vec<usize>,
-    pub cuts: Cuts,
-    /// Posts too large for a feed's cap, and feeds that cannot be written.
+    /// What the feeds rendered now cut, for the state to keep.
+    pub records: Records,
+    /// The caps' note, posts too large for a feed's cap (of every feed,
+    /// rendered now or not), and feeds that cannot be written.
     pub diagnostics: Vec<Diagnostic>,
     /// By post: which of its cache records stay worth keeping.
     pub cached: Vec<Live>,
@@ -66,9 +73,10 @@ impl Live {
 
 /// Feed files a cap (`max_items`, `max_bytes`) kept from holding every item
 /// their window and minimum asked for, per kind: (files, items asked for,
-/// items left out), and the file that lost the most.
+/// items left out), and the file that lost the most (the first in plan
+/// order of those that lost as many).
 #[derive(Default)]
-pub struct Cuts {
+struct Cuts {
     by_kind: BTreeMap<FeedKind, (usize, usize, usize)>,
     worst: Option<(usize, String, usize)>,
 }
@@ -88,7 +96,7 @@ impl Cuts {
     }
 
     /// One note for the whole run, with counts.
-    pub fn note(&self, output_dir: &std::path::Path) -> Option<Diagnostic> {
+    fn note(&self, output_dir: &std::path::Path) -> Option<Diagnostic> {
         let (lost, worst, wanted) = self.worst.as_ref()?;
         let kinds: Vec<String> = self
             .by_kind
@@ -175,7 +183,7 @@ pub fn render_and_store(
     }
     let mut out = Stored {
         unread: Vec::new(),
-        cuts: Cuts::default(),
+        records: Records::new(),
         diagnostics: Vec::new(),
         cached: vec![Live::default(); posts.0.len()],
     };
@@ -183,7 +191,6 @@ pub fn render_and_store(
     for a in plan.artifacts.iter().filter(|a| !rendered.contains(a.path.as_str())) {
         plan.items(a).iter().for_each(|&i| out.cached[i].both = true);
     }
-    let mut short = Shortened::default();
     let mut slots: Slots = HashMap::new();
     for batch in order.chunks(BATCH) {
         for a in batch {
@@ -191,15 +198,7 @@ pub fn render_and_store(
                 slots.entry(i).or_default();
             }
         }
-        store_batch(
-            config,
-            plan,
-            posts,
-            batch,
-            (&slots, state),
-            commit,
-            (&mut out, &mut short),
-        )?;
+        store_batch(config, plan, posts, batch, (&slots, state), commit, &mut out)?;
         for a in batch {
             for &i in plan.items(a) {
                 uses[i] -= 1;
@@ -211,37 +210,99 @@ pub fn render_and_store(
     }
     out.unread.sort_unstable();
     out.unread.dedup();
-    out.diagnostics.extend(short.diagnostics(config, posts.0));
+    let said = cap_diagnostics(config, plan, (&rendered, &out.records), state);
+    out.diagnostics.extend(said);
     Ok(out)
 }
 
-/// The feed files each post was too large for, by post.
+/// The caps' note and the warnings about posts too large for a cap, of
+/// every feed of the plan: from this run's render of it, else from the
+/// record of its last render, which the state keeps for a feed not
+/// rendered now (its inputs unchanged, its file the one written), so a
+/// rerun says what a clean build says. A feed rendered now with no
+/// record (`records`) was not written: its head alone is over its cap,
+/// which it says instead.
+fn cap_diagnostics(
+    config: &Config,
+    plan: &Plan,
+    (rendered, records): (&HashSet<&str>, &Records),
+    state: &State,
+) -> Vec<Diagnostic> {
+    let mut cuts = Cuts::default();
+    let mut short = Shortened::default();
+    for a in &plan.artifacts {
+        let ArtifactKind::Feed { feed, .. } = a.kind else {
+            continue;
+        };
+        let cut = match rendered.contains(a.path.as_str()) {
+            true => match records.get(&a.path) {
+                Some(cut) => cut.as_ref(),
+                None => continue,
+            },
+            false => state.cut(&a.path),
+        };
+        let spec = &plan.feeds[feed];
+        // The window and `wanted` follow the clock, not the fingerprint:
+        // taken from this run's plan.
+        let kept = cut.map_or(spec.items.len(), |c| usize::try_from(c.kept).unwrap_or(usize::MAX));
+        cuts.add(spec.kind, &a.path, spec.wanted, kept);
+        if let Some(cut) = cut {
+            short.add(&a.path, cut);
+        }
+    }
+    let mut said = short.diagnostics(config);
+    said.extend(cuts.note(&config.output_dir));
+    said
+}
+
+/// What a feed's render cut, for the state: `None` when it wrote every
+/// one of its feed's `selected` items, none of them short.
+fn record(selected: usize, posts: &[&PostMeta], rendered: &render::Rendered) -> Option<StoredCut> {
+    // `max_items` cut the selection, `max_bytes` the rendering; posts
+    // that vanished are not the caps' doing.
+    let kept = rendered.items + rendered.unread.len();
+    if kept == selected && rendered.shortened.is_empty() && rendered.left_out.is_empty() {
+        return None;
+    }
+    let paths = |of: &[usize]| -> Vec<String> { of.iter().map(|&i| posts[i].path.to_string()).collect() };
+    Some(StoredCut {
+        kept: kept as u64,
+        shortened: paths(&rendered.shortened),
+        left_out: paths(&rendered.left_out),
+    })
+}
+
+/// The feed files each post was too large for, by post (its path in the
+/// content folder).
 #[derive(Default)]
 struct Shortened {
-    written_short: BTreeMap<usize, Vec<String>>,
-    left_out: BTreeMap<usize, Vec<String>>,
+    written_short: BTreeMap<String, Vec<String>>,
+    left_out: BTreeMap<String, Vec<String>>,
 }
 
 impl Shortened {
-    fn add(&mut self, path: &str, rendered: &render::Rendered) {
-        for &i in &rendered.shortened {
-            self.written_short.entry(i).or_default().push(path.to_string());
+    fn add(&mut self, path: &str, cut: &StoredCut) {
+        for post in &cut.shortened {
+            self.written_short
+                .entry(post.clone())
+                .or_default()
+                .push(path.to_string());
         }
-        for &i in &rendered.left_out {
-            self.left_out.entry(i).or_default().push(path.to_string());
+        for post in &cut.left_out {
+            self.left_out.entry(post.clone()).or_default().push(path.to_string());
         }
     }
 
     /// One warning a post, naming the files.
-    fn diagnostics(self, config: &Config, posts: &[&PostMeta]) -> Vec<Diagnostic> {
-        let at = |i: usize| content::shown_path(&config.content_dir, &posts[i].path);
-        let short = self.written_short.into_iter().map(|(i, mut files)| {
+    fn diagnostics(self, config: &Config) -> Vec<Diagnostic> {
+        let at = |post: &str| content::shown_path(&config.content_dir, post);
+        let short = self.written_short.into_iter().map(|(post, mut files)| {
             files.sort();
-            Problem::ShortenedForCap { files }.at(&at(i), None)
+            Problem::ShortenedForCap { files }.at(&at(&post), None)
         });
-        let out = self.left_out.into_iter().map(|(i, mut files)| {
+        let out = self.left_out.into_iter().map(|(post, mut files)| {
             files.sort();
-            Problem::LeftOutForCap { files }.at(&at(i), None)
+            Problem::LeftOutForCap { files }.at(&at(&post), None)
         });
         short.chain(out).collect()
     }
@@ -291,7 +352,7 @@ type Done<'a> = (
 
 /// Render one batch of artifacts (on every core), taking entries from
 /// `slots`, hand them to `commit`, put them in place, and count what each
-/// became.
+/// became and what each feed's caps cut.
 fn store_batch(
     config: &Config,
     plan: &Plan,
@@ -299,7 +360,7 @@ fn store_batch(
     batch: &[&Artifact],
     (slots, state): (&Slots, &State),
     commit: &mut Commit,
-    (out, short): (&mut Stored, &mut Shortened),
+    out: &mut Stored,
 ) -> Result<()> {
     let shared: &Commit = commit;
     let full = |i: usize| -> Option<&Entry> {
@@ -367,21 +428,16 @@ fn store_batch(
             commit.distrust(&a.path);
             out.unread.extend(&rendered.unread);
         }
-        short.add(&a.path, &rendered);
         for &i in &rendered.whole {
             let live = &mut out.cached[i];
             *(if text { &mut live.text } else { &mut live.summary }) = true;
         }
         whole[usize::from(text)].extend(&rendered.whole);
         commit.count(&a.path, outcome);
-        let ArtifactKind::Feed { feed, .. } = a.kind else {
-            continue;
-        };
-        let spec = &plan.feeds[feed];
-        // `max_items` cut the selection, `max_bytes` the rendering; posts
-        // that vanished are not the caps' doing.
-        let kept = rendered.items + rendered.unread.len();
-        out.cuts.add(spec.kind, &a.path, spec.wanted, kept);
+        if let ArtifactKind::Feed { feed, .. } = a.kind {
+            let selected = plan.feeds[feed].items.len();
+            out.records.insert(a.path.clone(), record(selected, posts, &rendered));
+        }
     }
     let [summaries, texts] = whole;
     keep_written(slots, state, &texts, &summaries);

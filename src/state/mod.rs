@@ -1,8 +1,9 @@
 //! feedgen's state folder behind one seam: what the last build left to
 //! save work in this one. It owns the rebuild [`index`], the folder
 //! listing ([`folders`]), the rendered-item cache ([`items`]), the WebSub
-//! [`pings`] list, the manifest of the files feedgen wrote and their
-//! signatures (length and hash, see [`Signature`]).
+//! [`pings`] list, what each feed's last render cut ([`cuts`]), the
+//! manifest of the files feedgen wrote and their signatures (length and
+//! hash, see [`Signature`]).
 //! [`State::open`] reads it before a build and [`State::save`] writes it
 //! after; in between, the build asks it narrow questions (a cached entry,
 //! a feed's last fingerprint). What it stores are its own record types
@@ -12,6 +13,7 @@
 
 pub mod blobs;
 mod codec;
+pub mod cuts;
 pub mod folders;
 pub mod index;
 pub mod items;
@@ -29,6 +31,7 @@ use crate::word_hash::WordSet;
 use index::{Chunks, Index, Keep};
 use items::ItemCache;
 
+pub use cuts::StoredCut;
 pub use folders::{Listing, Stamp, Walked};
 pub use index::{StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading};
 pub use items::{StoredAuthor, StoredEntry};
@@ -61,9 +64,10 @@ const SITE_FILES_HEAD: &str = "# feedgen files written in the content folder ";
 
 /// Every file feedgen keeps in the state folder, besides its `lock` and
 /// the `.gitignore` of a folder it created.
-const FILES: [&str; 10] = [
+const FILES: [&str; 11] = [
     index::FILE,
     folders::FILE,
+    cuts::FILE,
     MANIFEST,
     LAYOUTS,
     WRITTEN,
@@ -103,6 +107,9 @@ pub struct State<'o> {
     stamped: Mutex<Vec<(String, u64)>>,
     /// Artifact path → fingerprint of its inputs, from the index read.
     fingerprints: BTreeMap<String, u64>,
+    /// Feed path → what its render at that fingerprint cut, where it
+    /// cut anything ([`cuts`]); `None`: no records of the index read.
+    cuts: Option<BTreeMap<String, StoredCut>>,
     /// Where the chunks of the index read end in its file.
     chunks: Chunks,
     /// The checksum of the index read (0: none).
@@ -132,6 +139,9 @@ pub struct Saved {
     pub listing: Option<Listing>,
     /// The cache keys of the posts some feed carries (`None`: keep all).
     pub live: Option<WordSet<u64>>,
+    /// What each feed rendered now cut (`None`: nothing), kept with the
+    /// new index for the feeds it vouches for.
+    pub cuts: BTreeMap<String, Option<StoredCut>>,
 }
 
 impl<'o> State<'o> {
@@ -168,6 +178,7 @@ impl<'o> State<'o> {
             written,
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
+            cuts: None,
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::open(output, keys.entries, building),
@@ -193,6 +204,7 @@ impl<'o> State<'o> {
             written: BTreeMap::new(),
             stamped: Mutex::new(Vec::new()),
             fingerprints: BTreeMap::new(),
+            cuts: None,
             chunks: Chunks::default(),
             checksum: 0,
             items: ItemCache::none(),
@@ -252,17 +264,31 @@ impl<'o> State<'o> {
         index
     }
 
-    /// Keep what the index says of the feeds; return its posts.
+    /// Keep what the index says of the feeds, and what their renders cut
+    /// ([`cuts`]): without the records of this very index, the index
+    /// vouches for no feed (each is rendered again, and says it anew).
+    /// Return its posts.
     fn take(&mut self, index: Index) -> Vec<StoredPost> {
         self.fingerprints = index.feeds;
         self.chunks = index.chunks;
         self.checksum = index.checksum;
+        let bytes = self.building().and_then(|output| output.read_state(cuts::FILE));
+        match bytes.and_then(|b| cuts::Cuts::decode(&b)) {
+            Some(cuts) if cuts.index == self.checksum && self.checksum != 0 => self.cuts = Some(cuts.feeds),
+            _ => self.fingerprints.clear(),
+        }
         index.records
     }
 
     /// Artifact path → fingerprint of its inputs when last written.
     pub fn fingerprints(&self) -> &BTreeMap<String, u64> {
         &self.fingerprints
+    }
+
+    /// What the last render of the feed at `path` cut, for a feed this run
+    /// does not render (its fingerprint the index's); `None`: nothing.
+    pub fn cut(&self, path: &str) -> Option<&StoredCut> {
+        self.cuts.as_ref()?.get(path)
     }
 
     /// [`State::fingerprints`], taken out of the state.
@@ -425,6 +451,18 @@ impl<'o> State<'o> {
             };
             if saved_blobs.is_err() {
                 let _ = output.remove_state(blobs::FILE);
+            }
+            // After the index, naming it: a run killed in between leaves
+            // records that vouch for nothing. Best effort, as the listing.
+            let next = cuts::merge(self.cuts.as_ref(), saved.cuts, &index.feeds);
+            if checksum != self.checksum || self.cuts.as_ref() != Some(&next) {
+                let file = cuts::Cuts {
+                    index: checksum,
+                    feeds: next,
+                };
+                if output.write_cache_file(cuts::FILE, &file.encode()).is_err() {
+                    let _ = output.remove_state(cuts::FILE);
+                }
             }
             // The run ends here, and the process with it: freeing a record
             // (five allocations) per post, one at a time, was a visible

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::harness::{published_tree, read_atom, read_rss, run, Site, NOW};
+use crate::harness::{published_tree, read_atom, read_rss, run, Run, Site, Summary, NOW};
 
 /// A post of `category` at 12:00 minus `i` minutes on 2022-03-01, titled
 /// `post-<i>`, whose first paragraph is `First paragraph <i>.`, then `body`.
@@ -257,4 +257,163 @@ fn a_summary_feed_holds_and_caches_summaries_not_texts() {
     );
     site.build(&[]).expect_code(0);
     assert_clean_build_agrees(&site, 0);
+}
+
+/// The diagnostic lines of a run, sorted, with its output folder `out`
+/// shown as `OUT`.
+fn said(run: &Run, out: &str) -> Vec<String> {
+    let mut lines: Vec<String> = run
+        .diagnostics()
+        .into_iter()
+        .map(|l| {
+            l.replace(&format!("{out}/"), "OUT/")
+                .replace(&format!("{out}: "), "OUT: ")
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The exit status and diagnostics of a clean build of the same content,
+/// into `clean/` with its own state.
+fn clean_build_says(site: &Site, extra: &[&str]) -> (Option<i32>, Vec<String>) {
+    let _ = fs::remove_dir_all(site.path("clean"));
+    let _ = fs::remove_dir_all(site.path("clean-state"));
+    let mut args = vec!["--state", "clean-state"];
+    args.extend_from_slice(extra);
+    let run = site.build_into("clean", &args);
+    (run.code, said(&run, "clean"))
+}
+
+/// An incremental build (`extra` flags) exits and says exactly as a clean
+/// build does; returns what it said, and its counts.
+#[track_caller]
+fn assert_says_what_a_clean_build_says(site: &Site, extra: &[&str]) -> (Vec<String>, Summary) {
+    let run = site.build(extra);
+    let (code, clean) = clean_build_says(site, extra);
+    assert_eq!(run.code, code, "exit status\n{}", run.stderr);
+    assert_eq!(said(&run, "out"), clean, "the incremental build's diagnostics");
+    (clean, run.json())
+}
+
+/// The big post's warning among `lines`.
+#[track_caller]
+fn big_post_warning(lines: &[String]) -> &str {
+    let warned: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("content/_posts/2022-03-01-p000.md: warning: larger on its own than the `max_bytes` of ")
+        })
+        .collect();
+    assert_eq!(warned.len(), 1, "{lines:#?}");
+    warned[0]
+}
+
+/// A site whose caps cut: the newest post is 110 KB, too large for any
+/// feed on its own (in `news`, `world` and `abc`); four posts of 20 KB in
+/// `long`, of which 64 KiB hold three; eight short ones in `news`, more
+/// than `max_items`; and an old post of its own in `other`.
+fn capped_site() -> Site {
+    let site = Site::new();
+    site.config("feedgen:\n  limit: 9\n  max_items: 6\n  max_bytes: 64KiB\n  formats: [rss, atom, json]\n");
+    post(&site, 0, "[news, world, abc]", &"word ".repeat(22_000), "");
+    for i in 1..5 {
+        post(&site, i, "long", &"text ".repeat(4_000), "");
+    }
+    for i in 5..13 {
+        post(&site, i, "news", "short text", "");
+    }
+    post(&site, 40, "other", "an unrelated post", "");
+    site
+}
+
+/// A rerun renders only the feeds whose inputs changed, yet says of every
+/// feed what a clean build says (issue 23): the cap note counts every file
+/// a cap cut, the warning about a post too large for a cap names every
+/// file, as the state remembers what each feed's last render cut. So does
+/// a rerun after an edit of an unrelated post, one under `--strict` (the
+/// warning is no rejection: the exit status is a clean build's), and one
+/// after the state lost that memory (every feed is rendered again).
+#[test]
+fn a_rerun_says_the_cap_note_and_warnings_a_clean_build_says() {
+    let site = capped_site();
+    let (first, _) = assert_says_what_a_clean_build_says(&site, &[]);
+    assert!(
+        first
+            .iter()
+            .any(|l| l.starts_with("OUT: note: `max_items`/`max_bytes` cut ")),
+        "{first:#?}"
+    );
+    assert!(
+        big_post_warning(&first)
+            .contains("of atom.xml, category/abc/atom.xml, category/abc/feed.json and 9 more feed files:"),
+        "{first:#?}"
+    );
+    let cuts = site.state().join("cuts");
+    let stamp = || fs::metadata(&cuts).and_then(|m| m.modified()).ok();
+    let before = stamp();
+
+    let (again, counts) = assert_says_what_a_clean_build_says(&site, &[]);
+    assert_eq!(counts.written, 0, "a no-op rerun renders nothing");
+    assert_eq!(again, first);
+    assert!(before.is_some(), "the build records its cuts");
+    assert_eq!(
+        stamp(),
+        before,
+        "a run that rendered nothing leaves the records as they are"
+    );
+    let (strict, _) = assert_says_what_a_clean_build_says(&site, &["--strict"]);
+    assert_eq!(strict, first);
+
+    site.edit("_posts/2022-03-01-p040.md", "an unrelated post", "an edited post");
+    let (edited, counts) = assert_says_what_a_clean_build_says(&site, &[]);
+    assert_eq!(counts.written, 3, "only the feeds of `other`");
+    assert_eq!(edited, first);
+
+    fs::remove_file(&cuts).expect("lose the records");
+    let (lost, counts) = assert_says_what_a_clean_build_says(&site, &[]);
+    assert_eq!(lost, first);
+    assert_eq!(counts.written, 0, "every feed rendered again, the same bytes");
+    fs::write(&cuts, b"FGCUTS01 damaged").expect("damage the records");
+    assert_says_what_a_clean_build_says(&site, &[]);
+    assert_says_what_a_clean_build_says(&site, &[]);
+    assert_clean_build_agrees(&site, 0);
+}
+
+/// A feed retired (its category emptied) is named no more, by the run
+/// that retires it nor by the reruns after it.
+#[test]
+fn a_retired_feed_is_no_longer_named_by_the_too_large_post_warning() {
+    let site = capped_site();
+    assert_says_what_a_clean_build_says(&site, &[]);
+    site.edit("_posts/2022-03-01-p000.md", "[news, world, abc]", "[news, world]");
+    for run in 0..2 {
+        let (lines, counts) = assert_says_what_a_clean_build_says(&site, &[]);
+        assert_eq!(counts.removed, if run == 0 { 3 } else { 0 });
+        assert!(!site.out().join("category/abc").exists());
+        let warning = big_post_warning(&lines);
+        assert!(
+            warning.contains("of atom.xml, category/news/atom.xml, category/news/feed.json and 6 more feed files:"),
+            "{warning}"
+        );
+        assert!(!warning.contains("abc"), "{warning}");
+    }
+}
+
+/// Records of another index than the one read (a run killed between
+/// writing the index and the records) are never taken: every feed is
+/// rendered again and says what it cuts now.
+#[test]
+fn records_of_another_index_vouch_for_nothing() {
+    let site = capped_site();
+    assert_says_what_a_clean_build_says(&site, &[]);
+    let cuts = site.state().join("cuts");
+    let old = fs::read(&cuts).expect("the records");
+    // The large post made short: no feed writes it short any more.
+    post(&site, 0, "[news, world, abc]", "short now", "");
+    for _ in 0..2 {
+        let (lines, _) = assert_says_what_a_clean_build_says(&site, &[]);
+        assert!(!lines.iter().any(|l| l.contains("larger on its own")), "{lines:#?}");
+        fs::write(&cuts, &old).expect("the records of the first build");
+    }
 }
