@@ -105,7 +105,9 @@ def check_site(site, problems):
     # The state stays out of what is served: in the content copy's `.feedgen/`.
     manifest = site.parent.parent / "sites" / name / ".feedgen" / "manifest"
     lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
-    written = sorted(lines[1:]) if lines and lines[0].startswith("# feedgen manifest of ") else []
+    # After the head, one path a line, then the xxh3 seal line.
+    body = [l for l in lines[1:] if not l.startswith("# feedgen xxh3 ")]
+    written = sorted(body) if lines and lines[0].startswith("# feedgen manifest of ") else []
     # The manifest also lists the discovery files (feeds.opml, …) and JSON Feeds.
     listed = [rel for rel in written if rel.endswith(".xml")]
     for rel in written:
