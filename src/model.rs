@@ -9,7 +9,7 @@ use std::collections::{BinaryHeap, HashMap};
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::{FeedSettings, PerKind, Site, DEFAULT_MAX_ITEMS};
-use crate::content::post::{LinkDate, PostMeta};
+use crate::content::post::{JekyllReading, LinkDate, PostMeta};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::permalink::{self, PermalinkParts};
 use crate::taxonomy::{feed_key, FeedKind};
@@ -332,6 +332,13 @@ fn appeared(post: &PostMeta) -> i64 {
 pub fn page_path(site: &Site, meta: &PostMeta) -> String {
     let read_at = site.archive.reading_path(&meta.path);
     let reading = meta.jekyll_reading(read_at.as_deref().unwrap_or(&meta.path), site.jekyll);
+    reading_path(site, meta, &reading)
+}
+
+/// The URL path (decoded) Jekyll builds for the post `meta` from its
+/// `reading` of the file: selection's [`page_path`] and the rendered item's
+/// id both come from here.
+pub fn reading_path(site: &Site, meta: &PostMeta, reading: &JekyllReading) -> String {
     let parts = PermalinkParts {
         categories: reading.categories.as_deref().unwrap_or(&meta.categories),
         date: match reading.date {

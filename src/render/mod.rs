@@ -23,10 +23,10 @@ use rayon::prelude::*;
 
 use crate::author::Author;
 use crate::config::{Config, ContentMode, Format, Site};
-use crate::content::post::{LinkDate, Post, PostMeta, SourceLink};
+use crate::content::post::{Post, PostMeta, SourceLink};
 use crate::markup::markdown_to_html;
 use crate::model;
-use crate::permalink::{self, encode_segment, encode_url, PermalinkParts};
+use crate::permalink::{self, encode_segment, encode_url};
 use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::taxonomy::FeedKind;
 use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
@@ -56,19 +56,7 @@ pub fn archived_link(site: &Site, meta: &PostMeta, post: &Post) -> Option<String
 /// The post's URL path as Jekyll builds it (decoded): Jekyll's reading of
 /// the file, which may differ from the feed's (see [`Post::jekyll`]).
 pub fn page_path(site: &Site, meta: &PostMeta, post: &Post) -> String {
-    let jekyll = &post.jekyll;
-    let parts = PermalinkParts {
-        categories: jekyll.categories.as_deref().unwrap_or(&meta.categories),
-        date: match jekyll.date {
-            LinkDate::AsFeed => site.zone.at(meta.date),
-            LinkDate::Instant(d) => site.zone.at(d),
-            LinkDate::LocalMidnight(day) => site.zone.localize(day.and_time(chrono::NaiveTime::MIN)),
-        },
-        slug: &jekyll.slug,
-        name: permalink::file_stem(&meta.path),
-        jekyll: site.jekyll,
-    };
-    permalink::expand(jekyll.permalink.as_deref().unwrap_or(&site.permalink), &parts)
+    model::reading_path(site, meta, &post.jekyll)
 }
 
 /// Render one post into an [`Entry`].
