@@ -290,6 +290,12 @@ impl Output {
         }
     }
 
+    /// Whether `rel` is a plain file, reached without a symlink, that
+    /// carries feedgen's mark.
+    fn is_marked(&self, rel: &str) -> bool {
+        self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
+    }
+
     /// Whether the file at `path` carries feedgen's mark in its first
     /// [`MARK_WINDOW`] bytes. Read a block at a time: the mark sits in a
     /// file's head, a few hundred bytes in, and a feed can be megabytes.
@@ -708,7 +714,7 @@ impl Output {
             .flatten()
             .filter(|e| e.file_type().is_file() && files.iter().any(|f| e.file_name() == *f))
             .filter_map(|e| e.path().strip_prefix(&self.dir).ok()?.to_str().map(str::to_owned))
-            .filter(|rel| self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p))))
+            .filter(|rel| self.is_marked(rel))
             .collect();
         found.sort();
         found
@@ -721,10 +727,7 @@ impl Output {
         // Names `keep` refuses (most: the feeds this run writes) cost no
         // allocation; one `lstat` rules out most of the others (no file).
         let marked = |rel: &str| {
-            keep(rel)
-                && is_inside(rel)
-                && fs::symlink_metadata(self.dir.join(rel)).is_ok()
-                && self.plain_file(rel).is_ok_and(|p| p.is_some_and(|p| self.has_mark(&p)))
+            keep(rel) && is_inside(rel) && fs::symlink_metadata(self.dir.join(rel)).is_ok() && self.is_marked(rel)
         };
         let mut found: Vec<String> = files.iter().filter(|f| marked(f)).map(|f| f.to_string()).collect();
         let mut rel = String::new();
