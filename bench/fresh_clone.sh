@@ -7,7 +7,8 @@
 # repository, the content folder being its root, and built once (window 2h,
 # fsync off) to make the state. Then RUNS times, interleaved:
 #   (a) fresh: `git clone --no-hardlinks` of that repository at its place,
-#       the state (and output) folder restored, 100 new untracked posts,
+#       the state and output folders restored as actions/cache restores
+#       them (tar, modification times kept), 100 new untracked posts,
 #       `feedgen build`: only the build is timed;
 #   (b) in place: the same 100 posts added to the repository's own work tree,
 #       the one the state was built in, the state and output restored, the
@@ -84,8 +85,12 @@ mv "$work/out" "$work/out-base"
 mv "$work/state" "$work/state-base"
 restore() {
     rm -rf "$work/out" "$work/state"
-    cp -r "$work/out-base" "$work/out"
-    cp -r "$work/state-base" "$work/state"
+    mkdir "$work/out" "$work/state"
+    # As the recipe's actions/cache restores them: a tar archive (--posix,
+    # as the action writes it), extracted, so the files keep their
+    # modification times and get new inodes and change times.
+    tar --posix -C "$work/out-base" -cf - . | tar -C "$work/out" -xf -
+    tar --posix -C "$work/state-base" -cf - . | tar -C "$work/state" -xf -
     cp "$work/new/_posts/"* "$work/site/_posts/"
 }
 timed_build() { # -> seconds

@@ -5,7 +5,7 @@
 //! [`crate::state`]'s). The commit step that puts a plan on disk through
 //! it is `cmd::commit`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -59,22 +59,21 @@ impl Signature {
     }
 }
 
-/// A file's device, inode, length, and modification and change times,
-/// hashed. A write to the file, or a new file in its place (a checkout, a
-/// copy, a cache restored on another machine), changes its change time,
-/// which no program can set: while the stamp is the same, so are the bytes.
+/// A file's length and modification time to the nanosecond, hashed: what
+/// rsync's quick check and make compare, and what a cache restore keeps
+/// (`actions/cache` extracts with `tar`, which sets each file's
+/// modification time back; a copy with `cp -p` or `rsync -a` does too).
+/// A write sets a new modification time, so while the stamp is the same
+/// the bytes are, unless a program puts the time back to the nanosecond
+/// on other bytes of the same length: the state then vouches for a file
+/// it did not write (a cache; delete it, or the file, to rebuild). The
+/// device, inode and change time are left out on purpose: a restore
+/// changes all three, and keeping them made every run on a fresh runner
+/// read and hash every feed again.
 fn stamp_of(meta: &fs::Metadata) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    let fields = [
-        meta.dev(),
-        meta.ino(),
-        meta.len(),
-        meta.mtime() as u64,
-        meta.mtime_nsec() as u64,
-        meta.ctime() as u64,
-        meta.ctime_nsec() as u64,
-    ];
-    let mut bytes = [0u8; 56];
+    let fields = [meta.len(), meta.mtime() as u64, meta.mtime_nsec() as u64];
+    let mut bytes = [0u8; 24];
     for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
         chunk.copy_from_slice(&field.to_le_bytes());
     }
@@ -82,18 +81,58 @@ fn stamp_of(meta: &fs::Metadata) -> u64 {
 }
 
 /// A stamp that may stand for the file's bytes later: only one whose
-/// change time is more than [`SETTLED`] in the past, since a write in the
-/// same clock tick as the one that made it could leave it unchanged.
+/// modification time is behind the clock the file system stamps writes
+/// with (see [`is_settled`]), since a write in the same clock tick as the
+/// one that made it could leave it unchanged. A file restored with its
+/// time, however recently, is settled.
 fn settled_stamp(meta: &fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().max(0) as u64, 0);
-    let settled = std::time::SystemTime::now()
-        .checked_sub(SETTLED)
-        .is_some_and(|limit| changed + std::time::Duration::from_secs(1) <= limit);
-    if settled {
+    if is_settled(meta, fs_clock()) {
         stamp_of(meta)
     } else {
         0
+    }
+}
+
+/// Whether every later write to the file will give it another modification
+/// time than `meta`'s, the file system's clock being at `now` (seconds,
+/// nanoseconds): the rule git applies to "racily clean" files. A time with
+/// nanoseconds is from a file system that keeps them (ext4, XFS, Btrfs,
+/// APFS; NTFS keeps 100 ns): a millisecond on is a later time there. A
+/// time of whole seconds may be from one that keeps seconds (ext3, HFS+)
+/// or two (FAT): it must be [`SETTLED`] behind. A time ahead of the clock
+/// (another machine's, a clock set back) is never settled.
+fn is_settled(meta: &fs::Metadata, now: Option<(i64, i64)>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    now.is_some_and(|now| settled_at((meta.mtime(), meta.mtime_nsec()), now))
+}
+
+/// [`is_settled`] of a modification time (seconds, nanoseconds).
+fn settled_at(mtime: (i64, i64), now: (i64, i64)) -> bool {
+    let at = |(s, n): (i64, i64)| i128::from(s) * 1_000_000_000 + i128::from(n);
+    let margin = match mtime.1 {
+        0 => (SETTLED.as_nanos() + 1_000_000_000) as i128,
+        _ => 1_000_000,
+    };
+    at(now) >= at(mtime) + margin
+}
+
+/// The clock file systems take modification times from: Linux's coarse
+/// real-time clock, which may lag the precise one by a tick (a file
+/// written now can carry a time before `SystemTime::now()`). Elsewhere,
+/// the precise clock less a generous tick.
+fn fs_clock() -> Option<(i64, i64)> {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        Some((t.tv_sec, t.tv_nsec))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .checked_sub(std::time::Duration::from_millis(50))?;
+        Some((since.as_secs() as i64, i64::from(since.subsec_nanos())))
     }
 }
 
@@ -143,6 +182,9 @@ pub struct Output {
     /// Files written to their temporary names, waiting for
     /// [`Output::publish`] (temporary path, final path).
     staged: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// The files [`Output::stage`] wrote, with their metadata as written
+    /// (relative path, metadata): see [`Output::fresh_stamps`].
+    fresh: Mutex<Vec<(String, fs::Metadata)>>,
     /// With `fsync`: a cache file [`Output::invalidate_cache_file`] zeroed
     /// on the output folder's file system, not yet on disk. It gets there
     /// before any feed is replaced or removed: with the one `syncfs` of
@@ -248,6 +290,7 @@ impl Output {
             fsync,
             touched: Mutex::new(BTreeSet::new()),
             staged: Mutex::new(Vec::new()),
+            fresh: Mutex::new(Vec::new()),
             unsynced: Mutex::new(None),
             _lock: None,
             legacy_manifest: fs::read_to_string(dir.join(LEGACY[1])).ok(),
@@ -468,6 +511,13 @@ impl Output {
         }
         .and_then(|mut f| {
             f.write_all(bytes)?;
+            if staged {
+                // The metadata of this write, taken from the file written:
+                // a stamp for the bytes, once settled (a rename keeps it).
+                let meta = f.metadata()?;
+                let mut fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+                fresh.push((rel.to_string(), meta));
+            }
             if staged && self.fsync {
                 // Start writing the bytes back now (Linux starts the
                 // writeback of dirty pages for this advice, and drops
@@ -538,6 +588,20 @@ impl Output {
             .ok()
             .flatten()
             .map(|meta| settled_stamp(&meta))
+    }
+
+    /// The stamps of the files this run wrote (relative path, stamp) that
+    /// vouch for their bytes from now on: those written before the file
+    /// system's clock moved on (see [`is_settled`]), so that the next run
+    /// need not read them back. The others are read once, next time.
+    pub fn fresh_stamps(&self) -> HashMap<String, u64> {
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|e| e.into_inner()));
+        let now = fs_clock();
+        fresh
+            .into_iter()
+            .filter(|(_, meta)| is_settled(meta, now))
+            .map(|(rel, meta)| (rel, stamp_of(&meta)))
+            .collect()
     }
 
     /// Whether `rel` on disk holds exactly `bytes`.
@@ -916,6 +980,21 @@ mod tests {
 
     const FEED_ONE: &[u8] = b"<rss><channel><generator>feedgen 0.1.0</generator></channel></rss>";
     const FEED_TWO: &[u8] = b"<feed><generator version=\"0.1.0\">feedgen</generator></feed>";
+
+    #[test]
+    fn a_time_is_settled_once_the_file_systems_clock_is_past_its_tick() {
+        // Nanoseconds: a millisecond on.
+        assert!(!settled_at((100, 5), (100, 5)));
+        assert!(!settled_at((100, 5), (100, 999_999)));
+        assert!(settled_at((100, 5), (100, 1_000_005)));
+        assert!(settled_at((100, 999_500_000), (101, 500_000)));
+        // Whole seconds (a file system that keeps seconds, or FAT's two):
+        // three seconds on.
+        assert!(!settled_at((100, 0), (102, 999_999_999)));
+        assert!(settled_at((100, 0), (103, 0)));
+        // Ahead of the clock: never.
+        assert!(!settled_at((200, 7), (100, 0)));
+    }
 
     #[test]
     fn inside_paths() {

@@ -333,8 +333,9 @@ impl<'o> State<'o> {
     }
 
     /// Record the signature of every file the manifest lists: this run's
-    /// (`found`) for the files it rendered, the earlier one, with the stamp
-    /// this run found, for those it found current. A run that rendered
+    /// (`found`) for the files it rendered, with the stamp of the write
+    /// once settled ([`Output::fresh_stamps`]); the earlier one, with the
+    /// stamp this run found, for those it found current. A run that rendered
     /// nothing and found every stamp as recorded leaves the file as it is
     /// (8,000 entries to merge, format and compare were a visible share of
     /// a no-op rerun).
@@ -344,7 +345,8 @@ impl<'o> State<'o> {
         if found.is_empty() && stamped.is_empty() && manifest.iter().eq(self.written.keys()) {
             return Ok(());
         }
-        let stamped: HashMap<String, u64> = stamped.into_iter().collect();
+        let mut stamped: HashMap<String, u64> = stamped.into_iter().collect();
+        stamped.extend(output.fresh_stamps());
         // One pass over the manifest, in its order: each line formatted in
         // place, and compared with the file as it stands.
         let mut text = written_head(output);
@@ -352,7 +354,16 @@ impl<'o> State<'o> {
         let (mut same, mut lines) = (true, 0);
         for path in manifest {
             let signature = match (found.remove(path), self.written.get(path)) {
-                (Some(signature), _) => signature,
+                // Written now, or found to hold these bytes already (its
+                // stamp, if any, still stands for them).
+                (Some(signature), old) => {
+                    let kept = old.filter(|o| (o.size, o.hash) == (signature.size, signature.hash));
+                    let stamp = stamped.get(path).copied().or(kept.map(|o| o.stamp));
+                    Signature {
+                        stamp: stamp.unwrap_or(signature.stamp),
+                        ..signature
+                    }
+                }
                 (None, Some(&signature)) => Signature {
                     stamp: stamped.get(path).copied().unwrap_or(signature.stamp),
                     ..signature
@@ -645,6 +656,21 @@ mod tests {
         third.write_signatures(found, &set(&["a.xml", "b.xml"])).expect("third");
         let expected = BTreeMap::from([
             ("a.xml".to_string(), signature(11, 0)),
+            ("b.xml".to_string(), signature(20, 99)),
+        ]);
+        assert_eq!(State::open(&out, KEYS, true).written, expected);
+
+        // Found again with the same bytes (rendered, not rewritten): the
+        // stamp that vouched for them stands; with other bytes, it goes.
+        let found = BTreeMap::from([
+            ("a.xml".to_string(), signature(12, 0)),
+            ("b.xml".to_string(), signature(20, 0)),
+        ]);
+        State::open(&out, KEYS, true)
+            .write_signatures(found, &set(&["a.xml", "b.xml"]))
+            .expect("fourth");
+        let expected = BTreeMap::from([
+            ("a.xml".to_string(), signature(12, 0)),
             ("b.xml".to_string(), signature(20, 99)),
         ]);
         assert_eq!(State::open(&out, KEYS, true).written, expected);

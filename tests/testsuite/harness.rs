@@ -180,6 +180,31 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// [`copy_tree`], each file and folder given its source's modification
+/// time, as `tar -x` (and so `actions/cache`) and `cp -p` restore them.
+pub fn copy_tree_keeping_times(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create copy");
+    for entry in fs::read_dir(from).expect("read fixture").flatten() {
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            copy_tree_keeping_times(&entry.path(), &target);
+        } else if kind.is_file() {
+            fs::copy(entry.path(), &target).expect("copy file");
+            set_mtime_like(&entry.path(), &target);
+        }
+    }
+    set_mtime_like(from, to);
+}
+
+/// Give `to` the modification time of `from`.
+fn set_mtime_like(from: &Path, to: &Path) {
+    let mtime = fs::metadata(from).and_then(|m| m.modified()).expect("mtime");
+    let file = fs::File::open(to).expect("open copy");
+    file.set_times(fs::FileTimes::new().set_modified(mtime))
+        .expect("set mtime");
+}
+
 // ---- Runs ----
 
 /// What one run of feedgen printed and returned.

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use crate::harness::{copy_tree, output_tree, Run, Site};
+use crate::harness::{copy_tree, copy_tree_keeping_times, output_tree, Run, Site};
 
 fn post(site: &Site, name: &str, category: &str, title: &str) {
     let text = post_text(name, category, title);
@@ -48,11 +48,16 @@ fn build(site: &Site, extra: &[&str]) -> Run {
 
 /// `from` (a folder of the site) copied over `to`, which is emptied first.
 fn restore(site: &Site, from: &str, to: &str) {
+    restore_by(copy_tree, site, from, to);
+}
+
+/// [`restore`] with the copy `copy` makes.
+fn restore_by(copy: fn(&std::path::Path, &std::path::Path), site: &Site, from: &str, to: &str) {
     let to = site.path(to);
     if to.exists() {
         fs::remove_dir_all(&to).expect("clear");
     }
-    copy_tree(&site.path(from), &to);
+    copy(&site.path(from), &to);
 }
 
 /// `out` holds the bytes of a clean build (own output and state folder).
@@ -224,6 +229,20 @@ fn edit(site: &Site, steps: &mut Steps, step: usize) {
 /// equals a clean build.
 #[test]
 fn any_state_with_any_earlier_output_gives_a_clean_build() {
+    any_state_with_any_earlier_output(copy_tree);
+}
+
+/// The same, each folder restored with its files' modification times, as
+/// `actions/cache` restores them (`tar`): the state then vouches for a
+/// file by its length and time alone, and must still see every feed that
+/// is not the one it recorded.
+#[test]
+fn any_state_with_any_earlier_output_restored_with_times_gives_a_clean_build() {
+    any_state_with_any_earlier_output(copy_tree_keeping_times);
+}
+
+fn any_state_with_any_earlier_output(copy: fn(&std::path::Path, &std::path::Path)) {
+    let restore = |site: &Site, from: &str, to: &str| restore_by(copy, site, from, to);
     let site = site();
     let mut steps = Steps(21);
     build(&site, &[]).expect_code(0);
@@ -263,4 +282,61 @@ fn a_state_from_other_paths_gives_a_clean_build() {
     fs::remove_file(other.content().join("_posts/2022-01-01-p0.md")).expect("rm");
     build(&other, &[]).expect_code(0);
     assert_clean(&other, "moved");
+}
+
+/// The state vouches for a restored feed by its length and modification
+/// time: a cache restore (`tar`) keeps both. An older feed of the same
+/// length, restored with its own time, is not the one the state recorded,
+/// and is written again.
+#[test]
+fn an_older_feed_of_the_same_length_restored_with_its_time_is_written_again() {
+    let site = site();
+    build(&site, &[]).expect_code(0);
+    restore_by(copy_tree_keeping_times, &site, "out", "cached");
+    // The same number of bytes, other bytes: 消息3 becomes 消息9.
+    let name = "_posts/2022-01-04-p3.md";
+    let text = fs::read_to_string(site.content().join(name)).expect("read");
+    site.put(name, text.replace("消息3", "消息9"));
+    build(&site, &[]).expect_code(0);
+    // A run that finds every feed as written, and stamps each.
+    build(&site, &[]).expect_code(0);
+    let feed = "category/beta/rss.xml";
+    let (new, old) = (site.out().join(feed), site.path("cached").join(feed));
+    let (new_bytes, old_bytes) = (fs::read(&new).expect("new"), fs::read(&old).expect("old"));
+    assert_eq!(new_bytes.len(), old_bytes.len(), "the same length");
+    assert_ne!(new_bytes, old_bytes, "other bytes");
+    restore_by(copy_tree_keeping_times, &site, "cached", "out");
+    let check = build(&site, &["--check"]).expect_code(1);
+    assert!(reports_stale(&check, feed), "{}", check.stderr);
+    build(&site, &[]).expect_code(0);
+    assert_clean(&site, "restored-with-times");
+}
+
+/// A feed overwritten the moment a build ends, with other bytes of the
+/// same length: the stamp the build recorded for its own write must not
+/// vouch for them (a write in the same clock tick keeps the time), so the
+/// next build writes the feed again. Many times over, to meet the tick.
+#[test]
+fn a_feed_overwritten_right_after_its_build_is_written_again() {
+    let site = site();
+    let feed = site.out().join("category/alpha/rss.xml");
+    for round in 0..20 {
+        post(
+            &site,
+            &format!("2022-03-{:02}-r.md", round + 1),
+            "alpha",
+            &format!("轮{round:02}"),
+        );
+        build(&site, &[]).expect_code(0);
+        let bytes = fs::read(&feed).expect("feed");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.contains("轮"), "round {round}: the newest post is in the feed");
+        fs::write(&feed, text.replacen("轮", "转", 1)).expect("overwrite");
+        let rerun = build(&site, &[]).expect_code(0);
+        assert_eq!(rerun.json().written, 1, "round {round}: {}", rerun.stderr);
+        assert!(
+            !fs::read_to_string(&feed).expect("feed").contains("转"),
+            "round {round}"
+        );
+    }
 }
