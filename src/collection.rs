@@ -16,7 +16,7 @@ use crate::content::{self, Found, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model;
 use crate::report::Report;
-use crate::state::{StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading, Walked};
+use crate::state::{FromStored, StoredLinkDate, StoredMeta, StoredOutcome, StoredPost, StoredReading, Walked};
 
 /// The collection as read from disk, one record per post file.
 pub struct Collection {
@@ -298,8 +298,16 @@ fn zone_shift(config: &Config) -> String {
     }
 }
 
-impl From<StoredPost> for Record {
-    fn from(p: StoredPost) -> Record {
+impl FromStored for Record {
+    fn rel(&self) -> &str {
+        &self.rel
+    }
+
+    fn set_blob(&mut self, blob: Option<[u8; 20]>) {
+        self.blob = blob;
+    }
+
+    fn from_stored(p: StoredPost) -> Record {
         let outcome = match p.outcome {
             StoredOutcome::NotAPost => Outcome::NotAPost,
             StoredOutcome::Rejected => Outcome::Rejected,

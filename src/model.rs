@@ -787,7 +787,10 @@ mod tests {
                 })
                 .collect();
             let records: Vec<crate::state::StoredPost> = fresh.records.into_iter().map(Into::into).collect();
-            let indexed = crate::collection::read_posts(&config, records.into_iter().map(Into::into).collect());
+            let indexed = crate::collection::read_posts(
+                &config,
+                records.into_iter().map(crate::state::FromStored::from_stored).collect(),
+            );
             assert_eq!(indexed.kept, indexed.records.len(), "every record from the index");
             // Each post's page file hash, set when read, comes back from the index.
             for (fresh, indexed) in fresh_metas.iter().zip(&indexed.records) {

@@ -96,11 +96,12 @@ struct Read {
 /// then every post, reusing the index's records of unchanged files.
 fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     const WALKED: &str = "lock, read index, find posts";
-    let records = |posts: Vec<StoredPost>| -> Vec<Record> { posts.into_iter().map(Record::from).collect() };
     let stamp = |rel: &str| content::folder_stamp(&config.content_dir, rel);
-    let (previous, found, phase) = match state.recall(stamp, || find_posts(config)) {
-        Recalled::Listed { posts, listing } => {
-            let previous = records(posts);
+    let (previous, found, phase) = match state.recall::<_, Record>(stamp, || find_posts(config)) {
+        Recalled::Listed {
+            posts: previous,
+            listing,
+        } => {
             let archive = &config.site.archive;
             match Found::known(
                 previous.iter().map(|r| &*r.rel),
@@ -112,7 +113,7 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
                 None => (previous, find_posts(config), WALKED),
             }
         }
-        Recalled::Walked { posts, walked } => (records(posts), walked, WALKED),
+        Recalled::Walked { posts, walked } => (posts, walked, WALKED),
     };
     let indexed = previous.len();
     // What the next run may take instead of walking (the index's checksum

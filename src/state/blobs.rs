@@ -9,7 +9,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::Reader;
-use super::index::StoredPost;
+use super::index::{FromStored, StoredPost};
 
 pub const FILE: &str = "blobs";
 const MAGIC: &[u8; 8] = b"FGBLOBS1";
@@ -36,7 +36,7 @@ pub fn encode(index: u64, records: &[StoredPost]) -> Option<Vec<u8>> {
 /// Give `records` (of the index with checksum `index`) their blob ids
 /// from `bytes`; false (and no record changed) unless the file is whole
 /// and of that index.
-pub fn apply(bytes: &[u8], index: u64, records: &mut [StoredPost]) -> bool {
+pub fn apply<T: FromStored>(bytes: &[u8], index: u64, records: &mut [T]) -> bool {
     let Some((body, check)) = bytes.split_last_chunk::<8>() else {
         return false;
     };
@@ -52,7 +52,7 @@ pub fn apply(bytes: &[u8], index: u64, records: &mut [StoredPost]) -> bool {
         return false;
     }
     for (record, id) in records.iter_mut().zip(r.0.chunks_exact(20)) {
-        record.blob = <[u8; 20]>::try_from(id).ok().filter(|id| *id != NONE);
+        record.set_blob(<[u8; 20]>::try_from(id).ok().filter(|id| *id != NONE));
     }
     true
 }

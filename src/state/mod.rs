@@ -28,6 +28,7 @@ use anyhow::Result;
 
 use crate::output::{Output, Signature};
 use crate::word_hash::WordSet;
+pub use index::FromStored;
 use index::{Chunks, Index, Keep};
 use items::ItemCache;
 
@@ -121,12 +122,12 @@ pub struct State<'o> {
 }
 
 /// What the last run left of the content folder.
-pub enum Recalled<W> {
+pub enum Recalled<W, T> {
     /// No folder changed since the walk of the index's run: that walk's
     /// listing (its folders and pages), and the index's posts.
-    Listed { posts: Vec<StoredPost>, listing: Listing },
+    Listed { posts: Vec<T>, listing: Listing },
     /// A walk was needed (`walked`, what `walk` gave); the index's posts.
-    Walked { posts: Vec<StoredPost>, walked: W },
+    Walked { posts: Vec<T>, walked: W },
 }
 
 /// What a build leaves for the next one, handed to [`State::save`].
@@ -219,12 +220,13 @@ impl<'o> State<'o> {
 
     /// The posts of the last run's index, and its walk's listing while no
     /// folder changed (`stamp` gives a folder's stamp now); otherwise
-    /// `walk` runs, beside reading the index.
-    pub fn recall<W: Send>(
+    /// `walk` runs, beside reading the index. The posts are the caller's
+    /// records, each made from the stored one as it is decoded.
+    pub fn recall<W: Send, T: FromStored>(
         &mut self,
         stamp: impl Fn(&str) -> Option<Stamp>,
         walk: impl FnOnce() -> W + Send,
-    ) -> Recalled<W> {
+    ) -> Recalled<W, T> {
         let known = self.building().and_then(|output| {
             let bytes = output.read_state(folders::FILE)?;
             Listing::decode(&bytes, self.keys.listing).filter(|known| known.unchanged(stamp))
@@ -250,13 +252,13 @@ impl<'o> State<'o> {
 
     /// The index, its records with their git blob ids where the blobs
     /// file is of this index.
-    fn read_index(&self) -> Index {
+    fn read_index<T: FromStored>(&self) -> Index<T> {
         let Some(output) = self.building() else {
             return Index::default();
         };
         let mut index = output
             .open_state(index::FILE)
-            .and_then(|(file, size)| Index::read(std::io::BufReader::new(file), size, self.keys.read))
+            .and_then(|(file, size)| Index::read_as(std::io::BufReader::new(file), size, self.keys.read))
             .unwrap_or_default();
         if let Some(bytes) = output.read_state(blobs::FILE) {
             blobs::apply(&bytes, index.checksum, &mut index.records);
@@ -268,7 +270,7 @@ impl<'o> State<'o> {
     /// ([`cuts`]): without the records of this very index, the index
     /// vouches for no feed (each is rendered again, and says it anew).
     /// Return its posts.
-    fn take(&mut self, index: Index) -> Vec<StoredPost> {
+    fn take<T>(&mut self, index: Index<T>) -> Vec<T> {
         self.fingerprints = index.feeds;
         self.chunks = index.chunks;
         self.checksum = index.checksum;
