@@ -794,10 +794,20 @@ impl Output {
             keep(rel) && is_inside(rel) && fs::symlink_metadata(self.dir.join(rel)).is_ok() && self.is_marked(rel)
         };
         let mut found: Vec<String> = files.iter().filter(|f| marked(f)).map(|f| f.to_string()).collect();
-        let mut rel = String::new();
+        let (mut rel, mut below) = (String::new(), String::new());
         for dir in dirs {
             let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
                 continue;
+            };
+            // Most names have no file: looked up below the folder's own
+            // descriptor, not along the output folder's whole path again.
+            let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+            let fd = rustix::fs::open(self.dir.join(dir), flags, rustix::fs::Mode::empty()).ok();
+            let absent = |below: &str| {
+                fd.as_ref().is_some_and(|fd| {
+                    rustix::fs::statat(fd, below, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                        .is_err_and(|e| e == rustix::io::Errno::NOENT)
+                })
             };
             for entry in entries.flatten() {
                 let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
@@ -806,7 +816,9 @@ impl Output {
                 for f in files {
                     rel.clear();
                     rel.extend([*dir, "/", &name, "/", f]);
-                    if marked(&rel) {
+                    below.clear();
+                    below.extend([&name, "/", f]);
+                    if keep(&rel) && !absent(&below) && marked(&rel) {
                         found.push(rel.clone());
                     }
                 }
