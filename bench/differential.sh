@@ -3,7 +3,8 @@
 # tests/testsuite/differential.rs, built in release, for STEPS steps from
 # each SEED. Every step edits, renames, moves (_posts/ <-> old_post/) or
 # deletes posts, changes settings, moves the clock, deletes or corrupts the
-# state, runs partial or killed builds; then an incremental build must equal
+# state, caches the output folder or restores the cached copy with its
+# modification times (a cache restore), runs partial or killed builds; then an incremental build must equal
 # a clean build byte for byte (files, exit status, diagnostics) and the ping
 # list must hold every feed URL that changed. A mismatch is recorded and the
 # run goes on from an empty output and state.
@@ -11,7 +12,7 @@
 #   bench/differential.sh [STEPS] [SEED...]     (default 5000 steps, seed 1)
 #
 # Environment: DIFF_SKIP (classes of operations to leave out, comma-separated:
-# layout, same-url, kill, caps, state), LOG_DIR (default /tmp). Prints, per
+# layout, same-url, kill, caps, state, restore), LOG_DIR (default /tmp). Prints, per
 # seed, its steps and mismatches (the first 20, each with the folder it kept
 # for inspection; the log has all), then the totals; exits 1 if any step
 # mismatched.

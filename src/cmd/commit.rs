@@ -181,8 +181,8 @@ impl<'a> Commit<'a> {
         }
         let Manifest {
             files: mut manifest,
-            old,
-            old_layouts,
+            mut old,
+            mut old_layouts,
             ignored,
         } = manifest;
         for entry in ignored {
@@ -208,6 +208,15 @@ impl<'a> Commit<'a> {
         let paths = plan.paths();
         let mut retired = plan.retired(&manifest, &paths);
         retired.extend(plan.retired(&orphans(output, &config.layout, &paths, &manifest), &paths));
+        let looks = mode == Mode::CheckFeeds || (mode == Mode::Build && state.diverged());
+        if looks || (mode == Mode::Build && has_unknown_folder(output, (&paths, &manifest, &old))) {
+            let known = |rel: &String| paths.contains(rel) || manifest.contains(rel) || old.contains(rel);
+            let (files, layouts) = strays(output, &config.layout, known);
+            old.extend(files);
+            old_layouts.extend(layouts.into_iter().filter(|l| *l != config.layout));
+            old_layouts.sort_by(|a, b| (&a.category_dir, &a.tag_dir).cmp(&(&b.category_dir, &b.tag_dir)));
+            old_layouts.dedup();
+        }
         let produced: BTreeSet<String> = paths.difference(&foreign).cloned().collect();
         // The files of an old layout are no feed of this one: retired by
         // every run, a `--category` run too, as the settings changed.
@@ -345,6 +354,42 @@ impl<'a> Commit<'a> {
         }
         Ok(self.done)
     }
+}
+
+/// Whether the output folder holds a folder at its top that no path of
+/// `files` (this run's, the manifest's, an old layout's) starts with. With
+/// that, or files the state lists gone or other bytes (the folder is not
+/// as the state left it) feeds of a layout the state forgot may be back
+/// (an old cache restored after the state was lost and the layout
+/// changed): they are looked for everywhere, as without a manifest.
+/// `--check` always looks.
+fn has_unknown_folder(output: &Output, files: (&BTreeSet<String>, &BTreeSet<String>, &BTreeSet<String>)) -> bool {
+    let (paths, manifest, old) = files;
+    let tops: HashSet<&str> = paths
+        .iter()
+        .chain(manifest)
+        .chain(old)
+        .filter_map(|p| p.split('/').next())
+        .collect();
+    output.top_folders().iter().any(|name| !tops.contains(name.as_str()))
+}
+
+/// The files with feedgen's mark at a feed path of any layout, anywhere in
+/// the output folder, that `known` does not know of, and the layouts they
+/// are under: as [`Manifest::read`] finds them without a manifest.
+fn strays(output: &Output, layout: &Layout, known: impl Fn(&String) -> bool) -> (BTreeSet<String>, Vec<Layout>) {
+    let mut files = output.marked_feed_files(ARTIFACT_FILES);
+    files.retain(|rel| !known(rel) && (could_produce(layout, rel) || rel.matches('/').count() >= 2));
+    let dirs = files.iter().filter(|rel| !could_produce(layout, rel));
+    let dirs: BTreeSet<&str> = dirs.filter_map(|rel| rel.rsplitn(3, '/').nth(2)).collect();
+    let layouts = dirs
+        .into_iter()
+        .map(|dir| Layout {
+            category_dir: dir.to_string(),
+            tag_dir: dir.to_string(),
+        })
+        .collect();
+    (files.into_iter().collect(), layouts)
 }
 
 /// Layouts as the manifest records them: category folder, tag folder.

@@ -784,6 +784,20 @@ impl Output {
         found
     }
 
+    /// The names of the folders at the top of the output folder (symlinks
+    /// and names starting with `.` left out).
+    pub fn top_folders(&self) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|name| !name.starts_with('.'))
+            .collect()
+    }
+
     /// Every file named one of `files`, at the top of the output folder or
     /// in a subfolder of one of `dirs`, that `keep` accepts and that
     /// carries feedgen's mark, sorted.

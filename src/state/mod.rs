@@ -106,6 +106,9 @@ pub struct State<'o> {
     written: BTreeMap<String, Signature>,
     /// Stamps [`State::vouches`] found for files it read and hashed.
     stamped: Mutex<Vec<(String, u64)>>,
+    /// A file `written` lists was asked for and is not the one recorded
+    /// (see [`State::diverged`]).
+    diverged: std::sync::atomic::AtomicBool,
     /// Artifact path → fingerprint of its inputs, from the index read.
     fingerprints: BTreeMap<String, u64>,
     /// Feed path → what its render at that fingerprint cut, where it
@@ -178,6 +181,7 @@ impl<'o> State<'o> {
             layouts,
             written,
             stamped: Mutex::new(Vec::new()),
+            diverged: std::sync::atomic::AtomicBool::new(false),
             fingerprints: BTreeMap::new(),
             cuts: None,
             chunks: Chunks::default(),
@@ -204,6 +208,7 @@ impl<'o> State<'o> {
             layouts: Vec::new(),
             written: BTreeMap::new(),
             stamped: Mutex::new(Vec::new()),
+            diverged: std::sync::atomic::AtomicBool::new(false),
             fingerprints: BTreeMap::new(),
             cuts: None,
             chunks: Chunks::default(),
@@ -389,6 +394,7 @@ impl<'o> State<'o> {
             return false;
         };
         let Some(stamp) = output.check(path, signature) else {
+            self.diverged.store(true, std::sync::atomic::Ordering::Relaxed);
             return false;
         };
         if stamp != signature.stamp {
@@ -396,6 +402,14 @@ impl<'o> State<'o> {
             stamped.push((path.to_string(), stamp));
         }
         true
+    }
+
+    /// Whether [`State::vouches`] found a file the state recorded gone or
+    /// holding other bytes: the output folder is not as the state left it
+    /// (an older copy restored under a newer state, say), and may hold
+    /// feeds of a layout the state no longer knows of.
+    pub fn diverged(&self) -> bool {
+        self.diverged.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The files feedgen wrote in `content` (paths relative to it), as the

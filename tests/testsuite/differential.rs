@@ -25,7 +25,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::harness::{copy_tree, feedgen, finish, tree, Run, Site};
+use crate::harness::{copy_tree, copy_tree_keeping_times, feedgen, finish, tree, Run, Site};
 
 /// Steps of the bounded run: 200 steps take 19 s of CPU (user + sys) in
 /// a debug build, 55 s of wall time on the shared 2-core machine under a
@@ -545,6 +545,31 @@ impl Driver {
         self.must_ping.clear();
     }
 
+    /// As the site's job lives with a cache: keep a copy of the output
+    /// folder with its files' modification times (as `actions/cache`
+    /// saves it), or put the copy kept back over the output folder (as a
+    /// restore does, `tar` setting the times back), the state newer than
+    /// the feeds it now holds.
+    fn cache_output(&mut self) {
+        let (out, cached) = (self.site.out(), self.site.path("out-cached"));
+        if !cached.exists() || self.rng.chance(50) {
+            if out.exists() {
+                self.log("cache the output folder (with its times)".into());
+                let _ = fs::remove_dir_all(&cached);
+                copy_tree_keeping_times(&out, &cached);
+            }
+            return;
+        }
+        self.log("restore the cached output folder (with its times)".into());
+        if out.exists() {
+            fs::remove_dir_all(&out).expect("clear the output folder");
+        }
+        copy_tree_keeping_times(&cached, &out);
+        // The feeds changed by the restore, not by feedgen: a ping owes
+        // nothing for them.
+        self.seen = self.feed_files();
+    }
+
     fn corrupt_state(&mut self) {
         let state = self.site.state();
         // The ping list itself is left alone: a corrupted list loses URLs
@@ -588,8 +613,10 @@ impl Driver {
             79..=85 => self.change_settings(),
             86..=90 => self.move_clock(),
             91..=93 => self.ping(),
-            94.. if skip("state") => self.create_post(),
-            94..=96 => self.delete_state(),
+            94..=95 if skip("restore") => self.edit_post(),
+            94..=95 => self.cache_output(),
+            96.. if skip("state") => self.create_post(),
+            96..=97 => self.delete_state(),
             _ => self.corrupt_state(),
         }
     }

@@ -340,3 +340,43 @@ fn a_feed_overwritten_right_after_its_build_is_written_again() {
         );
     }
 }
+
+/// A cache from before the state was lost and `category_dir` changed,
+/// restored under the newer state: its feeds of the old layout are none
+/// the state knows of. Restored in place of the output folder (the files
+/// the state lists are gone) or its old folder alone put back beside them
+/// (they are all still right), they are retired either way, and `--check`
+/// reports them first.
+#[test]
+fn an_old_layouts_feeds_restored_from_an_old_cache_are_retired() {
+    let config = |dir: &str| {
+        format!("title: 测试\nurl: https://t.example.com\ntimezone: Asia/Shanghai\nfeedgen:\n  limit: 5\n  category_dir: {dir}\n")
+    };
+    for over in [false, true] {
+        let site = site();
+        site.put("_config.yml", config("feeds/category"));
+        build(&site, &[]).expect_code(0);
+        restore_by(copy_tree_keeping_times, &site, "out", "cached");
+        fs::remove_dir_all(site.path("state")).expect("lose the state");
+        site.put("_config.yml", config("outlets"));
+        build(&site, &[]).expect_code(0);
+        assert!(
+            !site.out().join("feeds").exists(),
+            "retired by the walk without a manifest"
+        );
+        match over {
+            false => restore_by(copy_tree_keeping_times, &site, "cached", "out"),
+            true => copy_tree_keeping_times(&site.path("cached/feeds"), &site.out().join("feeds")),
+        }
+        let old = "feeds/category/alpha/rss.xml";
+        assert!(site.out().join(old).is_file());
+        let check = build(&site, &["--check"]).expect_code(1);
+        assert!(reports_stale(&check, old), "over: {over}\n{}", check.stderr);
+        build(&site, &[]).expect_code(0);
+        assert!(
+            !site.out().join("feeds").exists(),
+            "over: {over}: the old layout's feeds are retired"
+        );
+        assert_clean(&site, &format!("old cache, over: {over}"));
+    }
+}
