@@ -116,24 +116,17 @@ fn settled_at(mtime: (i64, i64), now: (i64, i64)) -> bool {
     at(now) >= at(mtime) + margin
 }
 
-/// The clock file systems take modification times from: Linux's coarse
-/// real-time clock, which may lag the precise one by a tick (a file
-/// written now can carry a time before `SystemTime::now()`). Elsewhere,
-/// the precise clock less a generous tick.
+/// A time no later than the one the file system would stamp a write
+/// with now: the precise clock less 50 ms. Linux stamps writes from its
+/// coarse clock, which lags the precise one by up to a tick (4 ms at 250
+/// Hz, 10 ms at 100): a file written now can carry a time before
+/// `SystemTime::now()`.
 fn fs_clock() -> Option<(i64, i64)> {
-    #[cfg(target_os = "linux")]
-    {
-        let t = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-        Some((t.tv_sec, t.tv_nsec))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let since = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?
-            .checked_sub(std::time::Duration::from_millis(50))?;
-        Some((since.as_secs() as i64, i64::from(since.subsec_nanos())))
-    }
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .checked_sub(std::time::Duration::from_millis(50))?;
+    Some((i64::try_from(since.as_secs()).ok()?, i64::from(since.subsec_nanos())))
 }
 
 /// How long ago a file must have changed for its stamp to vouch for it
