@@ -168,33 +168,32 @@ pub fn put(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
 
 /// Copy a folder tree (files and folders only).
 pub fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create copy");
-    for entry in fs::read_dir(from).expect("read fixture").flatten() {
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().expect("file type");
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if kind.is_file() {
-            fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
+    copy_tree_with(from, to, false);
 }
 
 /// [`copy_tree`], each file and folder given its source's modification
 /// time, as `tar -x` (and so `actions/cache`) and `cp -p` restore them.
 pub fn copy_tree_keeping_times(from: &Path, to: &Path) {
+    copy_tree_with(from, to, true);
+}
+
+fn copy_tree_with(from: &Path, to: &Path, times: bool) {
     fs::create_dir_all(to).expect("create copy");
     for entry in fs::read_dir(from).expect("read fixture").flatten() {
         let target = to.join(entry.file_name());
         let kind = entry.file_type().expect("file type");
         if kind.is_dir() {
-            copy_tree_keeping_times(&entry.path(), &target);
+            copy_tree_with(&entry.path(), &target, times);
         } else if kind.is_file() {
             fs::copy(entry.path(), &target).expect("copy file");
-            set_mtime_like(&entry.path(), &target);
+            if times {
+                set_mtime_like(&entry.path(), &target);
+            }
         }
     }
-    set_mtime_like(from, to);
+    if times {
+        set_mtime_like(from, to);
+    }
 }
 
 /// Give `to` the modification time of `from`.
