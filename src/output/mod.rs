@@ -796,11 +796,12 @@ impl Output {
     /// carries feedgen's mark, sorted.
     pub fn marked_files(&self, dirs: &[&str], files: &[&str], keep: impl Fn(&str) -> bool) -> Vec<String> {
         // Names `keep` refuses (most: the feeds this run writes) cost no
-        // allocation; one `lstat` rules out most of the others (no file).
-        let marked = |rel: &str| {
-            keep(rel) && is_inside(rel) && fs::symlink_metadata(self.dir.join(rel)).is_ok() && self.is_marked(rel)
-        };
-        let mut found: Vec<String> = files.iter().filter(|f| marked(f)).map(|f| f.to_string()).collect();
+        // allocation; one lookup rules out most of the others (no file).
+        let mut found: Vec<String> = files
+            .iter()
+            .filter(|f| keep(f) && fs::symlink_metadata(self.dir.join(f)).is_ok() && self.is_marked(f))
+            .map(|f| f.to_string())
+            .collect();
         let (mut rel, mut below) = (String::new(), String::new());
         for dir in dirs {
             let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
@@ -825,7 +826,7 @@ impl Output {
                     rel.extend([*dir, "/", &name, "/", f]);
                     below.clear();
                     below.extend([&name, "/", f]);
-                    if keep(&rel) && !absent(&below) && marked(&rel) {
+                    if keep(&rel) && !absent(&below) && self.is_marked(&rel) {
                         found.push(rel.clone());
                     }
                 }
