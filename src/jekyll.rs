@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::content::date::{dated_prefix, extension_start, NeedsRegex};
+
 /// The Jekyll whose rules a post's link follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JekyllRules {
@@ -225,15 +227,48 @@ impl JekyllRules {
 /// Where 3.10's date matcher finds the date in a path under `_posts/`, and
 /// where the extension starts (byte offsets into `rel`).
 fn dated_310(rel: &str) -> Option<(usize, usize)> {
-    static MATCHER: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"^(?:.+/)*(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$").ok());
     let below = rel
         .split('/')
         .position(|d| d == "_posts")
         .map(|i| rel.split('/').take(i + 1).map(|d| d.len() + 1).sum::<usize>())?;
     let entry = rel.get(below..)?;
+    let (date, extension) = match split_dated_310(entry) {
+        Ok(found) => found?,
+        Err(NeedsRegex) => split_dated_310_by_regex(entry)?,
+    };
+    Some((below + date, below + extension))
+}
+
+/// 3.10's `^(?:.+/)*(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$`, read byte by
+/// byte: the date starts the path or follows its rightmost `/` that leaves
+/// a match (the regex prefers the longest prefix), not the first one.
+fn split_dated_310(entry: &str) -> Result<Option<(usize, usize)>, NeedsRegex> {
+    if entry.contains('\n') {
+        return Err(NeedsRegex); // `.` stops at a newline, `[^.]` does not
+    }
+    // A prefix ends in `/` and is empty or two bytes long at least (`.+/`).
+    let starts = entry
+        .match_indices('/')
+        .rev()
+        .map(|(at, _)| at + 1)
+        .filter(|&at| at >= 2);
+    for start in starts.chain([0]) {
+        let Some(date) = dated_prefix(&entry[start..])? else {
+            continue;
+        };
+        let slug_start = start + date.iter().map(|part| part.len() + 1).sum::<usize>();
+        if let Some(dot) = extension_start(&entry[slug_start..]) {
+            return Ok(Some((start, slug_start + dot)));
+        }
+    }
+    Ok(None)
+}
+
+fn split_dated_310_by_regex(entry: &str) -> Option<(usize, usize)> {
+    static MATCHER: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^(?:.+/)*(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$").ok());
     let caps = MATCHER.as_ref()?.captures(entry)?;
-    Some((below + caps.get(1)?.start(), below + caps.get(3)?.start()))
+    Some((caps.get(1)?.start(), caps.get(3)?.start()))
 }
 
 #[cfg(test)]
@@ -384,5 +419,61 @@ mod tests {
             Pages310.dated_stem("_posts/2022-02-13-trailing-dot..md"),
             "2022-02-13-trailing-dot."
         );
+    }
+
+    /// Paths built from the pieces the matcher cares about, including a
+    /// newline, Unicode digits and other non-ASCII text.
+    fn matcher_input() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        const PIECES: &[&str] = &[
+            "/2022-01-01-",
+            "2022-01-01-",
+            "22-1-1-",
+            "2022-12-40-",
+            "20221-1-1-",
+            "2022-0\u{662}-",
+            "2022",
+            "22",
+            "-",
+            "0",
+            "7",
+            ".",
+            "/",
+            "md",
+            "a",
+            "\n",
+            "\u{662}",
+            "é",
+            "_posts",
+        ];
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..14).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn the_byte_reader_finds_what_3_10s_regex_finds(entry in matcher_input()) {
+            match split_dated_310(&entry) {
+                Ok(found) => proptest::prop_assert_eq!(found, split_dated_310_by_regex(&entry)),
+                Err(NeedsRegex) => proptest::prop_assert!(entry.contains('\n') || !entry.is_ascii()),
+            }
+        }
+    }
+
+    #[test]
+    fn the_byte_reader_takes_the_date_after_the_rightmost_slash_that_matches() {
+        for entry in [
+            "a/2022-01-01-x.md",
+            "2021-01-01-a/2022-02-02-b/c.md",
+            "2021-01-01-a/b/c.",
+            "//2022-1-1-.m",
+            "/2022-1-1-.m",
+        ] {
+            assert_eq!(split_dated_310(entry), Ok(split_dated_310_by_regex(entry)), "{entry:?}");
+        }
+        assert_eq!(split_dated_310("2021-01-01-a/2022-02-02-b/c.md"), Ok(Some((13, 27))));
+        assert_eq!(split_dated_310("a/2021-01-01-b/2022-02-02-c.md"), Ok(Some((15, 27))));
+        assert_eq!(split_dated_310("a\n/2022-01-01-x.md"), Err(NeedsRegex));
+        assert_eq!(Pages310.dated_name("_posts/a\n/2022-01-01-x.md"), "2022-01-01-x.md");
     }
 }

@@ -231,15 +231,15 @@ pub enum FileDate {
 /// `name` is what `JekyllRules::dated_name` gives: a file name, or under
 /// 3.10 a dated folder and the path below it (the slug then holds `/`).
 pub fn post_file_name(name: &str) -> Option<(FileDate, &str)> {
-    static MATCHER: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-((?s:.*))(\.[^.]+)$").ok());
-    let caps = MATCHER.as_ref()?.captures(name)?;
-    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
-    let slug = caps.get(4).map_or("", |m| m.as_str());
-    let (Some(mut year), Some(month), Some(day)) = (number(1), number(2), number(3)) else {
+    let [year_text, month, day, slug] = match split_post_file_name(name) {
+        Ok(parts) => parts?,
+        Err(NeedsRegex) => split_post_file_name_by_regex(name)?,
+    };
+    let number = |text: &str| text.parse::<i32>().ok();
+    let (Some(mut year), Some(month), Some(day)) = (number(year_text), number(month), number(day)) else {
         return Some((FileDate::Invalid, slug));
     };
-    if caps.get(1).is_some_and(|m| m.as_str().len() == 2) {
+    if year_text.len() == 2 {
         year += if year < 69 { 2000 } else { 1900 };
     }
     let date = u32::try_from(month)
@@ -248,6 +248,54 @@ pub fn post_file_name(name: &str) -> Option<(FileDate, &str)> {
         .and_then(|m| NaiveDate::from_ymd_opt(year, m, 1))
         .and_then(|first| first.checked_add_days(chrono::Days::new(u64::try_from(day - 1).ok()?)));
     Some((date.map_or(FileDate::Invalid, FileDate::Day), slug))
+}
+
+/// A non-ASCII character stands where the matcher's `\d` could take it (the
+/// regex's `\d` is Unicode's): only the regex itself can decide.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NeedsRegex;
+
+/// Year, month, day and slug of `name` as `post_file_name`'s matcher splits
+/// it, read byte by byte: the regex, with captures, cost a post more than
+/// reading its front matter.
+fn split_post_file_name(name: &str) -> Result<Option<[&str; 4]>, NeedsRegex> {
+    let Some([year, month, day]) = dated_prefix(name)? else {
+        return Ok(None);
+    };
+    let rest = &name[year.len() + month.len() + day.len() + 3..];
+    Ok(extension_start(rest).map(|dot| [year, month, day, &rest[..dot]]))
+}
+
+fn split_post_file_name_by_regex(name: &str) -> Option<[&str; 4]> {
+    static MATCHER: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-((?s:.*))(\.[^.]+)$").ok());
+    let caps = MATCHER.as_ref()?.captures(name)?;
+    let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
+    Some([group(1), group(2), group(3), group(4)])
+}
+
+/// The three numbers of `\d{2,4}-\d{1,2}-\d{1,2}-` at the start of `text`
+/// (ASCII digits; [`NeedsRegex`] where another character could be a digit).
+pub fn dated_prefix(text: &str) -> Result<Option<[&str; 3]>, NeedsRegex> {
+    let mut parts = [""; 3];
+    let mut at = 0;
+    for (part, (min, max)) in parts.iter_mut().zip([(2, 4), (1, 2), (1, 2)]) {
+        let digits = text.as_bytes()[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        match text.as_bytes().get(at + digits) {
+            Some(&b) if !b.is_ascii() => return Err(NeedsRegex),
+            Some(b'-') if (min..=max).contains(&digits) => {
+                *part = &text[at..at + digits];
+                at += digits + 1;
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(parts))
+}
+
+/// Where `(\.[^.]+)$` starts in `text`: its last dot, if anything follows it.
+pub fn extension_start(text: &str) -> Option<usize> {
+    text.rfind('.').filter(|dot| dot + 1 < text.len())
 }
 
 /// The `YYYY-MM-DD` prefix of a post's file name (without extension), if
@@ -419,5 +467,57 @@ mod tests {
         assert!(SiteZone::parse("Asia/Shanghai").is_some());
         assert!(SiteZone::parse("+0800").is_some());
         assert!(SiteZone::parse("Mars/Olympus").is_none());
+    }
+
+    /// File names built from the pieces the matcher cares about, including
+    /// a newline, a Unicode digit and other non-ASCII text.
+    fn file_name() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        const PIECES: &[&str] = &[
+            "2022-01-01-",
+            "22-1-1-",
+            "2022-12-40-",
+            "20221-1-1-",
+            "2022-0\u{662}-",
+            "2022",
+            "22",
+            "-",
+            "0",
+            "7",
+            ".",
+            "md",
+            "a",
+            "\n",
+            "\u{662}",
+            "é",
+        ];
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..12).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn the_byte_reader_splits_a_file_name_as_the_regex_does(name in file_name()) {
+            match split_post_file_name(&name) {
+                Ok(parts) => proptest::prop_assert_eq!(parts, split_post_file_name_by_regex(&name)),
+                Err(NeedsRegex) => proptest::prop_assert!(!name.is_ascii()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_unicode_digit_in_a_file_names_date_is_still_the_regexs_call() {
+        // U+0662 is a digit to the regex's `\d`, and not to `parse`.
+        assert_eq!(split_post_file_name("2022-0\u{662}-01-x.md"), Err(NeedsRegex));
+        assert_eq!(post_file_name("2022-0\u{662}-01-x.md"), Some((FileDate::Invalid, "x")));
+        assert_eq!(
+            split_post_file_name("2022-01-01-\u{662}.md"),
+            Ok(Some(["2022", "01", "01", "\u{662}"]))
+        );
+        assert_eq!(split_post_file_name("2022-01-01-x."), Ok(None));
+        assert_eq!(
+            split_post_file_name("2022-01-01-.m"),
+            Ok(Some(["2022", "01", "01", ""]))
+        );
     }
 }
