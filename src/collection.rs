@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::git::GitView;
-use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules, UNQUOTED_DATE_NOTE};
+use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules};
 use crate::content::{self, Found, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model;
@@ -129,7 +129,6 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         opened: records.iter().filter(|r| r.opened).count(),
         ..Report::default()
     };
-    let mut unquoted = Vec::new();
     let shadowed = shadowed(config, &records);
     let (overwritten, same_page) = same_page(config, &records, &shadowed);
     for (i, r) in records.iter().enumerate() {
@@ -154,10 +153,6 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
             report.read += 1;
         }
         for d in &r.scanned.diagnostics {
-            if *d.message == *UNQUOTED_DATE_NOTE {
-                unquoted.push(d);
-                continue;
-            }
             let mut d = d.clone();
             if strict && d.severity == Severity::Warning {
                 d.severity = Severity::Error;
@@ -167,21 +162,7 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         }
     }
     report.diagnostics.extend(same_page.into_values());
-    if let Some(first) = unquoted.first() {
-        let mut note = (*first).clone();
-        let others = match unquoted.len() - 1 {
-            0 => String::new(),
-            n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
-        };
-        note.message = format!(
-            "{} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
-            unquoted.len(),
-            if unquoted.len() == 1 { " has" } else { "s have" },
-            zone_shift(config)
-        )
-        .into();
-        report.diagnostics.push(note);
-    }
+    report.diagnostics.extend(unquoted_date_note(config, &records));
     Collection {
         records,
         kept,
@@ -190,6 +171,32 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         shadowed,
         overwritten,
     }
+}
+
+/// One note for every post with an unquoted offset-less `date`, shown at
+/// the first of them (in path order), with their count.
+fn unquoted_date_note(config: &Config, records: &[Record]) -> Option<Diagnostic> {
+    let mut unquoted = records.iter().filter_map(|r| match r.scanned.outcome {
+        Outcome::Post(PostMeta {
+            unquoted_date: Some(line),
+            ..
+        }) => Some((&*r.rel, line)),
+        _ => None,
+    });
+    let (rel, line) = unquoted.next()?;
+    let count = 1 + unquoted.count();
+    let others = match count - 1 {
+        0 => String::new(),
+        n => format!(" (and {n} more post{})", if n == 1 { "" } else { "s" }),
+    };
+    let message = format!(
+        "{count} post{} an unquoted `date` with a time and no offset, like this one{others}. Jekyll reads such a date as UTC, so the site shows it {} and builds the post's URL (and the feed's link) from that reading, while the feeds keep the written time in the site's `timezone`; quote the dates (`date: \"2021-12-01 13:33:50\"`) or add the offset (`+0800`) so both agree",
+        if count == 1 { " has" } else { "s have" },
+        zone_shift(config)
+    );
+    let line = usize::try_from(line.get()).ok();
+    let shown = content::shown_path(&config.content_dir, rel);
+    Some(Diagnostic::new(&shown, line, Severity::Note, message))
 }
 
 /// Each post's page file hash (`model::page_file`), where reading did not
@@ -321,11 +328,12 @@ impl FromStored for Record {
                 plain_text: m.plain_text,
                 jekyll: m.jekyll.map(|r| Box::new(JekyllReading::from(*r))),
                 page_file: m.page_file,
+                unquoted_date: m.unquoted_date,
             }),
         };
         let scanned = Scanned {
             outcome,
-            diagnostics: p.diagnostics,
+            diagnostics: p.diagnostics.into_boxed_slice(),
         };
         Record {
             blob: p.blob,
@@ -348,6 +356,7 @@ impl From<Record> for StoredPost {
                 plain_text: m.plain_text,
                 jekyll: m.jekyll.map(|r| Box::new(StoredReading::from(*r))),
                 page_file: m.page_file,
+                unquoted_date: m.unquoted_date,
             }),
         };
         StoredPost {
@@ -359,7 +368,7 @@ impl From<Record> for StoredPost {
             hash: r.hash,
             blob: r.blob,
             outcome,
-            diagnostics: r.scanned.diagnostics,
+            diagnostics: r.scanned.diagnostics.into_vec(),
         }
     }
 }

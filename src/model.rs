@@ -5,6 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
+use std::num::NonZeroU64;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -359,11 +360,12 @@ pub fn reading_path(site: &Site, meta: &PostMeta, reading: &JekyllReading) -> St
 /// which is valid only for the [`page_settings`] it was built with. Two
 /// posts of one file always have one hash; posts of one hash are told
 /// apart by their real files before anything is decided.
-pub fn page_file(site: &Site, meta: &PostMeta) -> u64 {
+pub fn page_file(site: &Site, meta: &PostMeta) -> NonZeroU64 {
     let path = page_path(site, meta);
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     permalink::destination_parts(&path, |part| hash.update(part.as_bytes()));
-    hash.digest()
+    // 0 is read as 1: one more hash two files may share, told apart as any.
+    NonZeroU64::new(hash.digest()).unwrap_or(NonZeroU64::MIN)
 }
 
 /// Every site setting [`page_path`] reads (besides the post): the rebuild
@@ -406,8 +408,8 @@ pub struct SamePage {
 pub fn same_page(site: &Site, posts: &[&PostMeta], shown: impl Fn(&str) -> String) -> SamePage {
     // The first post of each hash; the posts of a hash met again, in
     // order. No allocation per post, as a map of lists would make.
-    let mut first: WordMap<u64, usize> = WordMap::with_capacity_and_hasher(posts.len(), Default::default());
-    let mut shared: WordMap<u64, Vec<usize>> = WordMap::default();
+    let mut first: WordMap<NonZeroU64, usize> = WordMap::with_capacity_and_hasher(posts.len(), Default::default());
+    let mut shared: WordMap<NonZeroU64, Vec<usize>> = WordMap::default();
     for (i, meta) in posts.iter().enumerate() {
         let hash = meta.page_file.unwrap_or_else(|| page_file(site, meta));
         match first.entry(hash) {
@@ -502,6 +504,7 @@ mod tests {
             plain_text: false,
             jekyll: None,
             page_file: None,
+            unquoted_date: None,
         }
     }
 
@@ -721,8 +724,8 @@ mod tests {
         let mut a = post("_posts/2021-12-08-a.md", 9, &[]);
         let mut b = post("_posts/2021-12-08-b.md", 9, &[]);
         let c = post("_posts/2021-12-08-b.html", 9, &[]);
-        a.page_file = Some(7);
-        b.page_file = Some(7);
+        a.page_file = NonZeroU64::new(7);
+        b.page_file = NonZeroU64::new(7);
         let found = same_page(&config.site, &[&a, &b], |p| p.to_string());
         assert_eq!((found.hidden, found.warnings.len()), (vec![false, false], 0));
         // With `c` (no stored hash: computed), `b` and `c` are one page,
@@ -733,7 +736,7 @@ mod tests {
         let destination = permalink::destination(&page_path(&config.site, &c));
         assert_eq!(destination, "2021/12/08/b.html");
         assert_eq!(
-            page_file(&config.site, &c),
+            page_file(&config.site, &c).get(),
             xxhash_rust::xxh3::xxh3_64(destination.as_bytes())
         );
     }
@@ -780,7 +783,7 @@ mod tests {
                 std::fs::write(path, text).expect("post");
             }
             let fresh = crate::collection::read_posts(&config, Vec::new());
-            let fresh_metas: Vec<Option<u64>> = (fresh.records.iter())
+            let fresh_metas: Vec<Option<NonZeroU64>> = (fresh.records.iter())
                 .map(|r| match &r.scanned.outcome {
                     crate::content::post::Outcome::Post(meta) => meta.page_file,
                     _ => None,

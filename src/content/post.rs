@@ -19,6 +19,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::num::{NonZeroU32, NonZeroU64};
 
 /// The one shared copy of `name` (per thread): a million posts in 2,000
 /// outlets hold 2,000 names, not a million.
@@ -79,7 +80,12 @@ pub struct PostMeta {
     /// (`model::page_file`): set once, after the post is read, and kept in
     /// the rebuild index, so a rerun finds posts that may share a page
     /// without building every URL. `None` until set.
-    pub page_file: Option<u64>,
+    pub page_file: Option<NonZeroU64>,
+    /// The line of an unquoted `date` with a time and no offset, which
+    /// Jekyll reads as UTC. A number, not a diagnostic of its own: one post
+    /// in eight of a real archive has one, and a run prints a single note
+    /// for all of them.
+    pub unquoted_date: Option<NonZeroU32>,
 }
 
 /// The site's publishing switches (Jekyll's `_config.yml` keys).
@@ -208,8 +214,6 @@ pub struct ReadRules {
     /// Whose reading of file names (dates, slugs) applies.
     pub jekyll: JekyllRules,
 }
-
-pub use super::problem::UNQUOTED_DATE_NOTE;
 
 /// A post file read once: the one reading [`scan`] (selection) and
 /// [`load`] (rendering) both derive from, so the two cannot disagree.
@@ -436,9 +440,10 @@ pub fn scan(
     let Some(date) = feed_date(&reading, rel, draft, rules, &mut report) else {
         return Outcome::Rejected;
     };
-    if reading.unquoted_date() {
-        report.add(Problem::UnquotedDate, reading.line_of("date"));
-    }
+    // `line_of` finds a line wherever `unquoted_date` finds the value.
+    let line = |line: usize| u32::try_from(line).ok().and_then(NonZeroU32::new);
+    let unquoted_date =
+        (reading.unquoted_date()).then(|| reading.line_of("date").and_then(line).unwrap_or(NonZeroU32::MIN));
     let plain_text = report_body(&reading, rel, &mut report);
     let jekyll_date = match reading.link_date(rel, jekyll) {
         LinkDate::AsFeed => date,
@@ -456,6 +461,7 @@ pub fn scan(
         plain_text,
         jekyll: reading.jekyll_reading(rel, jekyll).unless_of_file(rel, jekyll),
         page_file: None,
+        unquoted_date,
     })
 }
 
@@ -501,6 +507,7 @@ fn whole_file_meta(body: &str, unclosed: Option<usize>, rel: &str, rules: ReadRu
         plain_text: nests_too_deep(&published_body(body), is_markdown(rel)),
         jekyll: None,
         page_file: None,
+        unquoted_date: None,
     }
 }
 
@@ -1105,10 +1112,9 @@ mod tests {
         assert_eq!(m.date.to_rfc3339(), "2021-12-01T13:33:50+08:00");
         // "Future" is decided on Jekyll's reading, 8 hours later.
         assert_eq!(m.jekyll_time, m.date.timestamp() + 8 * 3600);
-        assert_eq!(
-            diags,
-            vec![format!("_posts/2021-12-01-a.md:3: note: {UNQUOTED_DATE_NOTE}")]
-        );
+        // Kept as the line of the date, not as a note of its own: the run
+        // prints one note for all such posts (`collection`).
+        assert_eq!((m.unquoted_date, diags), (NonZeroU32::new(3), Vec::<String>::new()));
         let post = load(text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
         let utc = FixedOffset::east_opt(0).expect("utc");
         assert_eq!(
@@ -1126,8 +1132,9 @@ mod tests {
             "2021-12-01 13:33:50 +0800",
         ] {
             let text = format!("---\ntitle: a\ndate: {quoted}\n---\n");
-            let (_, diags) = scan_text(&text, "_posts/2021-12-01-a.md");
-            assert!(diags.is_empty(), "{quoted}: {diags:?}");
+            let (out, diags) = scan_text(&text, "_posts/2021-12-01-a.md");
+            let Outcome::Post(m) = out else { panic!("not published") };
+            assert_eq!((m.unquoted_date, diags), (None, Vec::<String>::new()), "{quoted}");
             let post = load(&text, "_posts/2021-12-01-a.md", JekyllRules::default()).expect("post");
             assert_eq!(post.jekyll.date, LinkDate::AsFeed, "{quoted}");
         }

@@ -7,10 +7,6 @@ use chrono::NaiveDate;
 
 use crate::diagnostics::{Diagnostic, Severity};
 
-/// The note every post with an unquoted offset-less date carries; a run
-/// prints it once, with the count (see `cmd::build`).
-pub const UNQUOTED_DATE_NOTE: &str = "unquoted `date` with a time and no offset";
-
 /// One problem with a post file, a folder or the walk.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -66,7 +62,6 @@ pub enum Problem {
         problem: DateProblem,
     },
     NoDateAnywhere,
-    UnquotedDate,
     // The body and terms.
     EmptySourceLink,
     TextTooLong {
@@ -120,7 +115,7 @@ impl Problem {
     pub fn severity(&self) -> Severity {
         use Problem::*;
         match self {
-            SymlinkedFolder | UnquotedDate => Severity::Note,
+            SymlinkedFolder => Severity::Note,
             CannotList { .. }
             | CannotRead { .. }
             | FileTooBig { .. }
@@ -205,7 +200,6 @@ impl fmt::Display for Problem {
             }
             DateNowhere { problem } => write!(f, "{problem} and the file name has no YYYY-MM-DD- prefix"),
             NoDateAnywhere => f.write_str("no date in the front matter and no YYYY-MM-DD- prefix in the file name"),
-            UnquotedDate => f.write_str(UNQUOTED_DATE_NOTE),
             EmptySourceLink => f.write_str("empty source link `<>`; the post has no source link"),
             TextTooLong { bytes, kept } => write!(f, "the text is {bytes} bytes, over feedgen's {MAX_ITEM_CONTENT_BYTES}-byte limit for one feed item; the feeds carry its first {kept} bytes"),
             NestsTooDeep => write!(f, "the text nests more than {MAX_HTML_DEPTH} levels deep; published as plain text"),

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::num::{NonZeroU32, NonZeroU64};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use rayon::prelude::*;
@@ -64,7 +65,9 @@ pub struct StoredMeta {
     pub jekyll: Option<Box<StoredReading>>,
     /// A hash of the file Jekyll writes for the post's URL (version 8):
     /// which posts may share a page, without building their URLs.
-    pub page_file: Option<u64>,
+    pub page_file: Option<NonZeroU64>,
+    /// The line of an unquoted offset-less `date` (version 9).
+    pub unquoted_date: Option<NonZeroU32>,
 }
 
 /// What Jekyll builds a post's URL from, beside its date and categories:
@@ -98,8 +101,11 @@ pub enum StoredLinkDate {
 /// Version 8: a post's page file hash ([`StoredMeta::page_file`]), 8
 /// bytes after its Jekyll time when it has one (flag 16); the settings it
 /// is valid for include every one the URL is built from
-/// (`model::page_settings`). A version-7 index is not read.
-const MAGIC: &[u8; 8] = b"FGINDEX8";
+/// (`model::page_settings`). A version-7 index is not read. Version 9:
+/// the line of an unquoted offset-less date ([`StoredMeta::unquoted_date`])
+/// after the page file hash (flag 32), where a post used to carry a note
+/// of its own; a page file hash is never 0.
+const MAGIC: &[u8; 8] = b"FGINDEX9";
 /// The head: the magic, the settings, the number of records and of chunks.
 const HEAD: usize = 32;
 
@@ -426,11 +432,15 @@ fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
                 let flags = u8::from(m.unpublished)
                     | (u8::from(m.plain_text) << 2)
                     | (u8::from(m.jekyll.is_some()) << 3)
-                    | (u8::from(m.page_file.is_some()) << 4);
+                    | (u8::from(m.page_file.is_some()) << 4)
+                    | (u8::from(m.unquoted_date.is_some()) << 5);
                 w.u8(flags);
                 w.var_i64(m.jekyll_time);
                 if let Some(page_file) = m.page_file {
-                    w.u64(page_file);
+                    w.u64(page_file.get());
+                }
+                if let Some(line) = m.unquoted_date {
+                    w.var(u64::from(line.get()));
                 }
                 for terms in [&m.categories, &m.tags] {
                     w.var(terms.len() as u64);
@@ -492,33 +502,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
         let outcome = match r.u8()? {
             0 => StoredOutcome::NotAPost,
             1 => StoredOutcome::Rejected,
-            2 => {
-                let secs = r.var_i64()?;
-                let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
-                let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
-                let flags = r.u8()?;
-                let jekyll_time = r.var_i64()?;
-                let page_file = match flags & 16 {
-                    0 => None,
-                    _ => Some(r.u64()?),
-                };
-                let categories = terms(&mut r)?;
-                let tags = terms(&mut r)?;
-                let jekyll = match flags & 8 {
-                    0 => None,
-                    _ => Some(Box::new(decode_reading(&mut r, &mut terms)?)),
-                };
-                StoredOutcome::Post(StoredMeta {
-                    date,
-                    jekyll_time,
-                    categories,
-                    tags,
-                    unpublished: flags & 1 != 0,
-                    plain_text: flags & 4 != 0,
-                    jekyll,
-                    page_file,
-                })
-            }
+            2 => StoredOutcome::Post(decode_meta(&mut r, &mut terms)?),
             _ => return None,
         };
         let n = r.var_len(DIAGNOSTIC_BYTES)?;
@@ -552,6 +536,41 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
         });
     }
     r.0.is_empty().then_some(records)
+}
+
+/// A post's metadata (outcome 2): its date, flags, Jekyll time, page file
+/// hash, unquoted-date line, names and Jekyll reading, in that order.
+fn decode_meta(r: &mut Reader, terms: &mut impl FnMut(&mut Reader) -> Option<Names>) -> Option<StoredMeta> {
+    let secs = r.var_i64()?;
+    let offset = FixedOffset::east_opt(i32::try_from(r.var_i64()?).ok()?)?;
+    let date: DateTime<FixedOffset> = offset.timestamp_opt(secs, 0).single()?;
+    let flags = r.u8()?;
+    let jekyll_time = r.var_i64()?;
+    let page_file = match flags & 16 {
+        0 => None,
+        _ => Some(NonZeroU64::new(r.u64()?)?),
+    };
+    let unquoted_date = match flags & 32 {
+        0 => None,
+        _ => Some(NonZeroU32::new(u32::try_from(r.var()?).ok()?)?),
+    };
+    let categories = terms(r)?;
+    let tags = terms(r)?;
+    let jekyll = match flags & 8 {
+        0 => None,
+        _ => Some(Box::new(decode_reading(r, terms)?)),
+    };
+    Some(StoredMeta {
+        date,
+        jekyll_time,
+        categories,
+        tags,
+        unpublished: flags & 1 != 0,
+        plain_text: flags & 4 != 0,
+        jekyll,
+        page_file,
+        unquoted_date,
+    })
 }
 
 /// A post's Jekyll reading (version 7): its slug, then a byte of flags
@@ -633,7 +652,8 @@ mod tests {
             unpublished: false,
             plain_text: true,
             jekyll: None,
-            page_file: Some(0x8000_0000_0000_0001),
+            page_file: NonZeroU64::new(0x8000_0000_0000_0001),
+            unquoted_date: NonZeroU32::new(3),
         };
         // A post Jekyll reads its own way: every field of the reading kept.
         let day = chrono::NaiveDate::from_ymd_opt(2021, 12, 7).expect("day");
@@ -751,10 +771,10 @@ mod tests {
     /// hash) is not read: its posts are read again, never taken without
     /// what tells which of them share a page.
     #[test]
-    fn an_index_of_version_6_or_7_is_not_read() {
+    fn an_index_of_an_earlier_version_is_not_read() {
         let bytes = sample().encode(99);
-        assert_eq!(&bytes[..8], b"FGINDEX8");
-        for old in [b'6', b'7'] {
+        assert_eq!(&bytes[..8], b"FGINDEX9");
+        for old in [b'6', b'7', b'8'] {
             let mut bytes = bytes.clone();
             bytes[7] = old;
             assert!(Index::decode(&bytes, 99).is_none());
@@ -772,12 +792,24 @@ mod tests {
         let back = Index::decode(&index.encode(99), 99).expect("decodes");
         let hashes: Vec<Option<u64>> = (back.records.iter())
             .filter_map(|r| match &r.outcome {
-                StoredOutcome::Post(m) => Some(m.page_file),
+                StoredOutcome::Post(m) => Some(m.page_file.map(NonZeroU64::get)),
                 _ => None,
             })
             .collect();
         let first = Some(0x8000_0000_0000_0001);
         assert_eq!(hashes, [first, None, first]);
+        // The line of an unquoted date comes back too, and its absence.
+        if let StoredOutcome::Post(m) = &mut index.records[2].outcome {
+            m.unquoted_date = None;
+        }
+        let back = Index::decode(&index.encode(99), 99).expect("decodes");
+        let lines: Vec<Option<u32>> = (back.records.iter())
+            .filter_map(|r| match &r.outcome {
+                StoredOutcome::Post(m) => Some(m.unquoted_date.map(NonZeroU32::get)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lines, [Some(3), None, Some(3)]);
     }
 
     /// An index that keeps its first records writes only the head and what
