@@ -326,10 +326,7 @@ impl<T: FromStored> Index<T> {
                 ends.push((input.len, input.hash.clone()));
             }
             left -= group.len();
-            let decoded: Vec<Vec<T>> = group
-                .par_iter()
-                .map(|c| Some(decode_chunk(c)?.into_iter().map(T::from_stored).collect()))
-                .collect::<Option<_>>()?;
+            let decoded: Vec<Vec<T>> = group.par_iter().map(|c| decode_chunk::<T>(c)).collect::<Option<_>>()?;
             for chunk in decoded {
                 if records.len() + chunk.len() > count {
                     return None;
@@ -467,7 +464,9 @@ fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
     out.0
 }
 
-fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
+/// A chunk's records, each converted as it is decoded (one pass over a
+/// million records less than decoding them all first).
+fn decode_chunk<T: FromStored>(bytes: &[u8]) -> Option<Vec<T>> {
     let mut r = Reader(bytes);
     let n = r.var_len(1)?;
     let strings: Vec<Name> = (0..n).map(|_| r.var_text().map(Name::from)).collect::<Option<_>>()?;
@@ -523,7 +522,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
                 message: string(&mut r)?.clone(),
             });
         }
-        records.push(StoredPost {
+        records.push(T::from_stored(StoredPost {
             rel,
             size,
             mtime_ns,
@@ -533,7 +532,7 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<StoredPost>> {
             blob: None,
             outcome,
             diagnostics,
-        });
+        }));
     }
     r.0.is_empty().then_some(records)
 }
