@@ -52,8 +52,10 @@ const LAYOUTS_HEAD: &str = "# feedgen layouts of ";
 
 /// The signatures of the files feedgen wrote, in the state folder: one
 /// line each, `<length> <xxh3 in hex> <stamp in hex> <path>`, after a head
-/// naming the output folder. A file is current only while it matches its
-/// signature.
+/// naming the output folder, and [`sealed`]. A file is current only while
+/// it matches its signature. A cache file (written in place, never
+/// synced): a crash leaves the last one, whose stamps the feeds written
+/// since do not match, or a broken seal, which vouches for nothing.
 const WRITTEN: &str = "written";
 const WRITTEN_HEAD: &str = "# feedgen files written (length, xxh3, stamp, path) in ";
 
@@ -385,7 +387,7 @@ impl<'o> State<'o> {
         if same && lines == self.written.len() {
             return Ok(());
         }
-        output.write_state(WRITTEN, text.as_bytes())
+        output.write_cache_file(WRITTEN, sealed(text).as_bytes())
     }
 
     /// Whether the file at `path` is the one the state says was written.
@@ -524,7 +526,7 @@ fn written_head(output: &Output) -> String {
 /// The signatures in the state folder, if they describe this output
 /// folder; a line that does not parse vouches for nothing.
 fn read_written(output: &Output) -> Option<BTreeMap<String, Signature>> {
-    let text = String::from_utf8(output.read_state(WRITTEN)?).ok()?;
+    let text = unsealed(output.read_state(WRITTEN)?)?;
     let mut lines = text.lines();
     if lines.next() != Some(written_head(output).as_str()) {
         return None;
@@ -655,16 +657,27 @@ mod tests {
             .expect("first");
         assert_eq!(State::open(&out, KEYS, true).written, first);
 
-        // A line the reader skips: still there after a run that changed
-        // nothing, as that run leaves the file alone.
+        // A run that changed nothing leaves the file alone, its time too.
         let path = tmp.path().join("state").join(WRITTEN);
-        let mut text = std::fs::read_to_string(&path).expect("read");
-        text.push_str("not a signature\n");
-        std::fs::write(&path, &text).expect("write");
+        let stamp = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).expect("time");
+        let (text, time) = (std::fs::read(&path).expect("read"), stamp(&path));
+        std::thread::sleep(std::time::Duration::from_millis(20));
         State::open(&out, KEYS, true)
             .write_signatures(BTreeMap::new(), &manifest)
             .expect("no-op");
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+        assert_eq!(
+            (std::fs::read(&path).expect("read"), stamp(&path)),
+            (text.clone(), time)
+        );
+
+        // A damaged file (one digit of a length changed) vouches for nothing.
+        let damaged = String::from_utf8(text.clone())
+            .expect("text")
+            .replacen("\n20 ", "\n21 ", 1);
+        assert_ne!(damaged.as_bytes(), text);
+        std::fs::write(&path, &damaged).expect("write");
+        assert_eq!(State::open(&out, KEYS, true).written, BTreeMap::new());
+        std::fs::write(&path, &text).expect("write");
 
         let third = State::open(&out, KEYS, true);
         third.stamped.lock().expect("lock").push(("b.xml".to_string(), 99));
