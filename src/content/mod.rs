@@ -94,6 +94,17 @@ impl Record {
     fn stamp(&self) -> Stamp {
         (self.size, self.mtime_ns, self.ctime_ns, self.ino)
     }
+
+    /// A record of no file, holding the place of one [`scan_all`] is
+    /// about to read: it shares one empty path, so it allocates nothing.
+    fn placeholder() -> Record {
+        static NOWHERE: std::sync::LazyLock<std::sync::Arc<str>> = std::sync::LazyLock::new(|| "".into());
+        let scanned = Scanned {
+            outcome: Outcome::NotAPost,
+            diagnostics: Box::new([]),
+        };
+        Record::new(NOWHERE.clone(), (0, 0, 0, 0), 0, scanned)
+    }
 }
 
 /// How one file's path is shown in diagnostics.
@@ -137,6 +148,30 @@ fn stamp(at: &Where) -> std::io::Result<Stamp> {
         None => {
             let meta = std::fs::metadata(at.root.join(at.file.rel))?;
             Ok((meta.len(), mtime_ns(&meta), ctime_ns(&meta), meta.ino()))
+        }
+    }
+}
+
+/// [`scan_file`] for a file whose previous record is `slot`: an unchanged
+/// file (by its stamp, or by git's index) updates it where it lies, and
+/// only a file read again replaces it.
+fn rescan_in_place(
+    root: &Path,
+    (file, dir): (PostFile, Option<&OwnedFd>),
+    (rules, git): (ReadRules, &GitView),
+    max_size: u64,
+    slot: &mut Record,
+) {
+    match stamp(&Where { dir, root, file }) {
+        Ok(stamp) if slot.stamp() == stamp => slot.reused = true,
+        // A fresh clone: a new stamp on the bytes last read. Not `reused`:
+        // the index keeps the new stamp.
+        Ok(stamp) if slot.blob.is_some() && git.vouches(file.rel, stamp) == slot.blob => {
+            (slot.size, slot.mtime_ns, slot.ctime_ns, slot.ino) = stamp;
+        }
+        _ => {
+            let previous = std::mem::replace(slot, Record::placeholder());
+            *slot = scan_file(root, (file, dir), (rules, git), max_size, Some(previous));
         }
     }
 }
@@ -319,31 +354,59 @@ pub fn scan_all(
         }
         start += run;
     }
-    // Both lists are sorted by path: pair them in one pass, a slice at a
-    // time, so the pairs of a million files are never all in memory.
-    const SLICE: usize = if cfg!(test) { 3 } else { 1 << 14 };
-    let mut previous = previous.into_iter().peekable();
-    let mut records = Vec::with_capacity(files.len());
-    // One buffer for every slice: a fresh one each time is megabytes of
-    // new pages for the kernel to clear.
-    let mut paired: Vec<(usize, Option<Record>)> = Vec::with_capacity(SLICE.min(files.len()));
-    let mut next = 0;
+    // Both lists are sorted by path. The records are merged into the
+    // files' order in `previous`'s own vector: the records of files gone
+    // are dropped, the others moved up to their files' places, and new
+    // files read into the places left. A rerun moves no record it keeps in
+    // place and writes no second vector of a million records.
+    let mut records = previous;
+    let mut places = Vec::with_capacity(records.len());
+    let mut gone = Vec::with_capacity(records.len());
     // Where the first record of `previous` was dropped (its file is gone).
     let mut dropped = files.len();
-    while next < files.len() {
-        let slice = next..(next + SLICE).min(files.len());
-        next = slice.end;
-        paired.extend(slice.map(|i| {
-            let rel = files.get(i).rel;
-            while previous.next_if(|p| *p.rel < *rel).is_some() {
-                dropped = dropped.min(i);
+    let mut next = 0;
+    for record in &records {
+        while next < files.len() && *files.get(next).rel < *record.rel {
+            next += 1;
+        }
+        let found = next < files.len() && *files.get(next).rel == *record.rel;
+        gone.push(!found);
+        match found {
+            true => places.push(next),
+            false => dropped = dropped.min(next),
+        }
+        next += usize::from(found);
+    }
+    let dir = |i: usize| folders.get(usize::from(folder_of[i])).and_then(Option::as_ref);
+    if places.is_empty() {
+        // A first build: every file is new.
+        records.clear();
+        records.reserve_exact(files.len());
+        let read = |i| scan_file(root, (files.get(i), dir(i)), (rules, git), max_size, None);
+        records.par_extend((0..files.len()).into_par_iter().map(read));
+    } else {
+        let mut gone = gone.into_iter();
+        records.retain(|_| !gone.next().unwrap_or(true));
+        let mut new = vec![true; files.len()];
+        records.resize_with(files.len(), Record::placeholder);
+        // From the last: each record's place holds a placeholder by then.
+        for (i, &place) in places.iter().enumerate().rev() {
+            if i != place {
+                records.swap(i, place);
             }
-            (i, previous.next_if(|p| *p.rel == *rel))
-        }));
-        records.par_extend(paired.par_drain(..).map(|(i, prev)| {
-            let dir = folders.get(usize::from(folder_of[i])).and_then(Option::as_ref);
-            scan_file(root, (files.get(i), dir), (rules, git), max_size, prev)
-        }));
+            new[place] = false;
+        }
+        records
+            .par_iter_mut()
+            .zip(new)
+            .enumerate()
+            .for_each(|(i, (slot, new))| {
+                let file = (files.get(i), dir(i));
+                match new {
+                    true => *slot = scan_file(root, file, (rules, git), max_size, None),
+                    false => rescan_in_place(root, file, (rules, git), max_size, slot),
+                }
+            });
     }
     let same = records.iter().take_while(|r| r.reused).count();
     (records, same.min(dropped))
@@ -487,12 +550,12 @@ mod tests {
         PostFiles::default().sort();
     }
 
-    /// Post extensions as `Path::extension` finds them, in any case.
     /// Files in a big folder (looked up in it) and in small ones (by
-    /// path), paired with the records of an earlier scan across slices:
-    /// unchanged files reuse theirs, changed, new and vanished ones do not.
+    /// path), merged with the records of an earlier scan in their vector:
+    /// unchanged files reuse theirs, changed, new and vanished ones do not,
+    /// whatever mix of them one scan meets.
     #[test]
-    fn scans_pair_files_with_earlier_records_across_slices() {
+    fn scans_merge_files_with_earlier_records_in_place() {
         let tmp = tempfile::tempdir().expect("tmp");
         let root = tmp.path();
         let write = |rel: &str, title: &str| {
