@@ -347,8 +347,15 @@ fn load(config: &Config, state: &State, (meta, hash): (&PostMeta, u64), text: bo
 type Done<'a> = (
     &'a Artifact,
     bool,
-    std::result::Result<(StoredFile, render::Rendered), HeadTooBig>,
+    std::result::Result<(StoredFile, render::Rendered), NotStored>,
 );
+
+/// Why an artifact was not stored: its head alone is over `max_bytes`, or
+/// its file could not be written (the rest are written all the same).
+enum NotStored {
+    TooBig(HeadTooBig),
+    Failed(anyhow::Error),
+}
 
 /// Render one batch of artifacts (on every core), taking entries from
 /// `slots`, hand them to `commit`, put them in place, and count what each
@@ -378,7 +385,7 @@ fn store_batch(
         });
         loaded.as_ref().map(|l| &l.entry)
     };
-    let stored: Vec<Result<Done>> = batch
+    let stored: Vec<Done> = batch
         .par_iter()
         .map(|&a| {
             let (updated, get_is_full) = match a.kind {
@@ -392,18 +399,21 @@ fn store_batch(
             let get: &render::Entries = if get_is_full { &full } else { &summary };
             let mut rendered = match render::artifact(config, plan, a, get, updated) {
                 Ok(rendered) => rendered,
-                Err(too_big) => return Ok((a, get_is_full, Err(too_big))),
+                Err(too_big) => return (a, get_is_full, Err(NotStored::TooBig(too_big))),
             };
-            let outcome = shared.store(&a.path, &rendered.bytes)?;
-            rendered.bytes = Vec::new();
-            Ok((a, get_is_full, Ok((outcome, rendered))))
+            match shared.store(&a.path, &rendered.bytes) {
+                Ok(outcome) => {
+                    rendered.bytes = Vec::new();
+                    (a, get_is_full, Ok((outcome, rendered)))
+                }
+                Err(error) => (a, get_is_full, Err(NotStored::Failed(error))),
+            }
         })
         .collect();
     // The feeds that change, queued for a ping before any is in place;
     // those stored before one failed are put in place too.
     let changed = stored
         .iter()
-        .filter_map(|r| r.as_ref().ok())
         .filter_map(|(a, _, done)| match (a.kind, done) {
             (ArtifactKind::Feed { feed, format }, Ok((StoredFile::Written, _))) => {
                 Some(render::head::feed_url(config, &plan.feeds[feed], format))
@@ -414,13 +424,16 @@ fn store_batch(
     commit.publish(changed)?;
     let mut whole: [HashSet<usize>; 2] = Default::default();
     for result in stored {
-        let (a, text, done) = result?;
+        let (a, text, done) = result;
         let (outcome, rendered) = match done {
             Ok(done) => done,
-            Err(too_big) => {
+            Err(not_stored) => {
                 plan.items(a).iter().for_each(|&i| out.cached[i].both = true);
                 commit.distrust(&a.path);
-                out.diagnostics.push(head_too_big(config, &a.path, &too_big));
+                out.diagnostics.push(match not_stored {
+                    NotStored::TooBig(too_big) => head_too_big(config, &a.path, &too_big),
+                    NotStored::Failed(error) => not_written(config, &a.path, &error),
+                });
                 continue;
             }
         };
@@ -473,6 +486,14 @@ fn keep_written(slots: &Slots, state: &State, texts: &HashSet<usize>, summaries:
 }
 
 /// The error for a feed whose head alone is over its cap.
+/// A file that could not be written: an error (exit status 1), and the
+/// run goes on with the others.
+fn not_written(config: &Config, path: &str, error: &anyhow::Error) -> Diagnostic {
+    let shown = config.output_dir.join(path).display().to_string();
+    let message = format!("{error:#}; not written (a file an earlier run wrote stays as it was)");
+    Diagnostic::new(&shown, None, Severity::Error, message)
+}
+
 fn head_too_big(config: &Config, path: &str, too_big: &HeadTooBig) -> Diagnostic {
     let shown = config.output_dir.join(path).display().to_string();
     let message = format!(

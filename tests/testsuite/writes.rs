@@ -456,3 +456,37 @@ fn a_damaged_manifest_is_not_read_and_the_old_layouts_feeds_still_go() {
     assert!(!site.out().join("category").exists(), "{}", run.stderr);
     assert!(site.out().join("cats/alpha/rss.xml").is_file());
 }
+
+// ---- A feed that cannot be written ----
+
+/// A user's file where a feed's folder must go (the same holds for any
+/// failed write: a full disk, a folder that cannot be made): the feeds
+/// in it are errors, exit status 1, the file is left as it is, every
+/// other feed is written, and once the file is gone a rerun gives what a
+/// clean build gives.
+#[test]
+fn a_feed_that_cannot_be_written_is_an_error_and_the_rest_are_written() {
+    let site = site("");
+    let out = site.out();
+    put(&out, "category/beta", "mine");
+    let run = site.build(&[]).expect_code(1);
+    let failed = said(&run, "not written (a file an earlier run wrote stays as it was)");
+    assert_eq!(failed.len(), 3, "{}", run.stderr);
+    for feed in ["atom.xml", "feed.json", "rss.xml"] {
+        let line = format!("out/category/beta/{feed}: error: cannot create");
+        assert!(failed.iter().any(|l| l.contains(&line)), "{line}: {}", run.stderr);
+    }
+    assert_eq!(read(&out.join("category/beta")), b"mine");
+    for feed in ["category/alpha/rss.xml", "tag/t2/atom.xml", "rss.xml", "feeds.json"] {
+        assert!(out.join(feed).is_file(), "{feed}: {}", run.stderr);
+    }
+    site.build(&[]).expect_code(1);
+    fs::remove_file(out.join("category/beta")).expect("rm");
+    site.build(&[]).expect_code(0);
+    let clean = site.build_into("clean", &[]).expect_code(0);
+    assert_eq!(clean.json().written, run.json().written + 3, "{}", clean.stderr);
+    assert_eq!(
+        crate::harness::output_tree(&out),
+        crate::harness::output_tree(&site.root().join("clean"))
+    );
+}
