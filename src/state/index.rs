@@ -784,30 +784,30 @@ mod tests {
     /// without one (never stored so, but readable) comes back without.
     #[test]
     fn page_file_hashes_round_trip() {
+        // One field of each post, read back from `index` as written.
+        fn read_back<T>(index: &Index, field: impl Fn(&StoredMeta) -> T) -> Vec<T> {
+            let back = Index::decode(&index.encode(99), 99).expect("decodes");
+            (back.records.iter())
+                .filter_map(|r| match &r.outcome {
+                    StoredOutcome::Post(m) => Some(field(m)),
+                    _ => None,
+                })
+                .collect()
+        }
         let mut index = sample();
         if let StoredOutcome::Post(m) = &mut index.records[2].outcome {
             m.page_file = None;
         }
-        let back = Index::decode(&index.encode(99), 99).expect("decodes");
-        let hashes: Vec<Option<u64>> = (back.records.iter())
-            .filter_map(|r| match &r.outcome {
-                StoredOutcome::Post(m) => Some(m.page_file.map(NonZeroU64::get)),
-                _ => None,
-            })
-            .collect();
         let first = Some(0x8000_0000_0000_0001);
-        assert_eq!(hashes, [first, None, first]);
+        assert_eq!(
+            read_back(&index, |m| m.page_file.map(NonZeroU64::get)),
+            [first, None, first]
+        );
         // The line of an unquoted date comes back too, and its absence.
         if let StoredOutcome::Post(m) = &mut index.records[2].outcome {
             m.unquoted_date = None;
         }
-        let back = Index::decode(&index.encode(99), 99).expect("decodes");
-        let lines: Vec<Option<u32>> = (back.records.iter())
-            .filter_map(|r| match &r.outcome {
-                StoredOutcome::Post(m) => Some(m.unquoted_date.map(NonZeroU32::get)),
-                _ => None,
-            })
-            .collect();
+        let lines = read_back(&index, |m| m.unquoted_date.map(NonZeroU32::get));
         assert_eq!(lines, [Some(3), None, Some(3)]);
     }
 
