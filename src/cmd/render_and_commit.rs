@@ -485,7 +485,6 @@ fn keep_written(slots: &Slots, state: &State, texts: &HashSet<usize>, summaries:
     }
 }
 
-/// The error for a feed whose head alone is over its cap.
 /// A file that could not be written: an error (exit status 1), and the
 /// run goes on with the others.
 fn not_written(config: &Config, path: &str, error: &anyhow::Error) -> Diagnostic {
@@ -494,6 +493,7 @@ fn not_written(config: &Config, path: &str, error: &anyhow::Error) -> Diagnostic
     Diagnostic::new(&shown, None, Severity::Error, message)
 }
 
+/// The error for a feed whose head alone is over its cap.
 fn head_too_big(config: &Config, path: &str, too_big: &HeadTooBig) -> Diagnostic {
     let shown = config.output_dir.join(path).display().to_string();
     let message = format!(

@@ -152,9 +152,9 @@ fn stamp(at: &Where) -> std::io::Result<Stamp> {
     }
 }
 
-/// [`scan_file`] for a file whose previous record is `slot`: an unchanged
-/// file (by its stamp, or by git's index) updates it where it lies, and
-/// only a file read again replaces it.
+/// A file whose previous record is `slot`: unchanged (by its stamp, or by
+/// git's index), it updates the record where it lies; else it is read
+/// again ([`scan_file`]) and replaces it.
 fn rescan_in_place(
     root: &Path,
     (file, dir): (PostFile, Option<&OwnedFd>),
@@ -169,23 +169,24 @@ fn rescan_in_place(
         Ok(stamp) if slot.blob.is_some() && git.vouches(file.rel, stamp) == slot.blob => {
             (slot.size, slot.mtime_ns, slot.ctime_ns, slot.ino) = stamp;
         }
-        _ => {
+        stamped => {
             let previous = std::mem::replace(slot, Record::placeholder());
-            *slot = scan_file(root, (file, dir), (rules, git), max_size, Some(previous));
+            *slot = scan_file(root, (file, dir), (rules, git), max_size, Some((stamped, previous)));
         }
     }
 }
 
-/// Read and check one post file, or reuse `previous` when the file's stamp
-/// is what it was, or git vouches that it holds the bytes `previous` was
-/// read from (or, failing both, its bytes are those). `dir` is the
+/// Read and check one post file: a new one, or one whose stamp (as
+/// [`rescan_in_place`] found it: `previous`, with its earlier record) no
+/// longer vouches for its record. The earlier record is kept, with the new
+/// stamp, when the bytes are the ones it was read from. `dir` is the
 /// file's folder, opened.
 fn scan_file(
     root: &Path,
     (file, dir): (PostFile, Option<&OwnedFd>),
     (rules, git): (ReadRules, &GitView),
     max_size: u64,
-    previous: Option<Record>,
+    previous: Option<(std::io::Result<Stamp>, Record)>,
 ) -> Record {
     let at = Where { dir, root, file };
     let reject = |stamp, problem: Problem, line| {
@@ -196,35 +197,17 @@ fn scan_file(
         };
         Record::new(file.rel.into(), stamp, 0, scanned)
     };
-    // A file the index does not know is read whatever its stamp: opened
-    // first and stamped from the open file, one lookup of its name instead
-    // of two (a million in a first build).
-    let stamped = match &previous {
-        None => at.open().and_then(|f| Ok((stamp_of(&f.metadata()?), Some(f)))),
-        Some(_) => stamp(&at).map(|stamp| (stamp, None)),
+    // A new file is opened first and stamped from the open file: one
+    // lookup of its name instead of two (a million in a first build).
+    let (stamped, previous) = match previous {
+        None => (at.open().and_then(|f| Ok((stamp_of(&f.metadata()?), Some(f)))), None),
+        Some((stamped, previous)) => (stamped.map(|stamp| (stamp, None)), Some(previous)),
     };
     let (stamp, opened) = match stamped {
         Ok(stamped) => stamped,
         Err(err) => return reject((0, 0, 0, 0), Problem::CannotRead { error: err.to_string() }, None),
     };
     let size = stamp.0;
-    let mut previous = previous;
-    if let Some(prev) = previous.take_if(|p| p.stamp() == stamp) {
-        return Record { reused: true, ..prev };
-    }
-    // A fresh clone: a new stamp on the bytes last read. Not `reused`: the
-    // index keeps the new stamp.
-    if let Some(prev) = previous.take_if(|p| p.blob.is_some() && git.vouches(file.rel, stamp) == p.blob) {
-        let (size, mtime_ns, ctime_ns, ino) = stamp;
-        return Record {
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
-            reused: false,
-            ..prev
-        };
-    }
     if size > max_size {
         return reject(stamp, Problem::FileTooBig { size, max: max_size }, None);
     }
