@@ -5,6 +5,7 @@
 //! [`crate::state`]'s). The commit step that puts a plan on disk through
 //! it is `cmd::commit`.
 
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -388,17 +389,27 @@ impl Output {
             // That sync took the zeroed cache file's head to the disk too.
             self.unsynced.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
-        let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, (tmp, path)) in staged.iter().enumerate() {
-            if let Err(e) = fs::rename(tmp, path) {
-                for (tmp, _) in &staged[i..] {
-                    let _ = fs::remove_file(tmp);
-                }
-                return Err(e).with_context(|| format!("cannot write {}", path.display()));
-            }
-            if let Some(parent) = path.parent().filter(|_| self.fsync) {
-                touched.insert(parent.to_path_buf());
-            }
+        // On every core: on ext4, a rename over an older file starts the
+        // new one's writeback (`auto_da_alloc`), most of what it costs.
+        let failed = staged
+            .par_iter()
+            .filter_map(|(tmp, path)| {
+                let e = fs::rename(tmp, path).err()?;
+                let _ = fs::remove_file(tmp);
+                Some((path, e))
+            })
+            .min_by_key(|(path, _)| *path);
+        if let Some((path, e)) = failed {
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        if self.fsync {
+            let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+            touched.extend(
+                staged
+                    .iter()
+                    .filter_map(|(_, path)| path.parent())
+                    .map(Path::to_path_buf),
+            );
         }
         Ok(())
     }
@@ -802,21 +813,21 @@ impl Output {
             .filter(|f| keep(f) && fs::symlink_metadata(self.dir.join(f)).is_ok() && self.is_marked(f))
             .map(|f| f.to_string())
             .collect();
-        let (mut rel, mut below) = (String::new(), String::new());
+        // The names to look up, then looked up on every core: most have no
+        // file (a format this run does not write), found by a lookup below
+        // the folder's own descriptor, not along the whole path again.
+        let mut wanted: Vec<(usize, String)> = Vec::new();
+        let mut folders = Vec::new();
         for dir in dirs {
             let Ok(entries) = fs::read_dir(self.dir.join(dir)) else {
                 continue;
             };
-            // Most names have no file: looked up below the folder's own
-            // descriptor, not along the output folder's whole path again.
             let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-            let fd = rustix::fs::open(self.dir.join(dir), flags, rustix::fs::Mode::empty()).ok();
-            let absent = |below: &str| {
-                fd.as_ref().is_some_and(|fd| {
-                    rustix::fs::statat(fd, below, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
-                        .is_err_and(|e| e == rustix::io::Errno::NOENT)
-                })
-            };
+            folders.push((
+                dir.len(),
+                rustix::fs::open(self.dir.join(dir), flags, rustix::fs::Mode::empty()).ok(),
+            ));
+            let mut rel = String::new();
             for entry in entries.flatten() {
                 let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                     continue;
@@ -824,14 +835,25 @@ impl Output {
                 for f in files {
                     rel.clear();
                     rel.extend([*dir, "/", &name, "/", f]);
-                    below.clear();
-                    below.extend([&name, "/", f]);
-                    if keep(&rel) && !absent(&below) && self.is_marked(&rel) {
-                        found.push(rel.clone());
+                    if keep(&rel) {
+                        wanted.push((folders.len() - 1, rel.clone()));
                     }
                 }
             }
         }
+        let absent = |folder: usize, rel: &str| {
+            let (skip, fd) = &folders[folder];
+            fd.as_ref().is_some_and(|fd| {
+                rustix::fs::statat(fd, &rel[skip + 1..], rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                    .is_err_and(|e| e == rustix::io::Errno::NOENT)
+            })
+        };
+        found.par_extend(
+            wanted
+                .into_par_iter()
+                .filter(|(folder, rel)| !absent(*folder, rel) && self.is_marked(rel))
+                .map(|(_, rel)| rel),
+        );
         found.sort();
         found
     }
