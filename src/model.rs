@@ -260,61 +260,87 @@ pub struct Feeds {
 /// window (measured from the feed's newest post), at least `limit` posts,
 /// at most `max_items`. `posts` must be sorted by path; `shown` gives a
 /// post's path as diagnostics show it.
-pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> String) -> Feeds {
-    let mut site = Newest::new();
-    let mut categories = Terms::default();
-    let mut tags = Terms::default();
-    let mut notices = Vec::new();
-    // Each post's feeds, found once in the first pass: the second looks
-    // nothing up. `ends[i]` is where post i's category and tag ids end.
-    let mut ids: Vec<u32> = Vec::with_capacity(posts.len() * 4);
-    let mut ends: Vec<(usize, usize)> = Vec::with_capacity(posts.len());
-    for post in posts {
-        let ts = appeared(post);
-        site.see(ts);
-        categories.see(
-            &post.categories,
-            ts,
-            ("category", &post.path, &mut notices),
-            &shown,
-            &mut ids,
-        );
-        let categories_end = ids.len();
-        tags.see(&post.tags, ts, ("tag", &post.path, &mut notices), &shown, &mut ids);
-        ends.push((categories_end, ids.len()));
-    }
-    let rules = (
-        Rules::of(&settings.site),
-        Rules::of(&settings.category),
-        Rules::of(&settings.tag),
-    );
-    let mut start = 0;
-    for (i, (post, &(categories_end, tags_end))) in posts.iter().zip(&ends).enumerate() {
-        let rank = (Reverse(appeared(post)), i);
-        site.offer(rank, rules.0);
-        for &id in &ids[start..categories_end] {
-            categories.terms[id as usize].newest.offer(rank, rules.1);
-        }
-        for &id in &ids[categories_end..tags_end] {
-            tags.terms[id as usize].newest.offer(rank, rules.2);
-        }
-        start = tags_end;
-    }
-    let total = site.total;
-    let (items, wanted) = site.into_items(rules.0);
-    Feeds {
-        site: FeedSpec {
-            kind: FeedKind::Site,
-            key: String::new(),
-            name: String::new(),
-            total,
-            wanted,
-            items,
+pub fn select(posts: &[&PostMeta], settings: &PerKind, shown: impl Fn(&str) -> String + Sync) -> Feeds {
+    // The three kinds share nothing: categories on one core, the site and
+    // the tags on another. Notices are sorted with the rest of the report.
+    let ((categories, mut notices), (site, (tags, tag_notices))) = rayon::join(
+        || {
+            select_terms(
+                posts,
+                |p| &p.categories,
+                (FeedKind::Category, &settings.category),
+                &shown,
+            )
         },
-        categories: categories.into_specs(FeedKind::Category, rules.1),
-        tags: tags.into_specs(FeedKind::Tag, rules.2),
+        || {
+            rayon::join(
+                || select_site(posts, &settings.site),
+                || select_terms(posts, |p| &p.tags, (FeedKind::Tag, &settings.tag), &shown),
+            )
+        },
+    );
+    notices.extend(tag_notices);
+    Feeds {
+        site,
+        categories,
+        tags,
         notices,
     }
+}
+
+/// The site feed: every post offered.
+fn select_site(posts: &[&PostMeta], settings: &FeedSettings) -> FeedSpec {
+    let rules = Rules::of(settings);
+    let mut site = Newest::new();
+    posts.iter().for_each(|post| site.see(appeared(post)));
+    for (i, post) in posts.iter().enumerate() {
+        site.offer((Reverse(appeared(post)), i), rules);
+    }
+    let total = site.total;
+    let (items, wanted) = site.into_items(rules);
+    FeedSpec {
+        kind: FeedKind::Site,
+        key: String::new(),
+        name: String::new(),
+        total,
+        wanted,
+        items,
+    }
+}
+
+/// The feeds of one kind of term (`names` gives a post's), and the
+/// notices about names that share a feed.
+fn select_terms<'p>(
+    posts: &[&'p PostMeta],
+    names: impl Fn(&'p PostMeta) -> &'p [crate::taxonomy::Term],
+    (kind, settings): (FeedKind, &FeedSettings),
+    shown: &impl Fn(&str) -> String,
+) -> (Vec<FeedSpec>, Vec<Diagnostic>) {
+    let label = match kind {
+        FeedKind::Tag => "tag",
+        _ => "category",
+    };
+    let mut terms = Terms::default();
+    let mut notices = Vec::new();
+    // Each post's feeds, found once in the first pass: the second looks
+    // nothing up. `ends[i]` is where post i's ids end.
+    let mut ids: Vec<u32> = Vec::with_capacity(posts.len() * 2);
+    let mut ends: Vec<usize> = Vec::with_capacity(posts.len());
+    for post in posts {
+        let ctx = (label, &*post.path, &mut notices);
+        terms.see(names(post), appeared(post), ctx, shown, &mut ids);
+        ends.push(ids.len());
+    }
+    let rules = Rules::of(settings);
+    let mut start = 0;
+    for (i, (post, &end)) in posts.iter().zip(&ends).enumerate() {
+        let rank = (Reverse(appeared(post)), i);
+        for &id in &ids[start..end] {
+            terms.terms[id as usize].newest.offer(rank, rules);
+        }
+        start = end;
+    }
+    (terms.into_specs(kind, rules), notices)
 }
 
 /// When a post appeared on the site: its date, or later when Jekyll reads
