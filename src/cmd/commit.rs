@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::config::{Config, Layout, Mode};
 use crate::diagnostics::{Diagnostic, Severity};
@@ -197,10 +198,13 @@ impl<'a> Commit<'a> {
             ));
         }
         let foreign: BTreeSet<String> = match mode {
+            // Each file's head is read: on every core.
             Mode::Build => todo
-                .iter()
+                .par_iter()
                 .filter(|a| output.is_foreign(&a.path, manifest.contains(&a.path)))
                 .map(|a| a.path.clone())
+                .collect::<Vec<_>>()
+                .into_iter()
                 .collect(),
             _ => BTreeSet::new(),
         };
