@@ -139,10 +139,9 @@ impl GitIndex {
     /// The blob id of the file `rel` when git vouches that the file, with
     /// `stamp` now, holds it.
     pub fn vouches(&self, rel: &str, stamp: Stamp) -> Option<BlobId> {
-        use gix_index::entry::{Flags, Mode, Stage};
+        use gix_index::entry::{Flags, Mode};
         let file = self.file.as_ref()?;
-        let path = format!("{}{rel}", self.prefix);
-        let entry = file.entry_by_path_and_stage(path.as_bytes().into(), Stage::Unconflicted)?;
+        let entry = file.entry(self.find(file, rel)?);
         let st = &entry.stat;
         let regular = entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE;
         let untrusted = Flags::ASSUME_VALID | Flags::INTENT_TO_ADD | Flags::SKIP_WORKTREE;
@@ -156,6 +155,36 @@ impl GitIndex {
             && (st.ctime.secs, st.ctime.nsecs) == time(ctime_ns)
             && u64::from(st.ino) == ino & u64::from(u32::MAX);
         (trusted && same).then(|| entry.id.as_slice().try_into().ok()).flatten()
+    }
+}
+
+impl GitIndex {
+    /// Where `rel`'s stage-0 entry is in `file`. Files are looked up in
+    /// path order, a run of them per thread, as git's index lists them:
+    /// the entry after the one each thread found last is tried first, so a
+    /// fresh clone of a million posts costs a comparison per file, not a
+    /// binary search through a million paths.
+    fn find(&self, file: &gix_index::File, rel: &str) -> Option<usize> {
+        use gix_index::entry::Stage;
+        thread_local! {
+            static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        }
+        let is = |i: usize| {
+            file.entries().get(i).is_some_and(|e| {
+                let path: &[u8] = e.path(file);
+                path.strip_prefix(self.prefix.as_bytes()) == Some(rel.as_bytes()) && e.stage() == Stage::Unconflicted
+            })
+        };
+        let next = NEXT.get();
+        let i = match is(next) {
+            true => next,
+            false => {
+                let path = format!("{}{rel}", self.prefix);
+                file.entry_index_by_path_and_stage(path.as_bytes().into(), Stage::Unconflicted)?
+            }
+        };
+        NEXT.set(i + 1);
+        Some(i)
     }
 }
 
@@ -213,6 +242,54 @@ fn time(ns: i64) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An index of `paths` (sorted as git sorts them), the content folder
+    /// at `prefix`.
+    fn index_of(paths: &[&str], prefix: &str) -> GitIndex {
+        use gix_index::entry::{Flags, Mode, Stat};
+        let mut state = gix_index::State::new(gix_index::hash::Kind::Sha1);
+        for path in paths {
+            let id = gix_index::hash::ObjectId::null(gix_index::hash::Kind::Sha1);
+            state.dangerously_push_entry(Stat::default(), id, Flags::empty(), Mode::FILE, path.as_bytes().into());
+        }
+        state.sort_entries();
+        GitIndex {
+            file: Some(gix_index::File::from_state(state, "index")),
+            prefix: prefix.to_string(),
+            mtime: (0, 0),
+        }
+    }
+
+    /// The entry after the last one found is tried first, and taken only
+    /// when it is the file's: not another folder's file of the same name.
+    #[test]
+    fn a_file_is_found_at_its_own_path_after_the_hint() {
+        let index = index_of(
+            &[
+                "a/_posts/x.md",
+                "content/_posts/x.md",
+                "content/_posts/y.md",
+                "z/_posts/y.md",
+            ],
+            "content/",
+        );
+        let file = index.file.as_ref().expect("file");
+        // A new thread: its hint is the first entry, `a/_posts/x.md`.
+        let found = std::thread::scope(|s| {
+            s.spawn(|| ["_posts/x.md", "_posts/y.md", "_posts/z.md"].map(|rel| index.find(file, rel)))
+                .join()
+                .expect("thread")
+        });
+        assert_eq!(found, [Some(1), Some(2), None]);
+        let at_root = index_of(&["_posts/x.md", "_posts/y.md", "content/_posts/x.md"], "");
+        let file = at_root.file.as_ref().expect("file");
+        let found = std::thread::scope(|s| {
+            s.spawn(|| ["_posts/y.md", "_posts/x.md", "_posts/y.md"].map(|rel| at_root.find(file, rel)))
+                .join()
+                .expect("thread")
+        });
+        assert_eq!(found, [Some(1), Some(0), Some(1)]);
+    }
 
     /// The id `git hash-object` gives.
     #[test]
