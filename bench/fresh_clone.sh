@@ -17,7 +17,11 @@
 # counted with `strace -f -e trace=openat` (installed with apt-get when
 # missing; without it, not counted, and said so). Environment:
 #   RUNS=5  BENCH_DIR=/tmp/feedgen-bench  SOURCES=2000
-#   CORPUS=$BENCH_DIR/corpus-N-SOURCES   reused if bench/run.sh made it
+#   CORPUS=$BENCH_DIR/corpus-N-SOURCES   reused if it has a _posts folder
+#   REPO=$BENCH_DIR/fresh-repo-N-SOURCES the committed corpus, kept between
+#                                        runs (committing and packing a
+#                                        million posts takes many minutes)
+#   PREPARE=1                            only make REPO, then stop
 #   FEEDGEN=target/release/feedgen       binary under test (skips cargo build)
 set -euo pipefail
 
@@ -42,8 +46,10 @@ fi
 cargo build --release --quiet --example gen_corpus --manifest-path "$ROOT/Cargo.toml"
 GEN=$ROOT/target/release/examples/gen_corpus
 
+REPO=${REPO:-$BENCH_DIR/fresh-repo-$N-$SOURCES}
 work=$(mktemp -d "$BENCH_DIR/fresh.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The repository lives at $work/site or $work/origin while the script runs.
+trap 'for d in "$work/origin" "$work/site"; do [[ -d $d/.git/feedgen-bench ]] && mv "$d" "$REPO"; done; rm -rf "$work"' EXIT
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "NaN"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 # The machine's speed drifts on a shared host: a fixed loop, timed, says how fast it was.
 probe() {
@@ -58,18 +64,26 @@ echo "# fresh_clone.sh: $N posts, $SOURCES sources, window 2h, fsync off, median
 echo "# $(nproc) cores; CPU probe at start: $(probe) s; $(git --version)"
 
 # The corpus, committed: the work tree at $work/site is the content folder.
-if [[ -f $CORPUS/.gen-params ]]; then
-    cp -r "$CORPUS" "$work/site"
-else
-    "$GEN" "$work/site" "$N" --sources "$SOURCES" --seed "$SEED" >/dev/null
-fi
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-git -C "$work/site" init -q -b main
-git -C "$work/site" add -A
-# No background `gc --auto` (it removed loose objects while a clone copied
-# them); packed once, as a remote CI clones from is.
-git -C "$work/site" -c gc.auto=0 -c user.name=bench -c user.email=bench@example.com commit -q -m corpus
-git -C "$work/site" repack -adq
+if [[ ! -d $REPO/.git/feedgen-bench ]]; then
+    rm -rf "$REPO"
+    if [[ -d $CORPUS/_posts ]]; then
+        cp -r "$CORPUS" "$REPO"
+    else
+        "$GEN" "$REPO" "$N" --sources "$SOURCES" --seed "$SEED" >/dev/null
+    fi
+    git -C "$REPO" init -q -b main
+    git -C "$REPO" add -A
+    # No background `gc --auto` (it removed loose objects while a clone copied
+    # them); packed once, as a remote CI clones from is.
+    git -C "$REPO" -c gc.auto=0 -c user.name=bench -c user.email=bench@example.com commit -q -m corpus
+    git -C "$REPO" repack -adq
+    mkdir "$REPO/.git/feedgen-bench"
+fi
+[[ -n ${PREPARE:-} ]] && { echo "fresh_clone.sh: $REPO is ready"; exit 0; }
+mv "$REPO" "$work/site"
+# Left as committed (an earlier run may have been stopped with posts added).
+git -C "$work/site" clean -fdxq
 cp "$ROOT/bench/coverage-window.yml" "$work/config.yml"
 grep -q '^feedgen:' "$work/config.yml" || { echo "fresh_clone.sh: config has no feedgen: section" >&2; exit 2; }
 printf '  fsync: false\n' >>"$work/config.yml"
