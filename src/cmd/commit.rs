@@ -203,8 +203,6 @@ impl<'a> Commit<'a> {
                 .par_iter()
                 .filter(|a| output.is_foreign(&a.path, manifest.contains(&a.path)))
                 .map(|a| a.path.clone())
-                .collect::<Vec<_>>()
-                .into_iter()
                 .collect(),
             _ => BTreeSet::new(),
         };

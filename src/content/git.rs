@@ -156,9 +156,7 @@ impl GitIndex {
             && u64::from(st.ino) == ino & u64::from(u32::MAX);
         (trusted && same).then(|| entry.id.as_slice().try_into().ok()).flatten()
     }
-}
 
-impl GitIndex {
     /// Where `rel`'s stage-0 entry is in `file`. Files are looked up in
     /// path order, a run of them per thread, as git's index lists them:
     /// the entry after the one each thread found last is tried first, so a
