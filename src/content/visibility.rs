@@ -16,14 +16,38 @@ pub(super) enum FileKind {
     Post,
 }
 
-/// What the file at `rel` (relative, `/`-separated, with a post's
-/// extension) is to Jekyll, and to feedgen: a file in an `archive` folder
-/// is a page to Jekyll but read as the post it was (see [`Archive`]).
-pub(super) fn file_kind(rel: &str, archive: &Archive) -> FileKind {
-    let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
-    if skipped_by_jekyll(&rel[name_at..]) {
+/// Where a file lies, as reading it goes: the same for every file of a
+/// folder, so a walk works it out once a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Place {
+    /// Under a `_posts/` or `_drafts/` folder.
+    pub in_posts_dir: bool,
+    /// The bytes of its archive folder's path (0: in none).
+    pub archive_len: usize,
+}
+
+impl Place {
+    /// The place of the file at `rel` (relative, `/`-separated).
+    pub(super) fn of(rel: &str, archive: &Archive) -> Place {
+        Place {
+            in_posts_dir: is_in_posts_dir(rel),
+            archive_len: archive.folder_len(rel).unwrap_or(0),
+        }
+    }
+
+    /// Its files are read as posts.
+    fn holds_posts(self) -> bool {
+        self.in_posts_dir || self.archive_len > 0
+    }
+}
+
+/// What the file `name` (with a post's extension) at `place` is to
+/// Jekyll, and to feedgen: a file in an `archive` folder is a page to
+/// Jekyll but read as the post it was (see [`Archive`]).
+pub(super) fn file_kind(name: &str, place: Place) -> FileKind {
+    if skipped_by_jekyll(name) {
         FileKind::Skipped
-    } else if is_post_path(rel, archive) {
+    } else if place.holds_posts() {
         FileKind::Post
     } else {
         FileKind::Page
@@ -33,7 +57,7 @@ pub(super) fn file_kind(rel: &str, archive: &Archive) -> FileKind {
 /// Whether `rel` is read as a post: under `_posts/` (or `_drafts/`), or
 /// in an archive folder.
 pub(super) fn is_post_path(rel: &str, archive: &Archive) -> bool {
-    is_in_posts_dir(rel) || archive.folder_len(rel).is_some()
+    Place::of(rel, archive).holds_posts()
 }
 
 /// Whether Jekyll reads the folder `name`: not `_`-folders other than
@@ -47,7 +71,7 @@ pub(super) fn enters_folder(name: &str, drafts: bool) -> bool {
 }
 
 /// Whether `rel` lies under a `_posts/` (or `_drafts/`) folder.
-pub(super) fn is_in_posts_dir(rel: &str) -> bool {
+fn is_in_posts_dir(rel: &str) -> bool {
     let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
     rel[..name_at].split('/').any(|d| d == "_posts" || d == "_drafts")
 }
@@ -74,21 +98,26 @@ pub(super) fn is_post_name(name: &std::ffi::OsStr) -> bool {
 mod tests {
     use super::*;
 
+    fn kind(rel: &str, archive: &Archive) -> FileKind {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        file_kind(name, Place::of(rel, archive))
+    }
+
     #[test]
     fn jekyll_reads_posts_under_posts_and_pages_elsewhere() {
         let none = Archive::default();
-        assert_eq!(file_kind("news/_posts/2021-12-08-a.md", &none), FileKind::Post);
-        assert_eq!(file_kind("_drafts/a.md", &none), FileKind::Post);
-        assert_eq!(file_kind("category/emnews.html", &none), FileKind::Page);
-        assert_eq!(file_kind("_posts/.hidden.md", &none), FileKind::Skipped);
-        assert_eq!(file_kind("_posts/backup.md~", &none), FileKind::Skipped);
-        assert_eq!(file_kind("_posts/#draft.md", &none), FileKind::Skipped);
-        assert_eq!(file_kind("old_post/2021-12-08-a.md", &none), FileKind::Page);
+        assert_eq!(kind("news/_posts/2021-12-08-a.md", &none), FileKind::Post);
+        assert_eq!(kind("_drafts/a.md", &none), FileKind::Post);
+        assert_eq!(kind("category/emnews.html", &none), FileKind::Page);
+        assert_eq!(kind("_posts/.hidden.md", &none), FileKind::Skipped);
+        assert_eq!(kind("_posts/backup.md~", &none), FileKind::Skipped);
+        assert_eq!(kind("_posts/#draft.md", &none), FileKind::Skipped);
+        assert_eq!(kind("old_post/2021-12-08-a.md", &none), FileKind::Page);
         let archive = Archive::new(&["old_post".to_string()]).expect("valid");
-        assert_eq!(file_kind("old_post/2021-12-08-a.md", &archive), FileKind::Post);
-        assert_eq!(file_kind("old_post/sub/index.md", &archive), FileKind::Post);
-        assert_eq!(file_kind("old_post/.a.md", &archive), FileKind::Skipped);
-        assert_eq!(file_kind("old_posts/2021-12-08-a.md", &archive), FileKind::Page);
+        assert_eq!(kind("old_post/2021-12-08-a.md", &archive), FileKind::Post);
+        assert_eq!(kind("old_post/sub/index.md", &archive), FileKind::Post);
+        assert_eq!(kind("old_post/.a.md", &archive), FileKind::Skipped);
+        assert_eq!(kind("old_posts/2021-12-08-a.md", &archive), FileKind::Page);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use walkdir::{DirEntry, DirEntryExt, WalkDir};
 
 use super::problem::Problem;
-use super::visibility::{self, is_in_posts_dir, is_post_name, is_post_path, FileKind};
+use super::visibility::{self, is_post_name, is_post_path, FileKind, Place};
 use crate::archive::Archive;
 use crate::diagnostics::Diagnostic;
 use rayon::prelude::*;
@@ -167,10 +167,12 @@ impl Walk<'_> {
             return;
         };
         // `/`-separated on every system feedgen runs on.
-        match visibility::file_kind(rel, self.archive) {
+        let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+        let place = found.files.place_of(rel, name_at, self.archive);
+        match visibility::file_kind(&rel[name_at..], place) {
             FileKind::Skipped => {}
             FileKind::Page => found.pages.push(rel.to_string()),
-            FileKind::Post => found.files.push(rel, self.archive),
+            FileKind::Post => found.files.push_at(rel, name_at, place),
         }
     }
 }
@@ -248,14 +250,38 @@ impl PostFiles {
 
     pub(super) fn push(&mut self, rel: &str, archive: &Archive) {
         let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+        let place = self.place_of(rel, name_at, archive);
+        self.push_at(rel, name_at, place);
+    }
+
+    /// The [`Place`] of `rel`, whose name starts at `name_at`: the last
+    /// file's when it is in the same folder (files come a folder at a
+    /// time), else worked out.
+    pub(super) fn place_of(&self, rel: &str, name_at: usize, archive: &Archive) -> Place {
+        match self.files.last() {
+            Some(last)
+                if last.name_at == name_at
+                    && self.text.as_bytes()[last.start..][..name_at] == rel.as_bytes()[..name_at] =>
+            {
+                Place {
+                    in_posts_dir: last.in_posts_dir,
+                    archive_len: last.archive_len,
+                }
+            }
+            _ => Place::of(rel, archive),
+        }
+    }
+
+    /// Add `rel`, whose name starts at `name_at`, at `place`.
+    pub(super) fn push_at(&mut self, rel: &str, name_at: usize, place: Place) {
         let start = self.text.len();
         self.text.push_str(rel);
         self.files.push(Span {
             start,
             end: self.text.len(),
             name_at,
-            in_posts_dir: is_in_posts_dir(rel),
-            archive_len: archive.folder_len(rel).unwrap_or(0),
+            in_posts_dir: place.in_posts_dir,
+            archive_len: place.archive_len,
         });
     }
 
@@ -428,4 +454,35 @@ pub(super) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_nanos()).ok())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file's place, taken from the file before it in the same folder,
+    /// is the one worked out from its own path.
+    #[test]
+    fn a_place_is_the_same_worked_out_or_taken_from_the_last_file() {
+        let archive = Archive::new(&["old_post".to_string()]).expect("valid");
+        let rels = [
+            "_posts/a.md",
+            "_posts/b.md",
+            "old_post/a.md",
+            "old_post/b.md",
+            "old_posx/a.md",
+            "old_post/_posts/a.md",
+            "news/_posts/a.md",
+            "news/_postz/a.md",
+            "news/_postz/b.md",
+            "a.md",
+        ];
+        let mut files = PostFiles::default();
+        for rel in rels {
+            let name_at = rel.rfind('/').map_or(0, |slash| slash + 1);
+            let place = files.place_of(rel, name_at, &archive);
+            assert_eq!(place, Place::of(rel, &archive), "{rel}");
+            files.push_at(rel, name_at, place);
+        }
+    }
 }
