@@ -13,7 +13,8 @@
 #   (b) in place: the same 100 posts added to the repository's own work tree,
 #       the one the state was built in, the state and output restored, the
 #       build timed; the posts removed afterwards.
-# Prints the medians, their ratio, and the post files one more (a) opens,
+# Prints the medians, their ratio, the timed builds' largest peak RSS (GNU
+# time), and the post files one more (a) opens,
 # counted with `strace -f -e trace=openat` (installed with apt-get when
 # missing; without it, not counted, and said so). Environment:
 #   RUNS=5  BENCH_DIR=/tmp/feedgen-bench  SOURCES=2000
@@ -107,9 +108,14 @@ restore() {
     tar --posix -C "$work/state-base" -cf - . | tar -C "$work/state" -xf -
     cp "$work/new/_posts/"* "$work/site/_posts/"
 }
+# The peak memory of each timed build, by GNU time when installed (its
+# fork and exec cost about a millisecond, inside the timing).
+TIME=(env)
+[[ -x /usr/bin/time ]] && TIME=(/usr/bin/time -f %M -a -o "$work/rss")
 timed_build() { # -> seconds
     local s=$EPOCHREALTIME
-    build
+    "${TIME[@]}" "$FEEDGEN" build --content "$work/site" --output "$work/out" --state "$work/state" \
+        --config "$work/config.yml" --now "$NOW" -q || [[ $? == 1 ]]
     awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", e - s }'
 }
 fresh() {
@@ -136,6 +142,9 @@ b=$(median <"$work/b")
 echo "(a) fresh clone, state restored, +$ADD untracked posts: $a s  (runs: $(tr '\n' ' ' <"$work/a"))"
 echo "(b) the state's own folder, +$ADD posts:              $b s  (runs: $(tr '\n' ' ' <"$work/b"))"
 awk -v a="$a" -v b="$b" 'BEGIN { printf "a/b: %.2f×\n", a / b }'
+if [[ -s $work/rss ]]; then
+    echo "peak RSS of the timed builds, (a) and (b): $(sort -g "$work/rss" | tail -n1 | awk '{ printf "%.0f", $1 / 1024 }') MiB at most"
+fi
 
 if ! command -v strace >/dev/null; then
     apt-get install -y -q strace >/dev/null 2>&1 || true
