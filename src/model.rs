@@ -316,10 +316,6 @@ fn select_terms<'p>(
     (kind, settings): (FeedKind, &FeedSettings),
     shown: &impl Fn(&str) -> String,
 ) -> (Vec<FeedSpec>, Vec<Diagnostic>) {
-    let label = match kind {
-        FeedKind::Tag => "tag",
-        _ => "category",
-    };
     let mut terms = Terms::default();
     let mut notices = Vec::new();
     // Each post's feeds, found once in the first pass: the second looks
@@ -327,7 +323,7 @@ fn select_terms<'p>(
     let mut ids: Vec<u32> = Vec::with_capacity(posts.len() * 2);
     let mut ends: Vec<usize> = Vec::with_capacity(posts.len());
     for post in posts {
-        let ctx = (label, &*post.path, &mut notices);
+        let ctx = (kind.name(), &*post.path, &mut notices);
         terms.see(names(post), appeared(post), ctx, shown, &mut ids);
         ends.push(ids.len());
     }

@@ -114,7 +114,7 @@ impl Plan {
             .map(|(kind, key)| {
                 let message = format!(
                     "no published post has the {} `{key}`; its feeds are removed if feedgen wrote them",
-                    kind_name(*kind)
+                    kind.name()
                 );
                 Diagnostic::new(&root, None, Severity::Warning, message)
             })
@@ -357,13 +357,6 @@ fn wanted(config: &Config, feeds: Feeds) -> (Vec<FeedSpec>, Vec<(FeedKind, Strin
         }
     }
     (specs, missing)
-}
-
-fn kind_name(kind: FeedKind) -> &'static str {
-    match kind {
-        FeedKind::Category => "category",
-        FeedKind::Tag | FeedKind::Site => "tag",
-    }
 }
 
 fn kind_dir(layout: &Layout, kind: FeedKind) -> &str {

@@ -33,6 +33,17 @@ pub enum FeedKind {
     Tag,
 }
 
+impl FeedKind {
+    /// The word for it in messages and in `feeds.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeedKind::Site => "site",
+            FeedKind::Category => "category",
+            FeedKind::Tag => "tag",
+        }
+    }
+}
+
 impl From<Taxonomy> for FeedKind {
     fn from(taxonomy: Taxonomy) -> FeedKind {
         match taxonomy {

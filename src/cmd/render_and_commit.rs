@@ -102,12 +102,7 @@ impl Cuts {
             .by_kind
             .iter()
             .map(|(kind, (files, asked, out))| {
-                let name = match kind {
-                    FeedKind::Site => "site",
-                    FeedKind::Category => "category",
-                    FeedKind::Tag => "tag",
-                };
-                format!("{name}: {files} files, {out} of {asked} items left out")
+                format!("{}: {files} files, {out} of {asked} items left out", kind.name())
             })
             .collect();
         let files: usize = self.by_kind.values().map(|v| v.0).sum();

@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::head::{generator, listed_page, listed_title, listed_urls};
 use crate::config::{Config, Format};
 use crate::plan::{feed_folder, Listed};
-use crate::taxonomy::FeedKind;
 
 #[derive(Serialize)]
 struct Index<'a> {
@@ -38,14 +37,6 @@ struct Feed<'a> {
     newest: Option<String>,
 }
 
-pub fn kind_name(kind: FeedKind) -> &'static str {
-    match kind {
-        FeedKind::Site => "site",
-        FeedKind::Category => "category",
-        FeedKind::Tag => "tag",
-    }
-}
-
 fn format_key(format: Format) -> &'static str {
     match format {
         Format::Rss => "rss",
@@ -62,7 +53,7 @@ pub fn render(config: &Config, listing: &[Listed]) -> Vec<u8> {
         feeds: listing
             .iter()
             .map(|l| Feed {
-                kind: kind_name(l.spec.kind),
+                kind: l.spec.kind.name(),
                 name: &l.spec.name,
                 display_name: l.display_name(),
                 folder: feed_folder(&config.layout, &l.spec),

@@ -437,10 +437,7 @@ fn fitted(bytes: Vec<u8>, fit: fit::Fit) -> Rendered {
 fn head_cause(config: &Config, spec: &model::FeedSpec, page: &crate::names::FeedPage) -> String {
     let site = &config.site;
     let name = page.title.as_deref().unwrap_or(&spec.name);
-    let kind = match spec.kind {
-        FeedKind::Category => "category",
-        _ => "tag",
-    };
+    let kind = spec.kind.name();
     let mut causes = vec![
         (site.title.len(), "the site's `title`".to_string()),
         (site.description.len(), "the site's `description`".to_string()),
