@@ -74,7 +74,8 @@ fn is_rejected(config: &Config, record: &Record) -> bool {
 /// Read every post (in parallel) into records, reusing `previous` ones for
 /// unchanged files, and count what they are.
 pub fn read_posts(config: &Config, previous: Vec<Record>) -> Collection {
-    scan(config, find_posts(config), previous, false)
+    let git = GitView::new(&config.content_dir, false);
+    scan_posts(config, find_posts(config), previous, git)
 }
 
 /// Walk the content folder for post and page files.
@@ -88,14 +89,9 @@ pub fn find_posts(config: &Config) -> content::Found {
 }
 
 /// Read the files `found` lists, reusing `previous` records of unchanged
-/// ones, known by their stamps or, in a git work tree, by git's index
-/// (the records keep git's blob ids for the next run).
-pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>) -> Collection {
-    scan(config, found, previous, true)
-}
-
-/// [`scan_posts`]; `git`: whether git's index is asked, and blob ids kept.
-fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool) -> Collection {
+/// ones, known by their stamps or, in a git work tree, by git's index as
+/// `git` reads it (the records keep git's blob ids for the next run).
+pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>, git: GitView) -> Collection {
     let root = &config.content_dir;
     let rules = ReadRules {
         zone: config.site.zone,
@@ -108,7 +104,6 @@ fn scan(config: &Config, found: content::Found, previous: Vec<Record>, git: bool
         found.files.len(),
         &format!("reading {} post files", found.files.len()),
     );
-    let git = GitView::new(root, git);
     let (mut records, kept) = content::scan_all(root, found.files, (rules, &git), config.max_file_size, previous);
     set_page_files(config, &mut records);
     let git_note = git.unusable().map(|why| {

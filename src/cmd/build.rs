@@ -13,6 +13,7 @@ use super::commit::{Commit, Manifest};
 use super::render_and_commit::{render_and_store, Live, Records};
 use crate::collection::{find_posts, scan_posts, Collection};
 use crate::config::{Config, Mode, Verbosity};
+use crate::content::git::GitView;
 use crate::content::pages::SitePage;
 use crate::content::post::PostMeta;
 use crate::content::{self, shown_path, Found, Record};
@@ -97,6 +98,10 @@ struct Read {
 fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     const WALKED: &str = "lock, read index, find posts";
     let stamp = |rel: &str| content::folder_stamp(&config.content_dir, rel);
+    let git = GitView::new(&config.content_dir, true);
+    if state.elsewhere(stamp) {
+        git.read_now();
+    }
     let (previous, found, phase) = match state.recall::<_, Record>(stamp, || find_posts(config)) {
         Recalled::Listed {
             posts: previous,
@@ -120,7 +125,7 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     // is set once the index is written).
     let listing = Listing::of(&Walked::from(&found), true, 0);
     phases.lap(phase);
-    let collection = scan_posts(config, found, previous);
+    let collection = scan_posts(config, found, previous, git);
     phases.lap("read posts");
     Read {
         collection,

@@ -257,6 +257,21 @@ impl<'o> State<'o> {
         }
     }
 
+    /// Whether the content folder is another copy than the one the last
+    /// run walked (`stamp` gives a folder's stamp now): its root is
+    /// another inode, as in a fresh checkout with the state restored, so
+    /// no file's stamp is the one the index kept.
+    pub fn elsewhere(&self, stamp: impl Fn(&str) -> Option<Stamp>) -> bool {
+        let listing = self.building().and_then(|output| {
+            let bytes = output.read_state(folders::FILE)?;
+            Listing::decode(&bytes, self.keys.listing)
+        });
+        let root = |listing: Listing| listing.folders.into_iter().find(|(rel, _)| rel.is_empty());
+        listing
+            .and_then(root)
+            .is_some_and(|(_, was)| stamp("").map(|(.., ino)| ino) != Some(was.3))
+    }
+
     /// The index, its records with their git blob ids where the blobs
     /// file is of this index.
     fn read_index<T: FromStored>(&self) -> Index<T> {
@@ -638,6 +653,34 @@ mod tests {
 
     fn set(paths: &[&str]) -> BTreeSet<String> {
         paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// A state knows its content folder moved (a fresh checkout) by the
+    /// root folder's inode in the last walk's listing; with no listing,
+    /// or one of other settings, it cannot tell and says no.
+    #[test]
+    fn a_state_knows_its_folder_is_another_copy_by_the_root_inode() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = Output::open(&tmp.path().join("out"), &tmp.path().join("state"), false, || {}).expect("open");
+        let root_ino = |ino: u64| move |rel: &str| rel.is_empty().then_some((4096, 5, 6, ino));
+        assert!(!State::open(&out, KEYS, true).elsewhere(root_ino(9)), "no listing");
+        let listing = Listing {
+            index: 1,
+            folders: vec![
+                (String::new(), (4096, 1, 2, 7)),
+                ("_posts".to_string(), (4096, 1, 2, 8)),
+            ],
+            pages: Vec::new(),
+        };
+        out.write_cache_file(folders::FILE, &listing.encode(KEYS.listing))
+            .expect("write");
+        let state = State::open(&out, KEYS, true);
+        assert!(!state.elsewhere(root_ino(7)), "the same root, other times");
+        assert!(state.elsewhere(root_ino(9)), "another root");
+        assert!(state.elsewhere(|_| None), "no root now");
+        assert!(!State::open(&out, KEYS, false).elsewhere(root_ino(9)), "not building");
+        let other = Keys { listing: 5, ..KEYS };
+        assert!(!State::open(&out, other, true).elsewhere(root_ino(9)), "other settings");
     }
 
     /// The `written` file through three runs: one that writes, one that
