@@ -323,21 +323,19 @@ impl PostFiles {
             a.0.cmp(&b.0)
                 .then_with(|| path(&self.files[a.1 as usize]).cmp(path(&self.files[b.1 as usize])))
         });
-        // The keys go before the paths are laid out again: at a million
-        // files they are 36 MB, the new text and spans 64 MB more.
-        let order: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        // The keys go before the paths are laid out again, and the spans
+        // are put in order where they lie: at a million files the keys
+        // are 36 MB, a second vector of spans 24 MB.
+        let mut order: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
         drop(keyed);
+        permute(&mut self.files, &mut order);
+        drop(order);
         let mut sorted = String::with_capacity(self.text.len());
-        let files = order
-            .into_iter()
-            .map(|i| {
-                let span = self.files[i as usize];
-                let start = sorted.len();
-                sorted.push_str(&self.text[span.start..][..span.len as usize]);
-                Span { start, ..span }
-            })
-            .collect();
-        self.files = files;
+        for span in &mut self.files {
+            let start = sorted.len();
+            sorted.push_str(&self.text[span.start..][..span.len as usize]);
+            span.start = start;
+        }
         self.text = sorted;
     }
 
@@ -352,6 +350,31 @@ impl PostFiles {
             name_at: span.name_at as usize,
             in_posts_dir: span.in_posts_dir,
             archive_len: span.archive_len as usize,
+        }
+    }
+}
+
+/// Put `items` in `order` where they lie: the item at `i` becomes the one
+/// at `order[i]`. `order` (a permutation) is used up, its entries marked
+/// as their places are filled.
+fn permute<T: Copy>(items: &mut [T], order: &mut [u32]) {
+    const DONE: u32 = u32::MAX;
+    for start in 0..items.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        // Follow the cycle through `start`: each place takes the item the
+        // next one holds, and the last takes the first's.
+        let first = items[start];
+        let mut at = start;
+        loop {
+            let from = std::mem::replace(&mut order[at], DONE) as usize;
+            if from == start {
+                items[at] = first;
+                break;
+            }
+            items[at] = items[from];
+            at = from;
         }
     }
 }
@@ -448,6 +471,19 @@ pub(super) fn stamp_of(meta: &std::fs::Metadata) -> Stamp {
 /// whether it changed.
 pub type Stamp = (u64, i64, i64, u64);
 
+/// A stamp in 8 bytes (xxh3 of its four numbers), as a file's record
+/// keeps it: a million records are 24 MB smaller than with the numbers
+/// themselves. A changed file whose new stamp hashes as its old one would
+/// go unread: a 2^-64 chance, the odds the state already takes on the
+/// content hash of a file's bytes.
+pub fn stamp_key((size, mtime_ns, ctime_ns, ino): Stamp) -> u64 {
+    let mut bytes = [0; 32];
+    for (at, n) in [size, mtime_ns as u64, ctime_ns as u64, ino].into_iter().enumerate() {
+        bytes[8 * at..][..8].copy_from_slice(&n.to_le_bytes());
+    }
+    xxhash_rust::xxh3::xxh3_64(&bytes)
+}
+
 pub(super) fn ctime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.ctime()
         .saturating_mul(1_000_000_000)
@@ -465,6 +501,22 @@ pub(super) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Items put in order where they lie are the items taken in that
+        /// order: every permutation, cycles of every length.
+        #[test]
+        fn permuting_in_place_takes_the_items_in_order(
+            order in (0..200usize).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let items: Vec<u64> = (0..order.len() as u64).map(|i| i * 7 + 1).collect();
+            let want: Vec<u64> = order.iter().map(|&i| items[i as usize]).collect();
+            let (mut got, mut order) = (items, order);
+            permute(&mut got, &mut order);
+            prop_assert_eq!(got, want);
+        }
+    }
 
     /// A file's place, taken from the file before it in the same folder,
     /// is the one worked out from its own path.
