@@ -6,7 +6,9 @@
 //! the index, it only ever saves work: one of another index, or damaged,
 //! is ignored. A content folder outside git has none.
 
-use xxhash_rust::xxh3::xxh3_64;
+use std::io::Read;
+
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::codec::Reader;
 use super::index::{FromStored, StoredPost};
@@ -34,27 +36,44 @@ pub fn encode(index: u64, records: &[StoredPost]) -> Option<Vec<u8>> {
 }
 
 /// Give `records` (of the index with checksum `index`) their blob ids
-/// from `bytes`; false (and no record changed) unless the file is whole
-/// and of that index.
-pub fn apply<T: FromStored>(bytes: &[u8], index: u64, records: &mut [T]) -> bool {
-    let Some((body, check)) = bytes.split_last_chunk::<8>() else {
-        return false;
-    };
-    if xxh3_64(body) != u64::from_le_bytes(*check) {
-        return false;
+/// from `input` (a file of `size` bytes), read a block at a time: at a
+/// million records the file is 20 MB, which need not be in memory beside
+/// them. False, and no record has a blob id, unless the file is whole and
+/// of that index.
+pub fn apply<T: FromStored>(mut input: impl Read, size: u64, index: u64, records: &mut [T]) -> bool {
+    let applied = read_into(&mut input, size, index, records).is_some();
+    if !applied {
+        records.iter_mut().for_each(|r| r.set_blob(None));
     }
-    let mut r = Reader(body);
-    let head = (r.take(8), r.u64(), r.u64());
-    let (Some(magic), Some(of), Some(count)) = head else {
-        return false;
-    };
-    if magic != MAGIC || of != index || count != records.len() as u64 || r.0.len() != records.len() * 20 {
-        return false;
+    applied
+}
+
+fn read_into<T: FromStored>(input: &mut impl Read, size: u64, index: u64, records: &mut [T]) -> Option<()> {
+    const HEAD: usize = 8 + 8 + 8;
+    if size != (HEAD + records.len() * 20 + 8) as u64 {
+        return None;
     }
-    for (record, id) in records.iter_mut().zip(r.0.chunks_exact(20)) {
-        record.set_blob(<[u8; 20]>::try_from(id).ok().filter(|id| *id != NONE));
+    let mut hash = Xxh3::new();
+    let mut head = [0; HEAD];
+    input.read_exact(&mut head).ok()?;
+    hash.update(&head);
+    let mut r = Reader(&head);
+    let (magic, of, count) = (r.take(8)?, r.u64()?, r.u64()?);
+    if magic != MAGIC || of != index || count != records.len() as u64 {
+        return None;
     }
-    true
+    let mut block = vec![0; 20 * 4096];
+    for chunk in records.chunks_mut(4096) {
+        let bytes = &mut block[..chunk.len() * 20];
+        input.read_exact(bytes).ok()?;
+        hash.update(bytes);
+        for (record, id) in chunk.iter_mut().zip(bytes.chunks_exact(20)) {
+            record.set_blob(<[u8; 20]>::try_from(id).ok().filter(|id| *id != NONE));
+        }
+    }
+    let mut check = [0; 8];
+    input.read_exact(&mut check).ok()?;
+    (hash.digest() == u64::from_le_bytes(check)).then_some(())
 }
 
 #[cfg(test)]
@@ -65,10 +84,7 @@ mod tests {
     fn post(rel: &str, blob: Option<[u8; 20]>) -> StoredPost {
         StoredPost {
             rel: rel.into(),
-            size: 1,
-            mtime_ns: 2,
-            ctime_ns: 3,
-            ino: 4,
+            stamp: 1,
             hash: 5,
             blob,
             outcome: StoredOutcome::NotAPost,
@@ -83,13 +99,17 @@ mod tests {
         let saved = [post("a", Some([7; 20])), post("b", None)];
         assert!(encode(9, &[post("a", None)]).is_none());
         let bytes = encode(9, &saved).expect("one has an id");
+        let apply = |bytes: &[u8], index, records: &mut [StoredPost]| apply(bytes, bytes.len() as u64, index, records);
         let mut records = [post("a", None), post("b", Some([1; 20]))];
         assert!(!apply(&bytes, 8, &mut records));
         assert!(!apply(&bytes, 9, &mut records[..1]));
-        let mut damaged = bytes.clone();
-        damaged[30] ^= 1;
-        assert!(!apply(&damaged, 9, &mut records));
-        assert_eq!(records[0].blob, None);
+        for at in [10, 30, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1;
+            assert!(!apply(&damaged, 9, &mut records), "byte {at}");
+            assert_eq!((records[0].blob, records[1].blob), (None, None), "byte {at}");
+        }
+        assert!(!apply(&bytes[..bytes.len() - 1], 9, &mut records), "cut short");
         assert!(apply(&bytes, 9, &mut records));
         assert_eq!((records[0].blob, records[1].blob), (Some([7; 20]), None));
     }

@@ -282,8 +282,8 @@ impl<'o> State<'o> {
             .open_state(index::FILE)
             .and_then(|(file, size)| Index::read_as(std::io::BufReader::new(file), size, self.keys.read))
             .unwrap_or_default();
-        if let Some(bytes) = output.read_state(blobs::FILE) {
-            blobs::apply(&bytes, index.checksum, &mut index.records);
+        if let Some((file, size)) = output.open_state(blobs::FILE) {
+            blobs::apply(std::io::BufReader::new(file), size, index.checksum, &mut index.records);
         }
         index
     }
