@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::git::GitView;
 use crate::content::post::{JekyllReading, LinkDate, Outcome, PostMeta, Publishing, ReadRules};
-use crate::content::{self, Found, Record, Scanned};
+use crate::content::{self, Found, Notes, Record, Scanned};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model;
 use crate::report::Report;
@@ -147,7 +147,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>,
         if !matches!(r.scanned.outcome, Outcome::NotAPost) {
             report.read += 1;
         }
-        for d in &r.scanned.diagnostics {
+        for d in r.scanned.diagnostics.iter() {
             let mut d = d.clone();
             if strict && d.severity == Severity::Warning {
                 d.severity = Severity::Error;
@@ -328,11 +328,16 @@ impl FromStored for Record {
         };
         let scanned = Scanned {
             outcome,
-            diagnostics: p.diagnostics.into_boxed_slice(),
+            diagnostics: Notes::new(p.diagnostics),
         };
         Record {
+            rel: p.rel,
+            stamp: p.stamp,
+            hash: p.hash,
+            scanned,
+            reused: false,
             blob: p.blob,
-            ..Record::new(p.rel, (p.size, p.mtime_ns, p.ctime_ns, p.ino), p.hash, scanned)
+            opened: false,
         }
     }
 }
@@ -356,10 +361,7 @@ impl From<Record> for StoredPost {
         };
         StoredPost {
             rel: r.rel,
-            size: r.size,
-            mtime_ns: r.mtime_ns,
-            ctime_ns: r.ctime_ns,
-            ino: r.ino,
+            stamp: r.stamp,
             hash: r.hash,
             blob: r.blob,
             outcome,

@@ -85,29 +85,39 @@ fn discover(root: &Path) -> Option<Repo> {
 }
 
 /// The entries of git's index that may vouch for files below the content
-/// folder, kept in 40 bytes each: gix's whole index, every file of the
+/// folder, kept in 12 bytes each: gix's whole index, every file of the
 /// repository with its path, is dropped once read (at a million posts it
 /// took 135 MB, and 240 MB while it was decoded).
 pub struct GitIndex {
-    /// Stage-0 entries below the content folder that git itself would
-    /// trust (see the module), in git's order: by path.
-    entries: Vec<Vouch>,
-    /// Positions in `entries`, sorted by path hash: how a file is found
-    /// when it is not the entry after the last one found.
-    by_path: Vec<u32>,
+    /// The key ([`entry_key`]) of each stage-0 entry below the content
+    /// folder that git itself would trust (see the module), in git's
+    /// order: by path.
+    keys: Vec<u64>,
+    /// Positions in `keys`, sorted by key: how a file is found when it is
+    /// not the entry after the last one found.
+    by_key: Vec<u32>,
 }
 
-/// One entry: xxh3 hashes of its path below the content folder and of the
-/// stat data git recorded, and its blob id. A file is vouched for when
-/// both hashes are its own, and then only used if the id is also the one
-/// the state kept for the bytes it last read: a wrong answer would take
-/// two 64-bit hashes and a blob id to agree by chance (the state already
-/// knows a file's bytes by one such hash).
-#[derive(Debug, Clone, Copy)]
-struct Vouch {
-    path: u64,
-    stat: u64,
-    blob: BlobId,
+/// Stat data as git's index keeps it: the size, then 32 bits of the
+/// mtime, the ctime and the inode (the size in full, so a file over 4 GiB
+/// never matches git's 32 bits of it).
+type Stat = (u64, Time, Time, u32);
+
+/// An entry's key: the xxh3 hash of its path below the content folder,
+/// the stat data git recorded, and its blob id. A file is vouched for
+/// when the key of its path, its stat data now and the blob id the state
+/// kept for it is an entry's: a changed file passes only if its key
+/// collides with the one entry it is compared with, a 2^-64 chance (the
+/// odds the state already takes on the content hash of a file's bytes).
+fn entry_key(rel: &[u8], (size, mtime, ctime, ino): Stat, blob: &BlobId, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
+    buf.extend_from_slice(rel);
+    buf.extend_from_slice(&size.to_le_bytes());
+    for n in [mtime.0, mtime.1, ctime.0, ctime.1, ino] {
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+    buf.extend_from_slice(blob);
+    xxh3_64(buf)
 }
 
 /// Why git's index could not be used.
@@ -135,8 +145,8 @@ impl GitIndex {
         let path = repo.git_dir.join("index");
         if !path.exists() {
             return Ok(Some(GitIndex {
-                entries: Vec::new(),
-                by_path: Vec::new(),
+                keys: Vec::new(),
+                by_key: Vec::new(),
             }));
         }
         let options = gix_index::decode::Options::default();
@@ -153,7 +163,8 @@ impl GitIndex {
         let stamp = file.timestamp();
         let index_mtime = (stamp.unix_seconds() as u32, stamp.nanoseconds());
         let untrusted = Flags::ASSUME_VALID | Flags::INTENT_TO_ADD | Flags::SKIP_WORKTREE;
-        let entries: Vec<Vouch> = file
+        let mut buf = Vec::new();
+        let keys: Vec<u64> = file
             .entries()
             .iter()
             .filter_map(|entry| {
@@ -169,62 +180,44 @@ impl GitIndex {
                     && !entry.flags.intersects(untrusted)
                     && st.size != 0
                     && mtime < index_mtime;
-                let stat = stat_hash(u64::from(st.size), mtime, (st.ctime.secs, st.ctime.nsecs), st.ino);
-                let blob = entry.id.as_slice().try_into().ok()?;
-                trusted.then(|| Vouch {
-                    path: xxh3_64(rel),
-                    stat,
-                    blob,
-                })
+                let blob: BlobId = entry.id.as_slice().try_into().ok()?;
+                let stat = (u64::from(st.size), mtime, (st.ctime.secs, st.ctime.nsecs), st.ino);
+                trusted.then(|| entry_key(rel, stat, &blob, &mut buf))
             })
             .collect();
-        let mut by_path: Vec<u32> = (0..entries.len()).map(|i| i as u32).collect();
-        by_path.par_sort_unstable_by_key(|&i| entries[i as usize].path);
-        GitIndex { entries, by_path }
+        let mut by_key: Vec<u32> = (0..keys.len()).map(|i| i as u32).collect();
+        by_key.par_sort_unstable_by_key(|&i| keys[i as usize]);
+        GitIndex { keys, by_key }
     }
 
-    /// The blob id of the file `rel` when git vouches that the file, with
-    /// `stamp` now, holds it.
-    pub fn vouches(&self, rel: &str, stamp: Stamp) -> Option<BlobId> {
-        let (size, mtime_ns, ctime_ns, ino) = stamp;
-        let entry = self.entries[self.find(xxh3_64(rel.as_bytes()))?];
-        let now = stat_hash(size, time(mtime_ns), time(ctime_ns), ino as u32);
-        (entry.stat == now).then_some(entry.blob)
-    }
-
-    /// Where the entry of the path hashed `path` is. Files are looked up
-    /// in path order, a run of them per thread, as git's index lists them:
-    /// the entry after the one each thread found last is tried first, so a
-    /// fresh clone of a million posts costs a comparison per file, not a
-    /// search through a million entries.
-    fn find(&self, path: u64) -> Option<usize> {
+    /// Whether git vouches that the file `rel`, with `stamp` now, holds
+    /// the blob `blob`. Files are looked up in path order, a run of them
+    /// per thread, as git's index lists them: the entry after the one each
+    /// thread found last is tried first, so a fresh clone of a million
+    /// posts costs a comparison per file, not a search through a million
+    /// entries.
+    pub fn vouches(&self, rel: &str, stamp: Stamp, blob: &BlobId) -> bool {
         thread_local! {
             static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        let (size, mtime_ns, ctime_ns, ino) = stamp;
+        let stat = (size, time(mtime_ns), time(ctime_ns), ino as u32);
+        let key = BUF.with_borrow_mut(|buf| entry_key(rel.as_bytes(), stat, blob, buf));
         let next = NEXT.get();
-        let i = match self.entries.get(next) {
-            Some(entry) if entry.path == path => next,
+        let found = match self.keys.get(next) {
+            Some(&k) if k == key => Some(next),
             _ => {
-                let at = self.by_path.partition_point(|&i| self.entries[i as usize].path < path);
-                let i = *self.by_path.get(at)? as usize;
-                (self.entries[i].path == path).then_some(i)?
+                let at = self.by_key.partition_point(|&i| self.keys[i as usize] < key);
+                let i = self.by_key.get(at).map(|&i| i as usize);
+                i.filter(|&i| self.keys[i] == key)
             }
         };
-        NEXT.set(i + 1);
-        Some(i)
+        if let Some(i) = found {
+            NEXT.set(i + 1);
+        }
+        found.is_some()
     }
-}
-
-/// A hash of the stat data git compares: size, mtime, ctime and inode
-/// (32 bits of each, as git's index keeps them; the size in full, so a
-/// file over 4 GiB never matches).
-fn stat_hash(size: u64, mtime: Time, ctime: Time, ino: u32) -> u64 {
-    let mut bytes = [0; 28];
-    bytes[..8].copy_from_slice(&size.to_le_bytes());
-    for (at, n) in [mtime.0, mtime.1, ctime.0, ctime.1, ino].into_iter().enumerate() {
-        bytes[8 + 4 * at..][..4].copy_from_slice(&n.to_le_bytes());
-    }
-    xxh3_64(&bytes)
 }
 
 /// Git's view of the content folder for one scan: the index is read at
@@ -261,13 +254,13 @@ impl GitView<'_> {
     }
 
     /// [`GitIndex::vouches`], the index read on first use.
-    pub fn vouches(&self, rel: &str, stamp: Stamp) -> Option<BlobId> {
+    pub fn vouches(&self, rel: &str, stamp: Stamp, blob: &BlobId) -> bool {
         if !self.blobs {
-            return None;
+            return false;
         }
         self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
         let index = self.index.get_or_init(|| GitIndex::read(self.root));
-        index.as_ref().ok()?.as_ref()?.vouches(rel, stamp)
+        matches!(index, Ok(Some(index)) if index.vouches(rel, stamp, blob))
     }
 
     /// Why git's index, once a file asked it, could not be used.
@@ -347,25 +340,32 @@ mod tests {
         let found = std::thread::scope(|s| {
             s.spawn(|| {
                 [
-                    index.vouches("_posts/y.md", stamp(2)),
-                    index.vouches("_posts/x.md", stamp(1)),
-                    index.vouches("_posts/y.md", stamp(2)),
-                    index.vouches("_posts/z.md", stamp(3)),
-                    index.vouches("_posts/x.md", stamp(0)),
-                    index.vouches("_posts/x.md", (2, 1_000_000_000, 0, 1)),
-                    index.vouches("_posts/w.md", stamp(1)),
+                    index.vouches("_posts/y.md", stamp(2), &[2; 20]),
+                    index.vouches("_posts/x.md", stamp(1), &[1; 20]),
+                    index.vouches("_posts/y.md", stamp(2), &[2; 20]),
+                    index.vouches("_posts/z.md", stamp(3), &[3; 20]),
                 ]
             })
             .join()
             .expect("thread")
         });
-        assert_eq!(
-            found,
-            [Some([2; 20]), Some([1; 20]), Some([2; 20]), None, None, None, None]
-        );
+        assert_eq!(found, [true, true, true, false], "z is in conflict");
+        let not = [
+            ("_posts/x.md", stamp(0), [1; 20], "another inode"),
+            ("_posts/x.md", (2, 1_000_000_000, 0, 1), [1; 20], "another size"),
+            ("_posts/x.md", (1, 1_000_000_001, 0, 1), [1; 20], "another mtime"),
+            ("_posts/x.md", (1, 1_000_000_000, 1, 1), [1; 20], "another ctime"),
+            ("_posts/x.md", (1 << 32 | 1, 1_000_000_000, 0, 1), [1; 20], "4 GiB more"),
+            ("_posts/x.md", stamp(1), [2; 20], "other bytes"),
+            ("_posts/w.md", stamp(1), [1; 20], "not in git"),
+            ("x.md", stamp(1), [1; 20], "another folder"),
+        ];
+        for (rel, stamp, blob, why) in not {
+            assert!(!index.vouches(rel, stamp, &blob), "{why}");
+        }
         let at_root = index_of(&["_posts/x.md", "_posts/y.md", "content/_posts/x.md"], "", "");
-        assert_eq!(at_root.vouches("content/_posts/x.md", stamp(2)), Some([2; 20]));
-        assert_eq!(at_root.vouches("_posts/x.md", stamp(0)), Some([0; 20]));
+        assert!(at_root.vouches("content/_posts/x.md", stamp(2), &[2; 20]));
+        assert!(at_root.vouches("_posts/x.md", stamp(0), &[0; 20]));
     }
 
     /// The id `git hash-object` gives.

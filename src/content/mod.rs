@@ -12,7 +12,7 @@ pub mod problem;
 mod visibility;
 mod walk;
 
-use walk::{ctime_ns, mtime_ns, stamp_of};
+use walk::{ctime_ns, mtime_ns, stamp_key, stamp_of};
 pub use walk::{find_posts, folder_stamp, Found, PostFile, PostFiles, Stamp};
 
 use std::os::fd::OwnedFd;
@@ -38,8 +38,32 @@ pub const READ_RULES: &str = "Jekyll 4.3.1 posts, dates and front matter; record
 #[derive(Debug)]
 pub struct Scanned {
     pub outcome: Outcome,
-    /// Boxed, not a `Vec`: 8 bytes less a record, and most have none.
-    pub diagnostics: Box<[Diagnostic]>,
+    pub diagnostics: Notes,
+}
+
+/// A file's diagnostics. Most files have none: then a null pointer, 8
+/// bytes (a `Vec` takes 24 and a boxed slice 16, in each of a million
+/// records).
+#[derive(Debug, Default)]
+#[allow(clippy::box_collection, reason = "a thin pointer: 8 bytes in each of a million records")]
+pub struct Notes(Option<Box<Vec<Diagnostic>>>);
+
+impl Notes {
+    pub fn new(diagnostics: Vec<Diagnostic>) -> Notes {
+        Notes((!diagnostics.is_empty()).then(|| Box::new(diagnostics)))
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0.map(|v| *v).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for Notes {
+    type Target = [Diagnostic];
+
+    fn deref(&self) -> &[Diagnostic] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
 }
 
 /// One file as last read: enough to know, from a `stat`, whether reading
@@ -49,13 +73,10 @@ pub struct Record {
     /// Relative to the content root, `/`-separated (shared with the
     /// post's [`PostMeta::path`]).
     pub rel: std::sync::Arc<str>,
-    pub size: u64,
-    /// Modification time, nanoseconds since the epoch.
-    pub mtime_ns: i64,
-    /// Status-change time (ns) and inode: `touch -r`, `cp -p` and `tar x`
-    /// put an old mtime back on new bytes, but cannot set these.
-    pub ctime_ns: i64,
-    pub ino: u64,
+    /// The key of its stamp ([`stamp_key`]): size, mtime, and the ctime
+    /// and inode, which `touch -r`, `cp -p` and `tar x` cannot set when
+    /// they put an old mtime back on new bytes.
+    pub stamp: u64,
     /// xxh3 of the file's bytes (0 when they were not read).
     pub hash: u64,
     pub scanned: Scanned,
@@ -70,18 +91,10 @@ pub struct Record {
 
 impl Record {
     /// A file read afresh, with its stamp, content hash and what it gave.
-    pub fn new(
-        rel: std::sync::Arc<str>,
-        (size, mtime_ns, ctime_ns, ino): Stamp,
-        hash: u64,
-        scanned: Scanned,
-    ) -> Record {
+    pub fn new(rel: std::sync::Arc<str>, stamp: Stamp, hash: u64, scanned: Scanned) -> Record {
         Record {
             rel,
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
+            stamp: stamp_key(stamp),
             hash,
             scanned,
             reused: false,
@@ -90,18 +103,13 @@ impl Record {
         }
     }
 
-    /// The file's stamp when it was read.
-    fn stamp(&self) -> Stamp {
-        (self.size, self.mtime_ns, self.ctime_ns, self.ino)
-    }
-
     /// A record of no file, holding the place of one [`scan_all`] is
     /// about to read: it shares one empty path, so it allocates nothing.
     fn placeholder() -> Record {
         static NOWHERE: std::sync::LazyLock<std::sync::Arc<str>> = std::sync::LazyLock::new(|| "".into());
         let scanned = Scanned {
             outcome: Outcome::NotAPost,
-            diagnostics: Box::new([]),
+            diagnostics: Notes::default(),
         };
         Record::new(NOWHERE.clone(), (0, 0, 0, 0), 0, scanned)
     }
@@ -163,11 +171,11 @@ fn rescan_in_place(
     slot: &mut Record,
 ) {
     match stamp(&Where { dir, root, file }) {
-        Ok(stamp) if slot.stamp() == stamp => slot.reused = true,
+        Ok(stamp) if slot.stamp == stamp_key(stamp) => slot.reused = true,
         // A fresh clone: a new stamp on the bytes last read. Not `reused`:
         // the index keeps the new stamp.
-        Ok(stamp) if slot.blob.is_some() && git.vouches(file.rel, stamp) == slot.blob => {
-            (slot.size, slot.mtime_ns, slot.ctime_ns, slot.ino) = stamp;
+        Ok(stamp) if slot.blob.is_some_and(|blob| git.vouches(file.rel, stamp, &blob)) => {
+            slot.stamp = stamp_key(stamp);
         }
         stamped => {
             let previous = std::mem::replace(slot, Record::placeholder());
@@ -193,7 +201,7 @@ fn scan_file(
         let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
-            diagnostics: Box::new([diagnostic]),
+            diagnostics: Notes::new(vec![diagnostic]),
         };
         Record::new(file.rel.into(), stamp, 0, scanned)
     };
@@ -246,22 +254,18 @@ fn scan_bytes(
     stamp: Stamp,
     previous: Option<Record>,
 ) -> Record {
-    let (size, mtime_ns, ctime_ns, ino) = stamp;
     let reject = |problem: Problem, line| {
         let diagnostic = problem.at(&shown_path(root, file.rel), line);
         let scanned = Scanned {
             outcome: Outcome::Rejected,
-            diagnostics: Box::new([diagnostic]),
+            diagnostics: Notes::new(vec![diagnostic]),
         };
         Record::new(file.rel.into(), stamp, 0, scanned)
     };
     let hash = content_hash(bytes);
     if let Some(prev) = previous.filter(|p| p.hash == hash && hash != 0) {
         return Record {
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
+            stamp: stamp_key(stamp),
             ..prev
         };
     }
@@ -294,7 +298,7 @@ fn scan_bytes(
         Outcome::Post(meta) => meta.path.clone(),
         _ => file.rel.into(),
     };
-    let diagnostics = diagnostics.into_boxed_slice();
+    let diagnostics = Notes::new(diagnostics);
     Record::new(rel, stamp, hash, Scanned { outcome, diagnostics })
 }
 
@@ -371,6 +375,8 @@ pub fn scan_all(
         let mut gone = gone.into_iter();
         records.retain(|_| !gone.next().unwrap_or(true));
         let mut new = vec![true; files.len()];
+        // Exactly: growing doubles a million records' vector.
+        records.reserve_exact(files.len().saturating_sub(records.len()));
         records.resize_with(files.len(), Record::placeholder);
         // From the last: each record's place holds a placeholder by then.
         for (i, &place) in places.iter().enumerate().rev() {

@@ -1,5 +1,5 @@
 //! The rebuild index kept in the state folder: what every post file gave
-//! when last read (keyed by path, size, mtime and content hash) and a
+//! when last read (keyed by path, a hash of its stamp and content hash) and a
 //! fingerprint of every feed's inputs. It only ever saves work: a missing,
 //! stale or corrupt index is ignored, and output never depends on it.
 
@@ -29,10 +29,8 @@ pub type Names = std::sync::Arc<[Name]>;
 pub struct StoredPost {
     /// Relative to the content root, `/`-separated.
     pub rel: std::sync::Arc<str>,
-    pub size: u64,
-    pub mtime_ns: i64,
-    pub ctime_ns: i64,
-    pub ino: u64,
+    /// A hash of its size, mtime, ctime and inode (version 10).
+    pub stamp: u64,
     /// xxh3 of the file's bytes (0 when they were not read).
     pub hash: u64,
     /// Git's blob id of those bytes: not in the index's records but in
@@ -104,8 +102,10 @@ pub enum StoredLinkDate {
 /// (`model::page_settings`). A version-7 index is not read. Version 9:
 /// the line of an unquoted offset-less date ([`StoredMeta::unquoted_date`])
 /// after the page file hash (flag 32), where a post used to carry a note
-/// of its own; a page file hash is never 0.
-const MAGIC: &[u8; 8] = b"FGINDEX9";
+/// of its own; a page file hash is never 0. Version 10: a record's size,
+/// mtime, ctime and inode are one hash of them (8 bytes, 18 to 26 before;
+/// `content::walk::stamp_key`).
+const MAGIC: &[u8; 8] = b"FGINDX10";
 /// The head: the magic, the settings, the number of records and of chunks.
 const HEAD: usize = 32;
 
@@ -215,8 +215,10 @@ impl<'a> Strings<'a> {
 /// Records per chunk: chunks are encoded and decoded on every core, each
 /// with its own table of strings.
 const CHUNK: usize = if cfg!(test) { 64 } else { 8192 };
-/// Chunks coded at a time: the whole index is never in memory as bytes.
-const GROUP: usize = 8;
+/// Chunks coded at a time: the whole index is never in memory as bytes,
+/// and a group's records and bytes (~1.3 and ~0.8 MB a chunk) are what
+/// decoding holds beside the records decoded.
+const GROUP: usize = 4;
 
 /// Layout: the magic, the settings, the number of records and of chunks,
 /// then each chunk and the feeds' block with their lengths before them,
@@ -420,10 +422,7 @@ fn encode_chunk(records: &[StoredPost]) -> Vec<u8> {
     w.var(records.len() as u64);
     for r in records {
         w.var_str(&r.rel);
-        w.var(r.size);
-        w.u64(r.mtime_ns as u64);
-        w.u64(r.ctime_ns as u64);
-        w.var(r.ino);
+        w.u64(r.stamp);
         w.u64(r.hash);
         match &r.outcome {
             StoredOutcome::NotAPost => w.u8(0),
@@ -500,10 +499,7 @@ fn decode_chunk<T: FromStored>(bytes: &[u8], records: &mut Vec<T>) -> Option<()>
     records.reserve(count);
     for _ in 0..count {
         let rel: std::sync::Arc<str> = r.var_text()?.into();
-        let size = r.var()?;
-        let mtime_ns = r.u64()? as i64;
-        let ctime_ns = r.u64()? as i64;
-        let ino = r.var()?;
+        let stamp = r.u64()?;
         let hash = r.u64()?;
         let outcome = match r.u8()? {
             0 => StoredOutcome::NotAPost,
@@ -531,10 +527,7 @@ fn decode_chunk<T: FromStored>(bytes: &[u8], records: &mut Vec<T>) -> Option<()>
         }
         records.push(T::from_stored(StoredPost {
             rel,
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
+            stamp,
             hash,
             blob: None,
             outcome,
@@ -637,7 +630,7 @@ fn decode_reading(r: &mut Reader, terms: &mut impl FnMut(&mut Reader) -> Option<
 }
 
 /// The fewest bytes a record, a diagnostic and a feed take.
-const RECORD_BYTES: usize = 1 + 1 + 8 + 8 + 1 + 8 + 1 + 1;
+const RECORD_BYTES: usize = 1 + 8 + 8 + 1 + 1;
 const DIAGNOSTIC_BYTES: usize = 1 + 1 + 1 + 1;
 const FEED_BYTES: usize = 1 + 8;
 
@@ -683,10 +676,7 @@ mod tests {
             records: vec![
                 StoredPost {
                     rel: "_posts/a.md".into(),
-                    size: 10,
-                    mtime_ns: 1_700_000_000_123_456_789,
-                    ctime_ns: 1_700_000_000_223_456_789,
-                    ino: 77,
+                    stamp: 10,
                     hash: 7,
                     blob: None,
                     outcome: StoredOutcome::Post(meta),
@@ -694,10 +684,7 @@ mod tests {
                 },
                 StoredPost {
                     rel: "_posts/b.md".into(),
-                    size: 3,
-                    mtime_ns: -5,
-                    ctime_ns: 9,
-                    ino: 0,
+                    stamp: 3,
                     hash: 0,
                     blob: None,
                     outcome: StoredOutcome::Rejected,
@@ -705,10 +692,7 @@ mod tests {
                 },
                 StoredPost {
                     rel: "_posts/c.md".into(),
-                    size: 4,
-                    mtime_ns: 1,
-                    ctime_ns: 2,
-                    ino: 3,
+                    stamp: 4,
                     hash: 4,
                     blob: None,
                     outcome: StoredOutcome::Post(own[0].clone()),
@@ -716,10 +700,7 @@ mod tests {
                 },
                 StoredPost {
                     rel: "_posts/d.md".into(),
-                    size: 4,
-                    mtime_ns: 1,
-                    ctime_ns: 2,
-                    ino: 3,
+                    stamp: 4,
                     hash: 4,
                     blob: None,
                     outcome: StoredOutcome::Post(own[1].clone()),
@@ -773,16 +754,17 @@ mod tests {
         }
     }
 
-    /// An index of version 6 (no Jekyll reading) or 7 (no page file
-    /// hash) is not read: its posts are read again, never taken without
-    /// what tells which of them share a page.
+    /// An index of version 6 (no Jekyll reading), 7 (no page file hash),
+    /// 8 or 9 (stamps as four numbers) is not read: its posts are read
+    /// again, never taken without what tells which of them share a page,
+    /// nor with a stamp read as another's.
     #[test]
     fn an_index_of_an_earlier_version_is_not_read() {
         let bytes = sample().encode(99);
-        assert_eq!(&bytes[..8], b"FGINDEX9");
-        for old in [b'6', b'7', b'8'] {
+        assert_eq!(&bytes[..8], b"FGINDX10");
+        for old in [b"FGINDEX6", b"FGINDEX7", b"FGINDEX8", b"FGINDEX9"] {
             let mut bytes = bytes.clone();
-            bytes[7] = old;
+            bytes[..8].copy_from_slice(old);
             assert!(Index::decode(&bytes, 99).is_none());
         }
     }
