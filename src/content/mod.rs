@@ -45,7 +45,10 @@ pub struct Scanned {
 /// bytes (a `Vec` takes 24 and a boxed slice 16, in each of a million
 /// records).
 #[derive(Debug, Default)]
-#[allow(clippy::box_collection, reason = "a thin pointer: 8 bytes in each of a million records")]
+#[allow(
+    clippy::box_collection,
+    reason = "a thin pointer: 8 bytes in each of a million records"
+)]
 pub struct Notes(Option<Box<Vec<Diagnostic>>>);
 
 impl Notes {
