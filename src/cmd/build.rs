@@ -98,11 +98,17 @@ struct Read {
 fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
     const WALKED: &str = "lock, read index, find posts";
     let stamp = |rel: &str| content::folder_stamp(&config.content_dir, rel);
+    // In a fresh copy every file will ask git's index: it is read first,
+    // beside the walk, so its decoding is over before the index's records
+    // are decoded (and the walk's paths sorted) beside them.
     let git = GitView::new(&config.content_dir, true);
-    if state.elsewhere(stamp) {
-        git.read_now();
-    }
-    let (previous, found, phase) = match state.recall::<_, Record>(stamp, || find_posts(config)) {
+    let elsewhere = state.elsewhere(stamp);
+    let read_git = || {
+        if elsewhere {
+            git.read_now();
+        }
+    };
+    let (previous, found, phase) = match state.recall::<_, Record>(stamp, || find_posts(config), read_git) {
         Recalled::Listed {
             posts: previous,
             listing,

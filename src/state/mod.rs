@@ -227,12 +227,14 @@ impl<'o> State<'o> {
 
     /// The posts of the last run's index, and its walk's listing while no
     /// folder changed (`stamp` gives a folder's stamp now); otherwise
-    /// `walk` runs, beside reading the index. The posts are the caller's
+    /// `walk` runs, beside reading the index. `first` runs before the
+    /// index is read, on the same core. The posts are the caller's
     /// records, each made from the stored one as it is decoded.
     pub fn recall<W: Send, T: FromStored>(
         &mut self,
         stamp: impl Fn(&str) -> Option<Stamp>,
         walk: impl FnOnce() -> W + Send,
+        first: impl FnOnce() + Send,
     ) -> Recalled<W, T> {
         let known = self.building().and_then(|output| {
             let bytes = output.read_state(folders::FILE)?;
@@ -240,6 +242,7 @@ impl<'o> State<'o> {
         });
         match known {
             Some(listing) => {
+                first();
                 let index = self.read_index();
                 let same = index.checksum != 0 && index.checksum == listing.index;
                 let posts = self.take(index);
@@ -250,7 +253,11 @@ impl<'o> State<'o> {
             }
             // The walk and the index's decoding each take one core: side by side.
             None => {
-                let (index, walked) = rayon::join(|| self.read_index(), walk);
+                let read = || {
+                    first();
+                    self.read_index()
+                };
+                let (index, walked) = rayon::join(read, walk);
                 let posts = self.take(index);
                 Recalled::Walked { posts, walked }
             }
