@@ -133,7 +133,7 @@ pub fn scan_posts(config: &Config, found: content::Found, previous: Vec<Record>,
             Outcome::NotAPost => {}
             Outcome::Post(_) if shadowed.contains(&i) => {
                 report.excluded += 1;
-                report.diagnostics.push(shadowed_note(config, &r.rel));
+                report.diagnostics.push(shadowed_note(config, r.rel()));
             }
             Outcome::Rejected => report.rejected += 1,
             Outcome::Post(_) if strict || (config.strict && same_page.contains_key(&i)) => report.rejected += 1,
@@ -175,7 +175,7 @@ fn unquoted_date_note(config: &Config, records: &[Record]) -> Option<Diagnostic>
         Outcome::Post(PostMeta {
             unquoted_date: Some(line),
             ..
-        }) => Some((&*r.rel, line)),
+        }) => Some((&**r.rel(), line)),
         _ => None,
     });
     let (rel, line) = unquoted.next()?;
@@ -254,8 +254,8 @@ fn shadowed(config: &Config, records: &[Record]) -> HashSet<usize> {
     let is_post = |r: &Record| matches!(r.scanned.outcome, Outcome::Post(_));
     let in_posts: HashSet<&str> = records
         .iter()
-        .filter(|r| r.rel.starts_with("_posts/") && is_post(r))
-        .map(|r| &*r.rel)
+        .filter(|r| r.rel().starts_with("_posts/") && is_post(r))
+        .map(|r| &**r.rel())
         .collect();
     records
         .iter()
@@ -263,7 +263,7 @@ fn shadowed(config: &Config, records: &[Record]) -> HashSet<usize> {
         .filter(|(_, r)| is_post(r))
         .filter(|(_, r)| {
             archive
-                .reading_path(&r.rel)
+                .reading_path(r.rel())
                 .is_some_and(|at| in_posts.contains(at.as_str()))
         })
         .map(|(i, _)| i)
@@ -302,7 +302,7 @@ fn zone_shift(config: &Config) -> String {
 
 impl FromStored for Record {
     fn rel(&self) -> &str {
-        &self.rel
+        Record::rel(self)
     }
 
     fn set_blob(&mut self, blob: Option<[u8; 20]>) {
@@ -328,22 +328,17 @@ impl FromStored for Record {
         };
         let scanned = Scanned {
             outcome,
-            diagnostics: Notes::new(p.diagnostics),
+            diagnostics: Notes::new(p.diagnostics.into_vec()),
         };
-        Record {
-            rel: p.rel,
-            stamp: p.stamp,
-            hash: p.hash,
-            scanned,
-            reused: false,
-            blob: p.blob,
-            opened: false,
-        }
+        let mut record = Record::keyed(p.rel, p.stamp, p.hash, scanned);
+        record.blob = p.blob;
+        record
     }
 }
 
 impl From<Record> for StoredPost {
     fn from(r: Record) -> StoredPost {
+        let rel = r.rel().clone();
         let outcome = match r.scanned.outcome {
             Outcome::NotAPost => StoredOutcome::NotAPost,
             Outcome::Rejected => StoredOutcome::Rejected,
@@ -360,12 +355,12 @@ impl From<Record> for StoredPost {
             }),
         };
         StoredPost {
-            rel: r.rel,
+            rel,
             stamp: r.stamp,
             hash: r.hash,
             blob: r.blob,
             outcome,
-            diagnostics: r.scanned.diagnostics.into_vec(),
+            diagnostics: r.scanned.diagnostics.into_vec().into_boxed_slice(),
         }
     }
 }
@@ -408,5 +403,30 @@ impl<'a> From<&'a Found> for Walked<'a> {
             started_ns: found.started_ns,
             quiet: found.diagnostics.is_empty(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Saving the index converts every record to the state's own type: a
+    /// million of them. That conversion reuses the records' vector (no
+    /// stored post is larger than a record), so the save never holds two.
+    #[test]
+    fn records_become_stored_posts_in_their_own_vector() {
+        let records: Vec<Record> = (0..1000)
+            .map(|i| {
+                let scanned = Scanned {
+                    outcome: Outcome::NotAPost,
+                    diagnostics: Notes::default(),
+                };
+                Record::keyed(format!("page{i}.md").into(), i, i, scanned)
+            })
+            .collect();
+        let at = records.as_ptr() as usize;
+        let stored: Vec<StoredPost> = records.into_iter().map(StoredPost::from).collect();
+        assert_eq!(stored.as_ptr() as usize, at);
+        assert_eq!(&*stored[999].rel, "page999.md");
     }
 }

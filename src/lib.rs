@@ -30,6 +30,7 @@ mod places;
 mod plan;
 mod render;
 mod report;
+mod shared_list;
 mod state;
 mod taxonomy;
 mod word_hash;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::shared_list::SharedList;
 use crate::xml_chars::is_xml_char;
 
 /// A category or tag name. The ~2,000 names of a site are shared by its
@@ -13,7 +14,7 @@ pub type Term = Arc<str>;
 /// A post's categories, or its tags: one shared list per distinct list
 /// (`content::post::intern_list`; a news site's posts carry a few thousand
 /// distinct lists), not a vector per post.
-pub type Terms = Arc<[Term]>;
+pub type Terms = SharedList<Term>;
 
 /// Category or tag: what a site page is the page of, and what
 /// `feedgen list` lists (`categories` or `tags` on the command line).

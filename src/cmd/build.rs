@@ -115,7 +115,7 @@ fn read(config: &Config, state: &mut State, phases: &mut Phases) -> Read {
         } => {
             let archive = &config.site.archive;
             match Found::known(
-                previous.iter().map(|r| &*r.rel),
+                previous.iter().map(|r| &**r.rel()),
                 listing.pages,
                 listing.folders,
                 archive,
@@ -265,8 +265,8 @@ fn save_state(
     let mut records = collection.records;
     let mut kept = collection.kept;
     if !unread.is_empty() {
-        kept = kept.min(records.iter().position(|r| unread.contains(&*r.rel)).unwrap_or(kept));
-        records.retain(|r| !unread.contains(&*r.rel));
+        kept = kept.min(records.iter().position(|r| unread.contains(&**r.rel())).unwrap_or(kept));
+        records.retain(|r| !unread.contains(&**r.rel()));
     }
     let index = match fingerprints {
         Some(feeds) => Some((records.into_iter().map(StoredPost::from).collect(), kept, feeds)),

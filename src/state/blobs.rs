@@ -88,7 +88,7 @@ mod tests {
             hash: 5,
             blob,
             outcome: StoredOutcome::NotAPost,
-            diagnostics: Vec::new(),
+            diagnostics: Box::default(),
         }
     }
 

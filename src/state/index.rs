@@ -20,7 +20,7 @@ pub const FILE: &str = "index";
 /// A category or tag name as the index keeps it.
 pub type Name = std::sync::Arc<str>;
 /// A post's list of names, shared by the posts of a chunk that carry it.
-pub type Names = std::sync::Arc<[Name]>;
+pub type Names = crate::shared_list::SharedList<Name>;
 
 /// One post file as last read: its stamp (what tells, from a `stat`,
 /// whether reading it again can give anything new), its content hash and
@@ -37,7 +37,10 @@ pub struct StoredPost {
     /// their own file beside it (see [`super::blobs`]).
     pub blob: Option<[u8; 20]>,
     pub outcome: StoredOutcome,
-    pub diagnostics: Vec<Diagnostic>,
+    /// A boxed slice, 8 bytes less than a `Vec`: a stored post is no
+    /// larger than the record it is converted from, so that a million of
+    /// them are converted in place, not into a second vector.
+    pub diagnostics: Box<[Diagnostic]>,
 }
 
 /// What reading a file gave.
@@ -531,7 +534,7 @@ fn decode_chunk<T: FromStored>(bytes: &[u8], records: &mut Vec<T>) -> Option<()>
             hash,
             blob: None,
             outcome,
-            diagnostics,
+            diagnostics: diagnostics.into_boxed_slice(),
         }));
     }
     r.0.is_empty().then_some(())
@@ -680,7 +683,7 @@ mod tests {
                     hash: 7,
                     blob: None,
                     outcome: StoredOutcome::Post(meta),
-                    diagnostics: vec![warn],
+                    diagnostics: Box::new([warn]),
                 },
                 StoredPost {
                     rel: "_posts/b.md".into(),
@@ -688,7 +691,7 @@ mod tests {
                     hash: 0,
                     blob: None,
                     outcome: StoredOutcome::Rejected,
-                    diagnostics: Vec::new(),
+                    diagnostics: Box::default(),
                 },
                 StoredPost {
                     rel: "_posts/c.md".into(),
@@ -696,7 +699,7 @@ mod tests {
                     hash: 4,
                     blob: None,
                     outcome: StoredOutcome::Post(own[0].clone()),
-                    diagnostics: Vec::new(),
+                    diagnostics: Box::default(),
                 },
                 StoredPost {
                     rel: "_posts/d.md".into(),
@@ -704,7 +707,7 @@ mod tests {
                     hash: 4,
                     blob: None,
                     outcome: StoredOutcome::Post(own[1].clone()),
-                    diagnostics: Vec::new(),
+                    diagnostics: Box::default(),
                 },
             ],
             feeds,
@@ -906,7 +909,7 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert!(std::sync::Arc::ptr_eq(lists[0], lists[1]));
+        assert!(lists[0].ptr_eq(lists[1]));
     }
 
     #[test]
