@@ -24,6 +24,8 @@
 #                                        million posts takes many minutes)
 #   PREPARE=1                            only make REPO, then stop
 #   FEEDGEN=target/release/feedgen       binary under test (skips cargo build)
+#   RESULT=FILE                          also write the numbers there, one
+#                                        key=value a line (bench/run.sh reads them)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -142,8 +144,10 @@ b=$(median <"$work/b")
 echo "(a) fresh clone, state restored, +$ADD untracked posts: $a s  (runs: $(tr '\n' ' ' <"$work/a"))"
 echo "(b) the state's own folder, +$ADD posts:              $b s  (runs: $(tr '\n' ' ' <"$work/b"))"
 awk -v a="$a" -v b="$b" 'BEGIN { printf "a/b: %.2f×\n", a / b }'
+peak=
 if [[ -s $work/rss ]]; then
-    echo "peak RSS of the timed builds, (a) and (b): $(sort -g "$work/rss" | tail -n1 | awk '{ printf "%.0f", $1 / 1024 }') MiB at most"
+    peak=$(sort -g "$work/rss" | tail -n1 | awk '{ printf "%.0f", $1 / 1024 }')
+    echo "peak RSS of the timed builds, (a) and (b): $peak MiB at most"
 fi
 
 if ! command -v strace >/dev/null; then
@@ -158,6 +162,10 @@ if command -v strace >/dev/null; then
     opened=$(grep -E '"[^"]*\.(md|markdown|html)", O_RDONLY' "$work/trace" | grep -v O_DIRECTORY | grep -vc ' = -1 ' || true)
     echo "(a) post files opened (strace, one more run): $opened of $((N + ADD))"
 else
+    opened=
     echo "(a) post files opened: not counted (strace is not installed and apt-get could not install it)"
 fi
 echo "# CPU probe at end: $(probe) s"
+if [[ -n ${RESULT:-} ]]; then
+    printf 'a=%s\nb=%s\npeak=%s\nopened=%s\nposts=%s\nadded=%s\n' "$a" "$b" "$peak" "$opened" "$((N + ADD))" "$ADD" >"$RESULT"
+fi

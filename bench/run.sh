@@ -16,6 +16,9 @@
 #   HUGO_RUNS=3       timed Hugo runs (at most RUNS)
 #   HUGO_MAX=100000   skip Hugo above this size (Hugo 0.111 needs ~6 GiB at 100k/2000)
 #   WINDOW_CONFIG=bench/coverage-window.yml  config of the windowed rows
+#   FRESH=1           also run bench/fresh_clone.sh (issue #22: a CI job's run on
+#                     a fresh checkout) on the REGEN_SIZE and BIG_SIZE corpora with
+#                     2,000 sources that this run measures; FRESH=0 skips it
 #   TRASH_MAX_MB=6144 old outputs and copies wait in $BENCH_DIR/trash; above this
 #                     size it is emptied, then SETTLE=30 s pass before the next
 #                     timed run (ext4 slows file creation right after mass deletes)
@@ -33,6 +36,7 @@ HUGO_RUNS=${HUGO_RUNS:-$((RUNS < 3 ? RUNS : 3))}
 HUGO_MAX=${HUGO_MAX:-100000}
 TRASH_MAX_MB=${TRASH_MAX_MB:-6144}
 SETTLE=${SETTLE:-30}
+FRESH=${FRESH:-1}
 NOW=2030-01-01T00:00:00+08:00
 SEED=1
 ADD=100 # posts per "add a batch and rerun" measurement
@@ -492,6 +496,23 @@ for cfg in "${configs[@]}"; do
     gc_trash
 done
 
+# ------------------------------------------------------------------ issue #22
+# A CI job's run on a fresh checkout: bench/fresh_clone.sh on each issue size
+# this run measured, with the same binary and corpus (its own window-2h,
+# fsync-off config; it commits the corpus to a git repository once, kept in
+# $BENCH_DIR between runs).
+declare -A fresh=() # "ID KEY" -> value, from fresh_clone.sh's RESULT file
+for id in "$REGEN_SIZE-2000" "$BIG_SIZE-2000"; do
+    [[ $FRESH == 1 && " ${configs[*]} " == *" ${id%-*}:2000 "* ]] || continue
+    gc_trash
+    log "$id: fresh clone, state restored, +$ADD posts (bench/fresh_clone.sh, x$RUNS)"
+    out="$BENCH_DIR/logs/fresh-$id.env"
+    rm -f "$out"
+    env RESULT="$out" RUNS="$RUNS" FEEDGEN="$FEEDGEN" BENCH_DIR="$BENCH_DIR" CORPUS="$BENCH_DIR/corpus-$id" \
+        bash "$ROOT/bench/fresh_clone.sh" "${id%-*}" | tee "$BENCH_DIR/logs/fresh-$id.out" >&2
+    while IFS='=' read -r key value; do fresh["$id $key"]=$value; done <"$out"
+done
+
 # ------------------------------------------------------------------ issue #12
 # Every row of issue #12's tables, from the REGEN_SIZE and BIG_SIZE corpora
 # with 2,000 sources (the issue's sizes are 100k and 1M).
@@ -532,6 +553,23 @@ q=$(div "$(st "wfull-$bid" secs)" "$(st "cat-$bid" secs)")
 srow "$BIG_SIZE posts, full build" wfull "$bid" "$(floor_txt wfull "$bid" "$wk")" "$(ratio "$(st "wfull-$bid" secs)" "$(st "cat-$bid" secs)") \`cat\`" "$(t12 bigfull "" "$(st "wfull-$bid" maxmib)" "$q")"
 srow "$BIG_SIZE posts, no-op rerun" wnoop "$bid" "" "" "$(t12 bignoop "$(st "wnoop-$bid" secs)")"
 srow "$BIG_SIZE posts, $ADD new posts (×$RUNS batches)" wadd "$bid" "" "" "$(t12 bigadd "$(st "wadd-$bid" secs)")"
+# frow ID LABEL TARGET...: a fresh-clone row (issue #22), from fresh_clone.sh's numbers
+frow() {
+    local id=$1 label=$2 a b peak opened
+    shift 2
+    a=${fresh["$id a"]:-}
+    if [[ -z $a ]]; then
+        summary+=("| $label | not measured in this run | | | | | |")
+        return
+    fi
+    b=${fresh["$id b"]} peak=${fresh["$id peak"]} opened=${fresh["$id opened"]:-not counted}
+    summary+=("| $label | $(fmt "$a") | $(fmt "$peak") | $(bpp "$peak" "${id%-*}") | in place $(fmt "$b") s; post files opened: $opened of ${fresh["$id posts"]} | $(ratio "$a" "$b") in place | $(cells "$@") |")
+}
+fa=${fresh["$mid a"]:-} fb=${fresh["$mid b"]:-} fo=${fresh["$mid opened"]:-}
+frow "$mid" "fresh clone, state restored, $ADD new untracked posts (#22)" "$(chk "$fa" 0.35 "≤0.35 s")" \
+    "$(chk "$(div "$fa" "$fb")" 1.3 "≤1.3× in place")" "$(chk "$fo" $((2 * ADD)) "≤$((2 * ADD)) posts opened")"
+frow "$bid" "$BIG_SIZE posts, fresh clone, state restored, $ADD new untracked posts (#22)" \
+    "$(chk "${fresh["$bid a"]:-}" 2.5 "≤2.5 s")" "$(chk "${fresh["$bid peak"]:-}" 400 "≤400 MiB")"
 
 # ------------------------------------------------------------------ report
 report="$BENCH_DIR/results-$(date +%Y%m%d-%H%M%S).md"
