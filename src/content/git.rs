@@ -180,9 +180,12 @@ impl GitIndex {
                     && !entry.flags.intersects(untrusted)
                     && st.size != 0
                     && mtime < index_mtime;
+                if !trusted {
+                    return None;
+                }
                 let blob: BlobId = entry.id.as_slice().try_into().ok()?;
                 let stat = (u64::from(st.size), mtime, (st.ctime.secs, st.ctime.nsecs), st.ino);
-                trusted.then(|| entry_key(rel, stat, &blob, &mut buf))
+                Some(entry_key(rel, stat, &blob, &mut buf))
             })
             .collect();
         let mut by_key: Vec<u32> = (0..keys.len()).map(|i| i as u32).collect();

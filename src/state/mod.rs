@@ -236,10 +236,7 @@ impl<'o> State<'o> {
         walk: impl FnOnce() -> W + Send,
         first: impl FnOnce() + Send,
     ) -> Recalled<W, T> {
-        let known = self.building().and_then(|output| {
-            let bytes = output.read_state(folders::FILE)?;
-            Listing::decode(&bytes, self.keys.listing).filter(|known| known.unchanged(stamp))
-        });
+        let known = self.listing().filter(|known| known.unchanged(stamp));
         match known {
             Some(listing) => {
                 first();
@@ -269,14 +266,17 @@ impl<'o> State<'o> {
     /// another inode, as in a fresh checkout with the state restored, so
     /// no file's stamp is the one the index kept.
     pub fn elsewhere(&self, stamp: impl Fn(&str) -> Option<Stamp>) -> bool {
-        let listing = self.building().and_then(|output| {
-            let bytes = output.read_state(folders::FILE)?;
-            Listing::decode(&bytes, self.keys.listing)
-        });
         let root = |listing: Listing| listing.folders.into_iter().find(|(rel, _)| rel.is_empty());
-        listing
+        self.listing()
             .and_then(root)
             .is_some_and(|(_, was)| stamp("").map(|(.., ino)| ino) != Some(was.3))
+    }
+
+    /// The last walk's listing, when this run builds and it is of these
+    /// settings.
+    fn listing(&self) -> Option<Listing> {
+        let bytes = self.building()?.read_state(folders::FILE)?;
+        Listing::decode(&bytes, self.keys.listing)
     }
 
     /// The index, its records with their git blob ids where the blobs
