@@ -11,12 +11,22 @@ pub fn is_xml_char(c: char) -> bool {
 /// chunk, the rare lead bytes of C1 controls (C2 80–9F) and of U+FFFE/U+FFFF
 /// (EF BF BE/BF) with memchr.
 pub fn first_invalid_xml_char(text: &str) -> Option<(usize, char)> {
-    let bytes = text.as_bytes();
+    let at = first_invalid_at(text.as_bytes())?;
+    text[at..].chars().next().map(|c| (at, c))
+}
+
+/// Whether `bytes`, UTF-8 by construction (a writer's output), hold a
+/// character XML 1.0 does not allow: the same scan on the bytes, with no
+/// UTF-8 validation first.
+pub fn has_invalid_xml(bytes: &[u8]) -> bool {
+    first_invalid_at(bytes).is_some()
+}
+
+fn first_invalid_at(bytes: &[u8]) -> Option<usize> {
     let c1 = memchr::memchr_iter(0xc2, bytes).find(|&i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)));
     let nonchar =
         memchr::memmem::find_iter(bytes, b"\xef\xbf").find(|&i| matches!(bytes.get(i + 2), Some(0xbe | 0xbf)));
-    let at = [first_control(bytes), c1, nonchar].into_iter().flatten().min()?;
-    text[at..].chars().next().map(|c| (at, c))
+    [first_control(bytes), c1, nonchar].into_iter().flatten().min()
 }
 
 fn first_control(bytes: &[u8]) -> Option<usize> {
@@ -58,6 +68,7 @@ mod tests {
         ] {
             let naive = text.char_indices().find(|(_, c)| !is_xml_char(*c));
             assert_eq!(first_invalid_xml_char(&text), naive, "{text:?}");
+            assert_eq!(has_invalid_xml(text.as_bytes()), naive.is_some(), "{text:?}");
         }
     }
 

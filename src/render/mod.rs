@@ -29,7 +29,7 @@ use crate::model;
 use crate::permalink::{self, encode_segment, encode_url};
 use crate::plan::{Artifact, ArtifactKind, Plan};
 use crate::taxonomy::FeedKind;
-use crate::xml_chars::{first_invalid_xml_char, strip_invalid_xml};
+use crate::xml_chars::{has_invalid_xml, strip_invalid_xml};
 
 /// Entries a feed asks for at once (read and rendered in parallel).
 const PREFETCH: usize = 32;
@@ -234,13 +234,16 @@ pub fn artifact<'e>(
 /// setting), it is left out of the written bytes. The writers put such
 /// characters out raw, never inside markup, so dropping them keeps the
 /// document well-formed. One fast scan when there are none.
-/// The bytes are checked in place, with SIMD UTF-8 validation (every
-/// written byte passes here; bench/README.md has what std's cost), and
-/// copied only when something is dropped.
+/// The bytes are scanned in place (every written byte passes here), and
+/// validated as UTF-8 (SIMD: bench/README.md has what std's cost) and
+/// copied only when something is to be dropped.
 fn without_invalid_xml(bytes: Vec<u8>) -> Vec<u8> {
+    if !has_invalid_xml(&bytes) {
+        return bytes;
+    }
     match simdutf8::basic::from_utf8(&bytes) {
-        Ok(text) if first_invalid_xml_char(text).is_some() => strip_invalid_xml(text).into_bytes(),
-        _ => bytes,
+        Ok(text) => strip_invalid_xml(text).into_bytes(),
+        Err(_) => bytes,
     }
 }
 
