@@ -255,30 +255,27 @@ add_batches() {
     rm -rf "$stage"
 }
 
-# full_builds KEY ID OUT STATE CMD...: RUNS full builds, each from an empty
-# output and state folder (the old ones go to the trash), the disk synced first.
+# full_builds KEY ID DIR OUT STATE CMD...: RUNS rounds of a full build from an
+# empty output and state folder (the old ones go to the trash, the disk synced
+# first), each followed by its read-and-write floor: read every post of DIR
+# (as the cat floor does) and `cp -r OUT` (the output the build just wrote) to
+# a fresh folder, timed as one command (KEY-rw); then one `sync -f` of the
+# copy, timed on its own. KEY-rwsync gets each round's sum, the floor for a
+# build that syncs. Build and floor alternate so that both see the same disk
+# (its recent deletes, the trash's emptying): five builds, then five floors,
+# put whatever the first runs after a change of phase pay on one side only.
 full_builds() {
-    local key=$1 id=$2 out=$3 state=$4 r
-    shift 4
+    local key=$1 id=$2 dir=$3 out=$4 state=$5 r copy="$BENCH_DIR/copy"
+    shift 5
     reset_log "$key-$id"
+    reset_log "$key-rw-$id"
+    reset_log "$key-sync-$id"
     for ((r = 1; r <= RUNS; r++)); do
         gc_trash
         discard "$out"
         discard "$state"
         sync -f "$BENCH_DIR"
         timed "$key-$id" "$@"
-    done
-}
-
-# floors KEY ID DIR OUT: the read-and-write floor of OUT, RUNS times: read
-# every post of DIR (as the cat floor does) and `cp -r OUT` to a fresh folder,
-# timed as one command (KEY-rw); then one `sync -f` of the copy, timed on its
-# own. KEY-rwsync gets each run's sum, the floor for a build that syncs.
-floors() {
-    local key=$1 id=$2 dir=$3 out=$4 r copy="$BENCH_DIR/copy"
-    reset_log "$key-rw-$id"
-    reset_log "$key-sync-$id"
-    for ((r = 1; r <= RUNS; r++)); do
         gc_trash
         discard "$copy"
         sync -f "$BENCH_DIR"
@@ -374,13 +371,11 @@ for cfg in "${configs[@]}"; do
         timed "cat-$id" find "$dir/_posts" -type f -exec cat {} +
     done
 
-    log "$id: feedgen full build x$RUNS"
-    full_builds "feedgen" "$id" "$out" "$state" "${fg[@]}"
+    log "$id: feedgen full build and read-and-write floor x$RUNS"
+    full_builds "feedgen" "$id" "$dir" "$out" "$state" "${fg[@]}"
     log "  median $(st "feedgen-$id" secs) s, peak $(fmt "$(st "feedgen-$id" maxmib)") MiB"
+    log "  floor median $(st "feedgen-rw-$id" secs) s, synced $(st "feedgen-rwsync-$id" secs) s"
     size_note "$id" "default config" "$out" "$state"
-    log "$id: read-and-write floor x$RUNS"
-    floors "feedgen" "$id" "$dir" "$out"
-    log "  median $(st "feedgen-rw-$id" secs) s, synced $(st "feedgen-rwsync-$id" secs) s"
 
     hugo_s=
     if [[ -n $HUGO ]] && ((n <= HUGO_MAX)); then
@@ -433,12 +428,11 @@ for cfg in "${configs[@]}"; do
 
     if ((all_regen || big)); then
         # Issue #12's conditions: the time-window feeds of issue #10.
-        log "$id: windowed ($WINDOW_CONFIG): full build x$RUNS"
-        full_builds wfull "$id" "$out-window" "$state-window" "${fgw[@]}"
+        log "$id: windowed ($WINDOW_CONFIG): full build and read-and-write floor x$RUNS"
+        full_builds wfull "$id" "$dir" "$out-window" "$state-window" "${fgw[@]}"
         log "  median $(st "wfull-$id" secs) s, peak $(fmt "$(st "wfull-$id" maxmib)") MiB"
+        log "  floor median $(st "wfull-rw-$id" secs) s, synced $(st "wfull-rwsync-$id" secs) s"
         size_note "$id" "windowed config" "$out-window" "$state-window"
-        log "$id: windowed read-and-write floor x$RUNS"
-        floors wfull "$id" "$dir" "$out-window"
         wk=$(floor_key "$WINDOW_CONFIG")
         w12=
         case $cfg in
