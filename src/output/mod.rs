@@ -16,6 +16,10 @@ use anyhow::{bail, Context, Result};
 
 /// Files in the state folder.
 const LOCK: &str = "lock";
+/// In the state folder while old files [`Output::publish`] swapped out of
+/// the output folder wait to be removed: a run that finds it (the one
+/// before was killed first) removes them.
+const SWAPPING: &str = "swapping";
 const GITIGNORE: &str = ".gitignore";
 /// The `.gitignore` feedgen writes in a state folder it creates: it also
 /// tells that every file at a state file's name there is feedgen's (see
@@ -189,6 +193,8 @@ pub struct Output {
     _lock: Option<(Option<File>, Option<File>)>,
     /// Threads removing the old files [`Output::publish`] swapped out.
     removers: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// This run made the [`SWAPPING`] mark: it may swap.
+    swapping: Mutex<bool>,
     /// The manifest an earlier version left in the output folder.
     legacy_manifest: Option<String>,
     /// The state folder is one feedgen created (its `.gitignore`): a file
@@ -218,12 +224,12 @@ enum Put {
 /// sees the old file or the new one. Over an older plain file the two are
 /// swapped (`RENAME_EXCHANGE`; `RENAME_SWAP` on macOS), so the old one can
 /// be removed later, off the path of the run. Anything else at `path`
-/// (nothing, a symlink, a folder), or a file system without the swap: a
-/// plain rename, which fails on a folder.
-fn put_in_place(tmp: &Path, path: &Path) -> io::Result<Put> {
+/// (nothing, a symlink, a folder), a file system without the swap, or no
+/// `swap` (no [`SWAPPING`] mark): a plain rename, which fails on a folder.
+fn put_in_place(tmp: &Path, path: &Path, swap: bool) -> io::Result<Put> {
     use rustix::fs::{renameat_with, RenameFlags, CWD};
     let is_file = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
-    if is_file(path) && renameat_with(CWD, tmp, CWD, path, RenameFlags::EXCHANGE).is_ok() {
+    if swap && is_file(path) && renameat_with(CWD, tmp, CWD, path, RenameFlags::EXCHANGE).is_ok() {
         if is_file(tmp) {
             return Ok(Put::Swapped);
         }
@@ -309,6 +315,7 @@ impl Output {
             output.stateless = stateless;
         }
         output.remove_legacy()?;
+        output.remove_swapped();
         Ok(output)
     }
 
@@ -328,6 +335,7 @@ impl Output {
             legacy_manifest: fs::read_to_string(dir.join(LEGACY[1])).ok(),
             removed_legacy: Vec::new(),
             removers: Mutex::new(Vec::new()),
+            swapping: Mutex::new(false),
             own_state: read_plain(&state.join(GITIGNORE))
                 .is_some_and(|text| text == OWN_GITIGNORE.as_bytes() || text == b"*\n"),
         }
@@ -345,6 +353,51 @@ impl Output {
             }
         }
         Ok(())
+    }
+
+    /// After a run killed while old files it swapped out waited to be
+    /// removed ([`SWAPPING`] is there): remove every temporary name's
+    /// (`.NAME.tmp`) plain file in the output folder that is empty or
+    /// carries feedgen's mark, as each of those does, then the mark.
+    fn remove_swapped(&self) {
+        let Some(mark) = self._lock.as_ref().and(self.state.as_ref()).map(|s| s.join(SWAPPING)) else {
+            return;
+        };
+        if fs::symlink_metadata(&mark).is_err() {
+            return;
+        }
+        let is_temp = |name: &str| name.len() > 5 && name.starts_with('.') && name.ends_with(".tmp");
+        for entry in walkdir::WalkDir::new(&self.dir)
+            .min_depth(1)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy();
+            let plain = entry.file_type().is_file();
+            if plain
+                && is_temp(&name)
+                && entry
+                    .metadata()
+                    .is_ok_and(|m| m.len() == 0 || self.has_mark(entry.path()))
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        let _ = fs::remove_file(mark);
+    }
+
+    /// Whether old files may be swapped out, to be removed later: once
+    /// the [`SWAPPING`] mark is made (a locked, writable state folder).
+    fn may_swap(&self) -> bool {
+        let Some(state) = self._lock.as_ref().and(self.state.as_ref()) else {
+            return false;
+        };
+        let mut marked = self.swapping.lock().unwrap_or_else(|e| e.into_inner());
+        if !*marked {
+            *marked = open_plain(&state.join(SWAPPING), File::options().write(true).create(true)).is_ok();
+        }
+        *marked
     }
 
     /// Whether `rel` exists as a file.
@@ -418,6 +471,9 @@ impl Output {
         if staged.is_empty() {
             return Ok(());
         }
+        // Made before the sync: with `fsync`, it is on the disk before
+        // any swap (when the state folder is on the same file system).
+        let swap = self.may_swap();
         if self.fsync {
             if let Err(e) = syncfs(&self.dir) {
                 for (tmp, _) in &staged {
@@ -434,7 +490,7 @@ impl Output {
         // in place cost, 30-40 ms at 100k posts (bench/README.md).
         let put: Vec<_> = staged
             .par_iter()
-            .map(|(tmp, path)| (path, put_in_place(tmp, path)))
+            .map(|(tmp, path)| (path, put_in_place(tmp, path, swap)))
             .collect();
         let mut old = Vec::new();
         let mut failed = None;
@@ -640,6 +696,10 @@ impl Output {
         let removers = std::mem::take(&mut *self.removers.lock().unwrap_or_else(|e| e.into_inner()));
         for thread in removers {
             let _ = thread.join();
+        }
+        let mut marked = self.swapping.lock().unwrap_or_else(|e| e.into_inner());
+        if let (true, Some(state)) = (*marked, &self.state) {
+            *marked = fs::remove_file(state.join(SWAPPING)).is_err();
         }
     }
 
@@ -1223,6 +1283,39 @@ mod tests {
         };
         assert_eq!(names("out/category/a"), ["rss.xml"]);
         assert_eq!(names("out/category/b"), ["rss.xml"]);
+    }
+
+    /// A run killed while the old files it swapped out wait to be removed
+    /// leaves them at temporary names, and its mark: the next run removes
+    /// them (feedgen's, or empty), never a user's file, and only after a
+    /// killed run (the mark).
+    #[test]
+    fn the_next_run_removes_what_a_killed_run_swapped_out() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (out_dir, state) = (tmp.path().join("out"), tmp.path().join("state"));
+        let out = Output::open(&out_dir, &state, false, || {}).expect("open");
+        write(&out, "category/a/rss.xml", FEED_ONE).expect("w");
+        write(&out, "category/a/rss.xml", FEED_TWO).expect("w");
+        assert!(
+            !state.join(SWAPPING).exists(),
+            "the mark goes once the removals are done"
+        );
+        drop(out);
+        let plant = |rel: &str, bytes: &[u8]| fs::write(out_dir.join(rel), bytes).expect("plant");
+        plant("category/a/.rss.xml.tmp", FEED_ONE);
+        plant("category/a/.atom.xml.tmp", b"");
+        plant("category/a/.notes.tmp", b"the user's");
+        for marked in [false, true] {
+            if marked {
+                fs::write(state.join(SWAPPING), b"").expect("mark");
+            }
+            drop(Output::open(&out_dir, &state, false, || {}).expect("open"));
+            let left = |rel: &str| out_dir.join(rel).exists();
+            assert_eq!(left("category/a/.rss.xml.tmp"), !marked);
+            assert_eq!(left("category/a/.atom.xml.tmp"), !marked);
+            assert!(left("category/a/.notes.tmp") && left("category/a/rss.xml"));
+            assert!(!state.join(SWAPPING).exists());
+        }
     }
 
     /// A cache file's bytes: a state file's magic, then `len - 8` of `fill`.
