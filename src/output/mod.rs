@@ -19,7 +19,7 @@ const LOCK: &str = "lock";
 /// In the state folder while old files [`Output::publish`] swapped out of
 /// the output folder wait to be removed: a run that finds it (the one
 /// before was killed first) removes them.
-const SWAPPING: &str = "swapping";
+pub const SWAPPING: &str = "swapping";
 const GITIGNORE: &str = ".gitignore";
 /// The `.gitignore` feedgen writes in a state folder it creates: it also
 /// tells that every file at a state file's name there is feedgen's (see
@@ -363,7 +363,7 @@ impl Output {
         let Some(mark) = self._lock.as_ref().and(self.state.as_ref()).map(|s| s.join(SWAPPING)) else {
             return;
         };
-        if fs::symlink_metadata(&mark).is_err() {
+        if fs::symlink_metadata(&mark).is_err() || self.is_foreign_state(SWAPPING) {
             return;
         }
         let is_temp = |name: &str| name.len() > 5 && name.starts_with('.') && name.ends_with(".tmp");
@@ -388,11 +388,15 @@ impl Output {
     }
 
     /// Whether old files may be swapped out, to be removed later: once
-    /// the [`SWAPPING`] mark is made (a locked, writable state folder).
+    /// the [`SWAPPING`] mark is made (a locked, writable state folder, and
+    /// no file of the user's at its name).
     fn may_swap(&self) -> bool {
         let Some(state) = self._lock.as_ref().and(self.state.as_ref()) else {
             return false;
         };
+        if self.is_foreign_state(SWAPPING) {
+            return false;
+        }
         let mut marked = self.swapping.lock().unwrap_or_else(|e| e.into_inner());
         if !*marked {
             *marked = open_plain(&state.join(SWAPPING), File::options().write(true).create(true)).is_ok();
@@ -1316,6 +1320,29 @@ mod tests {
             assert!(left("category/a/.notes.tmp") && left("category/a/rss.xml"));
             assert!(!state.join(SWAPPING).exists());
         }
+    }
+
+    /// A file of the user's at the mark's name, in a state folder the
+    /// user named: never taken for the mark, written or removed; the run
+    /// renames over old feeds instead of swapping them.
+    #[test]
+    fn a_users_file_at_the_marks_name_is_left_alone() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (out_dir, state) = (tmp.path().join("out"), tmp.path().join("state"));
+        fs::create_dir_all(&state).expect("state");
+        fs::write(state.join(SWAPPING), b"the user's notes").expect("plant");
+        fs::create_dir_all(out_dir.join("category/a")).expect("out");
+        fs::write(out_dir.join("category/a/.rss.xml.tmp"), FEED_ONE).expect("plant");
+        let out = Output::open(&out_dir, &state, false, || {}).expect("open");
+        assert!(
+            out_dir.join("category/a/.rss.xml.tmp").exists(),
+            "no sweep without feedgen's mark"
+        );
+        write(&out, "category/a/rss.xml", FEED_ONE).expect("w");
+        write(&out, "category/a/rss.xml", FEED_TWO).expect("w");
+        assert!(out.is_current("category/a/rss.xml", FEED_TWO));
+        drop(out);
+        assert_eq!(fs::read(state.join(SWAPPING)).expect("kept"), b"the user's notes");
     }
 
     /// A cache file's bytes: a state file's magic, then `len - 8` of `fill`.

@@ -67,7 +67,7 @@ const SITE_FILES_HEAD: &str = "# feedgen files written in the content folder ";
 
 /// Every file feedgen keeps in the state folder, besides its `lock` and
 /// the `.gitignore` of a folder it created.
-const FILES: [&str; 11] = [
+const FILES: [&str; 12] = [
     index::FILE,
     folders::FILE,
     cuts::FILE,
@@ -79,6 +79,7 @@ const FILES: [&str; 11] = [
     items::TABLE,
     pings::FILE,
     pings::SENDING,
+    crate::output::SWAPPING,
 ];
 
 /// Fingerprints of the settings each state file is valid for.
