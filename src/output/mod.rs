@@ -504,7 +504,11 @@ impl Output {
                 Ok(Put::Renamed) => {}
                 Err(e) => {
                     let _ = fs::remove_file(tmp);
-                    failed = failed.or(Some((path, e)));
+                    // The first path in order is named, whatever the order
+                    // the feeds were staged in.
+                    if failed.as_ref().is_none_or(|(first, _)| path < *first) {
+                        failed = Some((path, e));
+                    }
                 }
             }
         }
