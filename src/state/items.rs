@@ -243,7 +243,7 @@ impl ItemCache {
         let Some(pack) = &mut self.pack else {
             return 0;
         };
-        pack.flush();
+        pack.flush(&mut pack.lock());
         let table = pack.table.get_mut().unwrap_or_else(|e| e.into_inner());
         let before = table.slots.len();
         table.slots.retain(|key, _| live.contains(key));
@@ -352,7 +352,7 @@ impl Pack {
         if let Err(mpsc::SendError((_, bytes))) = appender.queue.send((at, bytes)) {
             // The thread is gone (it panicked): back to writing here.
             table.pending = bytes;
-            self.flush_locked(table);
+            self.flush(table);
         }
     }
 
@@ -398,18 +398,8 @@ impl Pack {
     }
 
     /// Every record is written (or forgotten): what waits in memory, after
-    /// what the writer thread was handed.
-    fn flush(&mut self) {
-        let Pack {
-            file, table, written, ..
-        } = self;
-        let table = table.get_mut().unwrap_or_else(|e| e.into_inner());
-        Pack::join(written, table);
-        Pack::write_pending(file, table);
-    }
-
-    /// [`Pack::flush`], under the table's lock.
-    fn flush_locked(&self, table: &mut Table) {
+    /// what the writer thread was handed. `table` is this pack's, locked.
+    fn flush(&self, table: &mut Table) {
         Pack::join(&self.written, table);
         Pack::write_pending(&self.file, table);
     }
@@ -498,7 +488,7 @@ impl Pack {
     /// after the records it lists.
     fn write_table(&self) -> std::io::Result<()> {
         let mut table = self.lock();
-        self.flush_locked(&mut table);
+        self.flush(&mut table);
         if !table.dirty {
             return Ok(());
         }
@@ -864,7 +854,7 @@ mod tests {
         assert!(cache.get(0).is_none());
         assert!((0..n as u64).all(|key| cache.get(key).is_none_or(|e| same(Some(e), &stored))));
         let mut table = pack.lock();
-        pack.flush_locked(&mut table);
+        pack.flush(&mut table);
         assert!(
             table.failed && table.slots.is_empty() && table.pending.is_empty(),
             "{}",
